@@ -1,0 +1,16 @@
+//! Command-line arguments, as clap parses them (raw, not yet validated).
+
+use clap::{Parser, Subcommand};
+
+/// nglab: an n-gram language-model collapse lab.
+#[derive(Debug, Parser)]
+#[command(name = "nglab", version, about)]
+pub struct Cli {
+    /// The subcommand.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {}

@@ -1,0 +1,16 @@
+//! The driver of nglab: the only crate that touches the world (files, clock,
+//! terminal). Each subcommand has a module; [`run`] dispatches.
+
+pub mod cli;
+
+/// Runs one parsed command line.
+pub fn run(cli: cli::Cli) -> anyhow::Result<()> {
+    match cli.command {}
+}
+
+/// Whether `err` is a broken pipe (`nglab ... | head`), which exits 0.
+pub fn is_broken_pipe(err: &anyhow::Error) -> bool {
+    err.chain().any(|e| {
+        e.downcast_ref::<std::io::Error>().is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}

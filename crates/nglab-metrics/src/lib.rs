@@ -1,0 +1,1 @@
+//! Metrics of text and models for nglab.

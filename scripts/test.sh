@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# The project's test command (README): format, lints, every test, docs.
+# Needs no network beyond crates.io for the first build; tests use committed data only.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export CARGO_TERM_COLOR=${CARGO_TERM_COLOR:-never}
+cargo fmt --all --check
+cargo clippy --workspace --all-targets --locked -- -D warnings
+cargo test --workspace --locked
+RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --locked
