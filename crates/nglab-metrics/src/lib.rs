@@ -1,1 +1,80 @@
-//! Metrics of text and models for nglab.
+//! Metrics of text for nglab: lexical diversity, the unigram distribution,
+//! tails and repetition, computed on token ids.
+//!
+//! The principal types:
+//! - [`MetricsConfig`]: the knobs (sample budget, draws, MATTR window, MTLD
+//!   threshold, gzip level), validated once into a [`TextMetrics`].
+//! - [`Reference`]: the n-gram tables of a text to compare against (the human
+//!   training text, a held-out text), built once and reused every generation.
+//! - [`TextMetrics::compute`]: one text (and optional reference / held-out
+//!   text) in, one serializable [`MetricsReport`] out.
+//!
+//! Definitions (see each function for details):
+//! - Lexical metrics are computed on an equal-size sample: whole sentences
+//!   drawn at random without replacement until the token budget is reached,
+//!   the last one cut, put back in text order; `draws` draws give a mean, a
+//!   standard deviation and a 2.5-97.5 percentile interval. When the budget
+//!   covers the text the sample is the text and there is one draw.
+//!   TTR, [`mattr`] and [`mtld`] see the sample as one flat word list (like the
+//!   `lexicalrichness` package); [`distinct_n`] counts n-grams within sentences.
+//! - Distribution metrics use the whole text: [`entropy_bits`], [`zipf_exponent`]
+//!   (least squares on log rank-log frequency over all ranks),
+//!   [`kl_divergence_bits`] (second argument add-one smoothed over the union of
+//!   supports) and [`js_divergence_bits`] (unsmoothed, in `[0, 1]`).
+//! - Tails: survival of the reference's 1- to 4-gram types by reference count
+//!   band (1, 2-4, 5-16, 17+); novelty as a share of the text's n-gram
+//!   occurrences; recall as a share of the held-out text's n-gram types.
+//! - Repetition: gzip ratio of the text's bytes, and Shaib et al. (2024)'s
+//!   self-repetition of 4-grams with each sentence a document.
+//!
+//! Undefined values (empty text, a sample shorter than the MATTR window, ...)
+//! are `None` with a reason in [`MetricsReport::undefined`], never NaN.
+//!
+//! ```
+//! use nglab_metrics::{MetricsConfig, Reference, TextMetrics};
+//! use nglab_tokenizer::{Corpus, Vocab};
+//! use rand::SeedableRng;
+//!
+//! let mut vocab = Vocab::new();
+//! let mut read = |lines: &[&str]| {
+//!     let mut corpus = Corpus::new();
+//!     for line in lines {
+//!         let ids: Vec<_> = line.split(' ').map(|w| vocab.get_or_insert(w)).collect();
+//!         corpus.push(&ids);
+//!     }
+//!     corpus
+//! };
+//! let human = read(&["the cat sat on the mat", "a dog barked"]);
+//! let synthetic = read(&["the cat sat", "the cat sat on the cat"]);
+//!
+//! let metrics = TextMetrics::new(MetricsConfig { mattr_window: 3, ..MetricsConfig::default() })?;
+//! let reference = Reference::new(&human);
+//! let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(0);
+//! let report = metrics.compute(&synthetic, &vocab, Some(&reference), None, &mut rng)?;
+//! assert_eq!((report.tokens, report.types), (9, 4));
+//! assert_eq!(report.ttr, Some(4.0 / 9.0));
+//! assert!(report.js_to_reference.is_some_and(|js| js > 0.0 && js < 1.0));
+//! // Of the 7 words seen once in the reference, "mat", "a", "dog", "barked" are gone.
+//! let once = &report.survival_by_band.as_ref().unwrap()[0].bands[0];
+//! assert_eq!((once.reference_types, once.surviving), (7, 3));
+//! # Ok::<(), nglab_metrics::Error>(())
+//! ```
+
+mod distribution;
+mod error;
+mod lexical;
+mod metrics;
+mod ngrams;
+mod repetition;
+mod report;
+mod sample;
+mod tails;
+
+pub use distribution::{entropy_bits, js_divergence_bits, kl_divergence_bits, unigram_counts, zipf_exponent};
+pub use error::Error;
+pub use lexical::{distinct_n, mattr, mtld, ttr};
+pub use metrics::{MetricsConfig, Reference, TextMetrics};
+pub use report::{
+    BandSurvival, CorpusSize, Interval, MetricsReport, OrderNovelty, OrderRecall, OrderSurvival, SampleInfo,
+    Undefined,
+};

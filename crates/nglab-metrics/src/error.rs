@@ -1,0 +1,22 @@
+/// Errors of the metrics crate.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum Error {
+    /// A [`MetricsConfig`](crate::MetricsConfig) field is out of range.
+    #[error("{field} {expected}, got {got}")]
+    Config {
+        /// The field.
+        field: &'static str,
+        /// What a valid value is (`must be at least 1`).
+        expected: &'static str,
+        /// The offending value, printed.
+        got: String,
+    },
+    /// A token id of the text is not in the vocabulary given with it.
+    #[error("token id {id} is out of range of a vocabulary of {vocab_len} tokens")]
+    IdOutOfRange {
+        /// The offending id.
+        id: u32,
+        /// The vocabulary's size.
+        vocab_len: usize,
+    },
+}
