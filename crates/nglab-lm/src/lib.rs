@@ -1,1 +1,46 @@
-//! N-gram language models: counting, smoothing, ARPA, perplexity, sampling.
+//! N-gram language models for nglab: counting, smoothing, perplexity, ARPA.
+//!
+//! The principal types:
+//! - [`NgramCounts`]: raw counts of orders 1..=N over token ids, padded as
+//!   KenLM pads (`<s>` ... `</s>`); mutable while corpora are added or merged.
+//! - [`Smoothing`] and [`EstimateConfig`]: the method (MLE, add-k, Witten-Bell,
+//!   absolute discounting, Kneser-Ney, KenLM-compatible modified Kneser-Ney,
+//!   stupid backoff) and its discount fallback.
+//! - [`estimate`]: counts -> [`Model`], the immutable model that scores
+//!   ([`Model::score`], [`Model::perplexity`]) and reads/writes ARPA.
+//!
+//! ```
+//! use nglab_lm::{estimate, EstimateConfig, Model, NgramCounts, Smoothing};
+//! use nglab_tokenizer::{Corpus, Vocab};
+//!
+//! let mut vocab = Vocab::new();
+//! let mut corpus = Corpus::new();
+//! for line in ["the cat sat on the mat", "the dog sat on the log", "a cat and a dog"] {
+//!     let ids: Vec<_> = line.split(' ').map(|w| vocab.get_or_insert(w)).collect();
+//!     corpus.push(&ids);
+//! }
+//! let mut counts = NgramCounts::new(3)?;
+//! counts.add_corpus(&corpus);
+//! let model = estimate(&counts, &vocab, &EstimateConfig::new(Smoothing::WittenBell)?)?;
+//! let ppl = model.perplexity(&corpus)?;
+//! assert!(ppl.perplexity().unwrap() > 1.0);
+//!
+//! let mut arpa = Vec::new();
+//! model.write_arpa(&mut arpa)?;
+//! let again = Model::read_arpa(&arpa[..])?;
+//! assert_eq!(again.n_grams_total(), model.n_grams_total());
+//! # Ok::<(), nglab_lm::Error>(())
+//! ```
+
+mod arpa;
+mod counts;
+mod error;
+mod estimate;
+mod model;
+mod smoothing;
+
+pub use counts::{NgramCounts, MAX_ORDER};
+pub use error::{Error, Result};
+pub use estimate::estimate;
+pub use model::{Model, ModelInfo, Perplexity, SentenceScore, State};
+pub use smoothing::{EstimateConfig, OrderDiscounts, Smoothing};

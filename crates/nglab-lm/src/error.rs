@@ -1,0 +1,27 @@
+/// Errors of the language-model crate.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// A parameter is out of range; the message shows the bad value.
+    #[error("{0}")]
+    Config(String),
+    /// The training data cannot make a model (an empty corpus, say).
+    #[error("{0}")]
+    Data(String),
+    /// A malformed ARPA file, at a 1-based line.
+    #[error("arpa line {line}: {msg}")]
+    Arpa {
+        /// 1-based line number (0 when the problem is the end of the file).
+        line: u64,
+        /// What is wrong, with the offending value.
+        msg: String,
+    },
+    /// The model cannot compute what was asked (perplexity of an unnormalized model, say).
+    #[error("{0}")]
+    Unsupported(String),
+    /// An I/O error.
+    #[error(transparent)]
+    Io(#[from] std::io::Error),
+}
+
+/// The crate's result type.
+pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -1,0 +1,248 @@
+//! From counts to a model: one estimator for the whole smoothing family.
+
+use nglab_tokenizer::{TokenId, Vocab, BOS, UNK};
+
+use crate::counts::NgramCounts;
+use crate::model::{child_starts, sort_skeletons, Level, Model, ModelInfo, Skeleton};
+use crate::smoothing::{discounts_for, EstimateConfig, OrderDiscounts, Smoothing};
+use crate::{Error, Result};
+
+/// Estimates a model from `counts` over `vocab`.
+///
+/// `vocab` must cover every id counted; it may hold more words (a vocabulary
+/// fixed from the human text): those get only their share of the uniform
+/// distribution, like `<unk>`.
+pub fn estimate(counts: &NgramCounts, vocab: &Vocab, config: &EstimateConfig) -> Result<Model> {
+    let tables = counts.tables();
+    let order = counts.order();
+    let v = vocab.len();
+    if tables[0].len() > v {
+        return Err(Error::Config(format!(
+            "the counts hold token id {} but the vocabulary has only {v} tokens",
+            tables[0].len() - 1
+        )));
+    }
+    if counts.n_sentences() == 0 {
+        return Err(Error::Data("cannot estimate a model from an empty corpus".into()));
+    }
+    let sm = config.smoothing;
+
+    // The structure, sorted; counts reordered alongside.
+    let mut skel: Vec<Skeleton> = tables
+        .iter()
+        .map(|t| Skeleton { prefix: t.prefix.clone(), word: t.word.clone(), suffix: t.suffix.clone() })
+        .collect();
+    // Unigrams are dense over the whole vocabulary.
+    skel[0] = Skeleton { prefix: vec![0; v], word: (0..v as TokenId).collect(), suffix: vec![0; v] };
+    let perms = sort_skeletons(&mut skel);
+    let mut counts_used: Vec<Vec<u64>> = Vec::with_capacity(order);
+    for (n, perm) in perms.iter().enumerate() {
+        let raw = &tables[n].count;
+        counts_used.push(perm.iter().map(|&o| raw.get(o as usize).copied().unwrap_or(0)).collect());
+    }
+    // KenLM computes its discount statistics on adjusted counts, except for
+    // the last n-gram of each lower order in its suffix-sorted stream, which
+    // enters them with its raw count (`adjust_counts.cc`, the loop after the
+    // main one). For exact parity, modified Kneser-Ney does the same.
+    let mut stat_counts = None;
+    if sm.uses_adjusted_counts() {
+        let raw = counts_used.clone();
+        adjust_counts(&skel, &mut counts_used);
+        if sm == Smoothing::ModifiedKneserNey {
+            let mut stats = counts_used.clone();
+            for (n, id) in kenlm_last_in_stream(&skel) {
+                stats[n - 1][id as usize] = raw[n - 1][id as usize];
+            }
+            stat_counts = Some(stats);
+        }
+    }
+
+    let mut levels: Vec<Level> = Vec::with_capacity(order);
+    let mut discounts = Vec::with_capacity(order);
+    for n in 1..=order {
+        let sk = &skel[n - 1];
+        let a = &counts_used[n - 1];
+        let mut coc = [0u64; 4];
+        for &c in stat_counts.as_ref().map_or(a, |s| &s[n - 1]) {
+            if (1..=4).contains(&c) {
+                coc[c as usize - 1] += 1;
+            }
+        }
+        let d = discounts_for(&sm, coc, n, config.fallback);
+        let mut level = Level {
+            prefix: sk.prefix.clone(),
+            word: sk.word.clone(),
+            suffix: sk.suffix.clone(),
+            prob: vec![0.0; sk.word.len()],
+            backoff: Vec::new(),
+            child_start: Vec::new(),
+        };
+        if n == 1 {
+            let mut gamma = [1.0];
+            let ctx = 0..v;
+            let sum = fill_context(&sm, &d, a, ctx.clone(), v, &mut level.prob, &mut gamma[0]);
+            if sum == 0 {
+                return Err(Error::Data("cannot estimate a model: the corpus has no tokens".into()));
+            }
+            let uniform = if matches!(sm, Smoothing::Mle | Smoothing::StupidBackoff { .. }) {
+                0.0
+            } else {
+                1.0 / (v - 1) as f64
+            };
+            for w in ctx {
+                level.prob[w] += gamma[0] * uniform;
+            }
+            level.prob[BOS as usize] = 0.0;
+        } else {
+            let below = &mut levels[n - 2];
+            below.child_start = child_starts(below.len(), &sk.prefix);
+            below.backoff = vec![1.0; below.len()];
+            for h in 0..below.len() {
+                let r = below.child_start[h] as usize..below.child_start[h + 1] as usize;
+                if r.is_empty() {
+                    continue;
+                }
+                fill_context(&sm, &d, a, r.clone(), v, &mut level.prob, &mut below.backoff[h]);
+                // Stupid backoff only backs off: its scores of seen n-grams stay
+                // relative frequencies.
+                let g = if let Smoothing::StupidBackoff { .. } = sm { 0.0 } else { below.backoff[h] };
+                for i in r {
+                    level.prob[i] += g * below.prob[sk.suffix[i] as usize];
+                }
+            }
+        }
+        discounts.push(d);
+        levels.push(level);
+    }
+    let top = levels.last_mut().expect("order >= 1");
+    top.backoff = vec![1.0; top.len()];
+    top.child_start = vec![0; top.len() + 1];
+    Ok(Model { vocab: vocab.clone(), levels, info: ModelInfo { smoothing: Some(sm), discounts } })
+}
+
+/// KenLM's adjusted counts, in place: below the highest order, an n-gram not
+/// starting with `<s>` counts its distinct left neighbours; `<unk>` and `<s>`
+/// unigrams count 0.
+fn adjust_counts(skel: &[Skeleton], counts: &mut [Vec<u64>]) {
+    let order = skel.len();
+    // first word of every n-gram, order by order
+    let mut first: Vec<TokenId> = skel[0].word.clone();
+    let mut firsts = vec![first.clone()];
+    for sk in &skel[1..] {
+        first = sk.prefix.iter().map(|&p| first[p as usize]).collect();
+        firsts.push(first.clone());
+    }
+    for n in (1..order).rev() {
+        // order n (index n - 1) from order n + 1's suffix links
+        let mut cont = vec![0u64; skel[n - 1].word.len()];
+        for &s in &skel[n].suffix {
+            cont[s as usize] += 1;
+        }
+        for (i, c) in counts[n - 1].iter_mut().enumerate() {
+            if firsts[n - 1][i] != BOS {
+                *c = cont[i];
+            }
+        }
+    }
+    counts[0][UNK as usize] = 0;
+    counts[0][BOS as usize] = 0;
+}
+
+/// The n-grams (order, id) that end KenLM's suffix-sorted streams of orders
+/// below the highest: the suffixes of the greatest highest-order n-gram in
+/// suffix order, n-grams starting with `<s>` counting as padded with `<s>`.
+fn kenlm_last_in_stream(skel: &[Skeleton]) -> Vec<(usize, u32)> {
+    let order = skel.len();
+    if order < 2 {
+        return Vec::new();
+    }
+    // Reversed words (last first) of n-gram `id` of order `n`, padded with <s>.
+    let reversed = |n: usize, mut id: u32, out: &mut Vec<TokenId>| {
+        out.clear();
+        for k in (1..n).rev() {
+            out.push(skel[k].word[id as usize]);
+            id = skel[k].prefix[id as usize];
+        }
+        out.push(id);
+        out.resize(order, BOS);
+    };
+    let (mut best, mut cand) = (Vec::new(), Vec::new());
+    let mut best_at = (0, 0);
+    for n in 2..=order {
+        for id in 0..skel[n - 1].word.len() as u32 {
+            reversed(n, id, &mut cand);
+            // Lower orders only contribute the n-grams that start with <s>.
+            if n < order && cand[n - 1] != BOS {
+                continue;
+            }
+            if cand > best {
+                std::mem::swap(&mut best, &mut cand);
+                best_at = (n, id);
+            }
+        }
+    }
+    if best.is_empty() {
+        return Vec::new();
+    }
+    // Walk down the suffix links from the greatest n-gram.
+    let (mut n, mut id) = best_at;
+    if n == order {
+        id = skel[n - 1].suffix[id as usize];
+        n -= 1;
+    }
+    let mut out = Vec::new();
+    while n >= 1 {
+        out.push((n, id));
+        if n == 1 {
+            break;
+        }
+        id = skel[n - 1].suffix[id as usize];
+        n -= 1;
+    }
+    out
+}
+
+/// Writes `u` of the successors `range` of one context into `prob` and its
+/// gamma into `gamma`; returns the context's total count.
+fn fill_context(
+    sm: &Smoothing,
+    d: &OrderDiscounts,
+    a: &[u64],
+    range: std::ops::Range<usize>,
+    v: usize,
+    prob: &mut [f64],
+    gamma: &mut f64,
+) -> u64 {
+    let mut den = 0u64;
+    let mut nk = [0u64; 3];
+    for &c in &a[range.clone()] {
+        den += c;
+        if c > 0 {
+            nk[(c.min(3) - 1) as usize] += 1;
+        }
+    }
+    if den == 0 {
+        *gamma = 1.0;
+        return 0;
+    }
+    let denf = den as f64;
+    let types = (nk[0] + nk[1] + nk[2]) as f64;
+    let v_prime = (v - 1) as f64;
+    let (scale, sub, g): (f64, [f64; 3], f64) = match *sm {
+        Smoothing::Mle => (denf, [0.0; 3], 0.0),
+        Smoothing::StupidBackoff { alpha } => (denf, [0.0; 3], alpha),
+        Smoothing::AddK { k } => (denf + k * v_prime, [0.0; 3], k * v_prime / (denf + k * v_prime)),
+        Smoothing::WittenBell => (denf + types, [0.0; 3], types / (denf + types)),
+        Smoothing::AbsoluteDiscount { .. } | Smoothing::KneserNey { .. } | Smoothing::ModifiedKneserNey => {
+            let dd = d.discounts;
+            let mass = dd[0] * nk[0] as f64 + dd[1] * nk[1] as f64 + dd[2] * nk[2] as f64;
+            (denf, dd, mass / denf)
+        }
+    };
+    for i in range {
+        let c = a[i];
+        prob[i] = if c == 0 { 0.0 } else { (c as f64 - sub[(c.min(3) - 1) as usize]).max(0.0) / scale };
+    }
+    *gamma = g;
+    den
+}

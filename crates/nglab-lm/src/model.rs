@@ -1,0 +1,335 @@
+//! The estimated, immutable model: what scores and samples.
+
+use std::ops::Range;
+
+use nglab_tokenizer::{Corpus, TokenId, Vocab, BOS, EOS, UNK};
+
+use crate::smoothing::{OrderDiscounts, Smoothing};
+use crate::{Error, Result};
+
+/// One order's n-grams, sorted by (prefix id, word) so that the successors of a
+/// context are contiguous.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Level {
+    pub(crate) prefix: Vec<u32>,
+    pub(crate) word: Vec<TokenId>,
+    pub(crate) suffix: Vec<u32>,
+    /// p(word | prefix), linear.
+    pub(crate) prob: Vec<f64>,
+    /// gamma(this n-gram as a context), linear; 1 where it has no successors.
+    pub(crate) backoff: Vec<f64>,
+    /// Successors of n-gram i in the next order: `child_start[i]..child_start[i + 1]`.
+    pub(crate) child_start: Vec<u32>,
+}
+
+impl Level {
+    pub(crate) fn len(&self) -> usize {
+        self.word.len()
+    }
+}
+
+/// The bare structure of n-grams before probabilities: prefix, word, suffix.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Skeleton {
+    pub(crate) prefix: Vec<u32>,
+    pub(crate) word: Vec<TokenId>,
+    pub(crate) suffix: Vec<u32>,
+}
+
+/// Sorts each order of `levels` (index 0 = unigrams, dense, left alone) by
+/// (prefix, word), renumbering references from the order above. Returns, per
+/// order, `perm[new] = old` so callers can reorder their own payloads.
+pub(crate) fn sort_skeletons(levels: &mut [Skeleton]) -> Vec<Vec<u32>> {
+    let mut perms = vec![(0..levels[0].word.len() as u32).collect::<Vec<_>>()];
+    for n in 1..levels.len() {
+        let lv = &mut levels[n];
+        let mut keyed: Vec<(u64, u32)> = (0..lv.word.len())
+            .map(|i| ((u64::from(lv.prefix[i]) << 32) | u64::from(lv.word[i]), i as u32))
+            .collect();
+        keyed.sort_unstable();
+        let perm: Vec<u32> = keyed.iter().map(|&(_, i)| i).collect();
+        drop(keyed);
+        let mut new_id = vec![0u32; perm.len()];
+        for (new, &old) in perm.iter().enumerate() {
+            new_id[old as usize] = new as u32;
+        }
+        lv.prefix = perm.iter().map(|&o| lv.prefix[o as usize]).collect();
+        lv.word = perm.iter().map(|&o| lv.word[o as usize]).collect();
+        lv.suffix = perm.iter().map(|&o| lv.suffix[o as usize]).collect();
+        if let Some(up) = levels.get_mut(n + 1) {
+            up.prefix.iter_mut().for_each(|p| *p = new_id[*p as usize]);
+            up.suffix.iter_mut().for_each(|s| *s = new_id[*s as usize]);
+        }
+        perms.push(perm);
+    }
+    perms
+}
+
+/// `child_start` of an order given the (sorted) prefixes of the order above.
+pub(crate) fn child_starts(n_contexts: usize, prefixes_above: &[u32]) -> Vec<u32> {
+    let mut start = vec![0u32; n_contexts + 1];
+    for &p in prefixes_above {
+        start[p as usize + 1] += 1;
+    }
+    for i in 0..n_contexts {
+        start[i + 1] += start[i];
+    }
+    start
+}
+
+/// How a model was made, as recorded with it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ModelInfo {
+    /// The smoothing, when the model was estimated here (or named in its ARPA header).
+    pub smoothing: Option<Smoothing>,
+    /// Per order, the discounts used (empty for models read from plain ARPA).
+    pub discounts: Vec<OrderDiscounts>,
+}
+
+/// A scoring state: the longest context suffix that the model knows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct State {
+    /// Order of the context n-gram (0 = empty context).
+    pub(crate) order: u8,
+    /// Its id within that order.
+    pub(crate) id: u32,
+}
+
+impl State {
+    /// The empty context.
+    pub const EMPTY: State = State { order: 0, id: 0 };
+
+    /// The number of words of context this state holds.
+    pub fn order(&self) -> usize {
+        self.order as usize
+    }
+}
+
+/// Log10 probabilities of one scored sentence (`</s>` included).
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct SentenceScore {
+    /// Sum of log10 p over the words and `</s>`.
+    pub log10_prob: f64,
+    /// Sum of log10 p over the OOV words only.
+    pub log10_prob_oov: f64,
+    /// Scored tokens: words plus `</s>`.
+    pub tokens: u64,
+    /// OOV words among them.
+    pub oov: u64,
+}
+
+/// Totals over a corpus, with KenLM `query`'s conventions.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct Perplexity {
+    /// Sum of log10 p over every token (`</s>` included, `<s>` not).
+    pub log10_prob: f64,
+    /// Sum of log10 p over OOV tokens.
+    pub log10_prob_oov: f64,
+    /// Scored tokens (words plus one `</s>` per sentence).
+    pub tokens: u64,
+    /// OOV tokens.
+    pub oov: u64,
+    /// Sentences.
+    pub sentences: u64,
+}
+
+impl Perplexity {
+    /// Adds one sentence's score.
+    pub fn add(&mut self, s: &SentenceScore) {
+        self.log10_prob += s.log10_prob;
+        self.log10_prob_oov += s.log10_prob_oov;
+        self.tokens += s.tokens;
+        self.oov += s.oov;
+        self.sentences += 1;
+    }
+
+    /// `10^(-log10_prob / tokens)`: infinite if a token had probability 0,
+    /// NaN-free (1 for an empty corpus is avoided: `None` then).
+    pub fn perplexity(&self) -> Option<f64> {
+        (self.tokens > 0).then(|| 10f64.powf(-self.log10_prob / self.tokens as f64))
+    }
+
+    /// Perplexity without the OOV tokens, as KenLM reports it.
+    pub fn perplexity_excl_oov(&self) -> Option<f64> {
+        let n = self.tokens - self.oov;
+        (n > 0).then(|| 10f64.powf(-(self.log10_prob - self.log10_prob_oov) / n as f64))
+    }
+
+    /// Share of tokens that are OOV.
+    pub fn oov_rate(&self) -> Option<f64> {
+        (self.tokens > 0).then(|| self.oov as f64 / self.tokens as f64)
+    }
+}
+
+/// An estimated n-gram model, immutable. Scores, samples, and writes ARPA.
+///
+/// Every vocabulary word has a unigram (possibly with only the uniform share
+/// of probability), so a vocabulary fixed from outside keeps perplexities of
+/// different models comparable.
+#[derive(Debug, Clone)]
+pub struct Model {
+    pub(crate) vocab: Vocab,
+    /// `levels[n - 1]` holds order n.
+    pub(crate) levels: Vec<Level>,
+    pub(crate) info: ModelInfo,
+}
+
+impl Model {
+    /// The highest order.
+    pub fn order(&self) -> usize {
+        self.levels.len()
+    }
+
+    /// The vocabulary: ids in scores and samples are ids of this.
+    pub fn vocab(&self) -> &Vocab {
+        &self.vocab
+    }
+
+    /// How the model was made.
+    pub fn info(&self) -> &ModelInfo {
+        &self.info
+    }
+
+    /// Whether its distributions sum to 1 (false for stupid backoff).
+    pub fn is_normalized(&self) -> bool {
+        self.info.smoothing.is_none_or(|s| s.is_normalized())
+    }
+
+    /// Number of n-grams of order `n` (1-based).
+    pub fn n_grams(&self, n: usize) -> usize {
+        self.levels[n - 1].len()
+    }
+
+    /// Total number of n-grams of all orders.
+    pub fn n_grams_total(&self) -> usize {
+        self.levels.iter().map(Level::len).sum()
+    }
+
+    /// The state at the start of a sentence (context `<s>`).
+    pub fn begin_sentence(&self) -> State {
+        State { order: 1, id: BOS }
+    }
+
+    /// Successors (in order `ctx.order + 1`) of a context, as an id range.
+    pub(crate) fn children(&self, ctx: State) -> Range<usize> {
+        if ctx.order == 0 {
+            return 0..self.levels[0].len();
+        }
+        match self.levels.get(ctx.order as usize) {
+            None => 0..0,
+            Some(_) => {
+                let cs = &self.levels[ctx.order as usize - 1].child_start;
+                cs[ctx.id as usize] as usize..cs[ctx.id as usize + 1] as usize
+            }
+        }
+    }
+
+    /// The n-gram `ctx w`, if the model has it.
+    pub(crate) fn child(&self, ctx: State, w: TokenId) -> Option<u32> {
+        if ctx.order == 0 {
+            return ((w as usize) < self.levels[0].len()).then_some(w);
+        }
+        let range = self.children(ctx);
+        let words = &self.levels[ctx.order as usize].word[range.clone()];
+        words.binary_search(&w).ok().map(|i| (range.start + i) as u32)
+    }
+
+    /// gamma of a context (1 for the empty context's parent and for contexts
+    /// without successors).
+    pub(crate) fn gamma(&self, ctx: State) -> f64 {
+        if ctx.order == 0 {
+            1.0
+        } else {
+            self.levels[ctx.order as usize - 1].backoff[ctx.id as usize]
+        }
+    }
+
+    /// The context one word shorter.
+    pub(crate) fn shorter(&self, ctx: State) -> State {
+        match ctx.order {
+            0 | 1 => State::EMPTY,
+            n => State { order: n - 1, id: self.levels[n as usize - 1].suffix[ctx.id as usize] },
+        }
+    }
+
+    /// The state after the n-gram `id` of order `n` was matched.
+    fn state_after(&self, n: usize, id: u32) -> State {
+        if n == self.order() {
+            self.shorter(State { order: n as u8, id })
+        } else {
+            State { order: n as u8, id }
+        }
+    }
+
+    /// p(w | ctx) (linear) and the next state, by ARPA backoff semantics:
+    /// the longest known n-gram ending in `w`, times the backoffs of the
+    /// contexts passed over. Out-of-vocabulary ids must be mapped to `<unk>`
+    /// first; after `<unk>` the context resets, as in KenLM.
+    pub fn prob(&self, mut ctx: State, w: TokenId) -> (f64, State) {
+        let mut bo = 1.0;
+        loop {
+            if let Some(id) = self.child(ctx, w) {
+                let n = ctx.order as usize + 1;
+                let p = bo * self.levels[n - 1].prob[id as usize];
+                let next = if w == UNK { State::EMPTY } else { self.state_after(n, id) };
+                return (p, next);
+            }
+            if ctx.order == 0 {
+                // Only an id beyond the vocabulary gets here.
+                return (0.0, State::EMPTY);
+            }
+            bo *= self.gamma(ctx);
+            ctx = self.shorter(ctx);
+        }
+    }
+
+    /// log10 p(w | ctx) and the next state; see [`Model::prob`].
+    pub fn score(&self, ctx: State, w: TokenId) -> (f64, State) {
+        let (p, s) = self.prob(ctx, w);
+        (p.log10(), s)
+    }
+
+    /// Scores one sentence of word ids (in this model's vocabulary) plus `</s>`.
+    pub fn score_sentence(&self, sentence: &[TokenId]) -> SentenceScore {
+        let mut out = SentenceScore::default();
+        let mut state = self.begin_sentence();
+        for &w in sentence.iter().chain(std::iter::once(&EOS)) {
+            let w = if (w as usize) < self.vocab.len() { w } else { UNK };
+            let (lp, next) = self.score(state, w);
+            out.log10_prob += lp;
+            out.tokens += 1;
+            if w == UNK {
+                out.oov += 1;
+                out.log10_prob_oov += lp;
+            }
+            state = next;
+        }
+        out
+    }
+
+    /// Perplexity of a corpus whose ids belong to this model's vocabulary.
+    /// Refuses unnormalized models.
+    pub fn perplexity(&self, corpus: &Corpus) -> Result<Perplexity> {
+        if !self.is_normalized() {
+            return Err(Error::Unsupported(
+                "perplexity is undefined for stupid backoff: its scores are not probabilities".into(),
+            ));
+        }
+        let mut total = Perplexity::default();
+        for s in corpus.sentences() {
+            total.add(&self.score_sentence(s));
+        }
+        Ok(total)
+    }
+
+    /// The words of n-gram `id` of order `n`.
+    pub(crate) fn words_of(&self, n: usize, mut id: u32, out: &mut Vec<TokenId>) {
+        out.clear();
+        for k in (1..n).rev() {
+            out.push(self.levels[k].word[id as usize]);
+            id = self.levels[k].prefix[id as usize];
+        }
+        out.push(id);
+        out.reverse();
+    }
+}
