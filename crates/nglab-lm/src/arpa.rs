@@ -392,3 +392,50 @@ impl<R: BufRead> ArpaReader<R> {
         Ok(Model { vocab, levels, info: ModelInfo { smoothing, discounts: Vec::new() } })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const GOOD: &str = "\\data\\\nngram 1=4\nngram 2=2\n\n\\1-grams:\n-1.0\t<unk>\t0\n0\t<s>\t-0.5\n\
+                        -0.5\t</s>\t0\n-0.4\ta\t-0.3\n\n\\2-grams:\n-0.2\t<s> a\n-0.1\ta </s>\n\n\\end\\\n";
+
+    /// Reads `text`; `expect` is `Ok(n-gram total)` or `Err((line, message part))`.
+    fn check(text: &str, expect: Result<usize, (u64, &str)>) {
+        match (Model::read_arpa(text.as_bytes()), expect) {
+            (Ok(m), Ok(n)) => assert_eq!(m.n_grams_total(), n),
+            (Err(Error::Arpa { line, msg }), Err((want_line, want))) => {
+                assert!(msg.contains(want), "line {line}: {msg}, wanted '{want}'");
+                assert_eq!(line, want_line, "{msg}");
+            }
+            (got, want) => panic!("got {got:?}, wanted {want:?}"),
+        }
+    }
+
+    #[test]
+    fn reads_good_and_srilm_files() {
+        check(GOOD, Ok(6));
+        // SRILM: text before \data\, -99 for <s>, space separators.
+        let srilm = GOOD.replace("0\t<s>\t-0.5", "-99 <s> -0.5");
+        check(&format!("written by hand\n\n{srilm}"), Ok(6));
+        // A model without <unk> gets one, as KenLM does.
+        let no_unk = GOOD.replace("ngram 1=4", "ngram 1=3").replace("-1.0\t<unk>\t0\n", "");
+        check(&no_unk, Ok(6));
+    }
+
+    #[test]
+    fn rejects_malformed_files() {
+        check("", Err((0, "no \\data\\ section")));
+        check(&GOOD.replace("ngram 2=2", "ngram 2=3"), Err((15, "2 2-grams where the header announced 3")));
+        check(&GOOD.replace("ngram 1=4", "ngram 1=3"), Err((9, "more 1-grams than the 3 announced")));
+        check(&GOOD.replace("-0.4\ta", "NaN\ta"), Err((9, "log10 probability is NaN")));
+        check(&GOOD.replace("-0.4\ta", "0.4\ta"), Err((9, "positive log10 probability 0.4")));
+        check(&GOOD.replace("-0.4\ta", "x\ta"), Err((9, "'x' is not a number")));
+        check(&GOOD.replace("-0.1\ta </s>", "-0.1\tb </s>"), Err((13, "word 'b' has no unigram")));
+        check(&GOOD.replace("\\2-grams:", "\\3-grams:"), Err((11, "expected '\\2-grams:'")));
+        check(&GOOD[..GOOD.len() - 20], Err((12, "unexpected end of file")));
+        check(&GOOD.replace("-0.2\t<s> a", "-0.2\t<s> a b c"), Err((12, "expected 2 words")));
+        check(&GOOD.replace("-0.1\ta </s>", "-0.1\t<s> a"), Err((13, "duplicate 2-gram '<s> a'")));
+        check(&GOOD.replace("0\t<s>\t-0.5\n", "-0.5\tb\t0\n"), Err((15, "no unigram <s>")));
+    }
+}

@@ -207,6 +207,9 @@ impl Model {
 
     /// The state at the start of a sentence (context `<s>`).
     pub fn begin_sentence(&self) -> State {
+        if self.order() == 1 {
+            return State::EMPTY;
+        }
         State { order: 1, id: BOS }
     }
 
@@ -228,6 +231,9 @@ impl Model {
     pub(crate) fn child(&self, ctx: State, w: TokenId) -> Option<u32> {
         if ctx.order == 0 {
             return ((w as usize) < self.levels[0].len()).then_some(w);
+        }
+        if ctx.order as usize >= self.order() {
+            return None;
         }
         let range = self.children(ctx);
         let words = &self.levels[ctx.order as usize].word[range.clone()];
