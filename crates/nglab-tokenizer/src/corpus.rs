@@ -1,4 +1,4 @@
-use crate::TokenId;
+use crate::{Error, TokenId, Tokenizer, Vocab};
 
 /// Sentences of token ids, stored flat. Sentences hold words only: the
 /// `<s>` / `</s>` padding is added by whoever consumes them.
@@ -52,5 +52,82 @@ impl Corpus {
     /// All token ids, sentence after sentence.
     pub fn ids(&self) -> &[TokenId] {
         &self.ids
+    }
+
+    /// Encodes sentences with `tokenizer`, adding new tokens to `vocab`:
+    /// how the vocabulary of the generation-0 human text is built.
+    /// Sentences that give no token are skipped.
+    pub fn encode_growing<'a, T: Tokenizer + ?Sized>(
+        sentences: impl IntoIterator<Item = &'a str>,
+        tokenizer: &T,
+        vocab: &mut Vocab,
+    ) -> Result<Corpus, Error> {
+        Self::encode_with(sentences, tokenizer, |t| vocab.get_or_insert(t))
+    }
+
+    /// Encodes sentences with `tokenizer` into a frozen `vocab`: tokens it
+    /// lacks become [`UNK`](crate::UNK), so every generation maps into the
+    /// same ids. Sentences that give no token are skipped.
+    pub fn encode_frozen<'a, T: Tokenizer + ?Sized>(
+        sentences: impl IntoIterator<Item = &'a str>,
+        tokenizer: &T,
+        vocab: &Vocab,
+    ) -> Result<Corpus, Error> {
+        Self::encode_with(sentences, tokenizer, |t| vocab.id_or_unk(t))
+    }
+
+    fn encode_with<'a, T: Tokenizer + ?Sized>(
+        sentences: impl IntoIterator<Item = &'a str>,
+        tokenizer: &T,
+        mut id: impl FnMut(&str) -> TokenId,
+    ) -> Result<Corpus, Error> {
+        let mut corpus = Corpus::new();
+        let mut ids = Vec::new();
+        for sentence in sentences {
+            ids.clear();
+            ids.extend(tokenizer.encode(sentence)?.iter().map(|t| id(t)));
+            if !ids.is_empty() {
+                corpus.push(&ids);
+            }
+        }
+        Ok(corpus)
+    }
+
+    /// Number of [`UNK`](crate::UNK) tokens.
+    pub fn n_unk(&self) -> usize {
+        self.ids.iter().filter(|&&id| id == crate::UNK).count()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Whitespace, Words, UNK};
+
+    /// Encodes `input` (one sentence per item) into a vocabulary grown from
+    /// `train`, frozen, and compares the ids.
+    fn check(train: &[&str], input: &[&str], expect: &[&[TokenId]]) {
+        let mut vocab = Vocab::new();
+        let human = Corpus::encode_growing(train.iter().copied(), &Whitespace, &mut vocab).unwrap();
+        assert_eq!(human.n_tokens(), train.iter().map(|s| s.split_whitespace().count()).sum::<usize>());
+        let got = Corpus::encode_frozen(input.iter().copied(), &Whitespace, &vocab).unwrap();
+        let got: Vec<&[TokenId]> = got.sentences().collect();
+        assert_eq!(got, expect);
+    }
+
+    #[test]
+    fn frozen_vocabulary() {
+        check(&["a b", "b c"], &["a b c"], &[&[3, 4, 5]]);
+        check(&["a b", "b c"], &["c x a", "", "  ", "x"], &[&[5, UNK, 3], &[UNK]]);
+        check(&[], &["<s> </s>"], &[&[1, 2]]);
+    }
+
+    #[test]
+    fn growing_with_words() {
+        let mut vocab = Vocab::new();
+        let c = Corpus::encode_growing(["Hi, you.", "you!"], &Words::default(), &mut vocab).unwrap();
+        assert_eq!(c.sentences().collect::<Vec<_>>(), [&[3, 4, 5, 6][..], &[5, 7]]);
+        assert_eq!(&vocab.tokens()[3..], ["Hi", ",", "you", ".", "!"]);
+        assert_eq!(c.n_unk(), 0);
     }
 }

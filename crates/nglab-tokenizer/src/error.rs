@@ -16,6 +16,9 @@ pub enum Error {
     /// A vocabulary file is malformed.
     #[error("vocabulary: {0}")]
     Vocab(String),
+    /// A tokenizer could not be built, trained, loaded or run.
+    #[error("tokenizer: {0}")]
+    Tokenizer(String),
     /// An I/O error without a better location.
     #[error(transparent)]
     Io(#[from] std::io::Error),

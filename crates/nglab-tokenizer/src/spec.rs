@@ -1,0 +1,229 @@
+//! The closed set of tokenizers, named by strings on the command line.
+
+use std::borrow::Cow;
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+
+use crate::{Bpe, Case, Chars, Error, Normalization, Tokenizer, Whitespace, Words, MIN_BPE_VOCAB_SIZE};
+
+/// Which tokenizer to use, as written on the command line and in reports:
+///
+/// | spec | tokenizer |
+/// | --- | --- |
+/// | `whitespace` | [`Whitespace`] (the default) |
+/// | `words`, `words:lower`, `words:nfc`, `words:lower,nfc` | [`Words`] with its options |
+/// | `chars` | [`Chars`] |
+/// | `bpe:SIZE` | [`Bpe`] trained on the training text, `SIZE` tokens (>= 256) |
+/// | `bpe-file:PATH` | [`Bpe`] loaded from a `tokenizer.json` |
+///
+/// `Display` writes the canonical spec, which parses back to the same value.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
+pub enum TokenizerSpec {
+    /// [`Whitespace`].
+    #[default]
+    Whitespace,
+    /// [`Words`] with its options.
+    Words(Words),
+    /// [`Chars`].
+    Chars,
+    /// [`Bpe::train`] with this vocabulary size.
+    Bpe {
+        /// The number of BPE tokens, at least [`MIN_BPE_VOCAB_SIZE`].
+        vocab_size: usize,
+    },
+    /// [`Bpe::from_json`] of this file.
+    BpeFile(PathBuf),
+}
+
+impl FromStr for TokenizerSpec {
+    type Err = Error;
+
+    fn from_str(s: &str) -> Result<Self, Error> {
+        let bad = |why: &str| {
+            Error::Tokenizer(format!(
+                "unknown tokenizer {s:?}{why}: expected whitespace, words[:lower][,nfc], chars, bpe:SIZE \
+                 or bpe-file:PATH"
+            ))
+        };
+        let (name, arg) = match s.split_once(':') {
+            Some((name, arg)) => (name, Some(arg)),
+            None => (s, None),
+        };
+        match (name, arg) {
+            ("whitespace", None) => Ok(TokenizerSpec::Whitespace),
+            ("chars", None) => Ok(TokenizerSpec::Chars),
+            ("words", None) => Ok(TokenizerSpec::Words(Words::default())),
+            ("words", Some(opts)) => {
+                let mut words = Words::default();
+                for opt in opts.split(',') {
+                    match opt {
+                        "lower" => words.case = Case::Lower,
+                        "nfc" => words.normalization = Normalization::Nfc,
+                        _ => return Err(bad(&format!(" (unknown option {opt:?})"))),
+                    }
+                }
+                Ok(TokenizerSpec::Words(words))
+            }
+            ("bpe", Some(size)) => {
+                let vocab_size: usize =
+                    size.parse().map_err(|_| bad(&format!(" (vocabulary size {size:?} is not a number)")))?;
+                if vocab_size < MIN_BPE_VOCAB_SIZE {
+                    return Err(Error::Tokenizer(format!(
+                        "bpe vocabulary size must be at least {MIN_BPE_VOCAB_SIZE} (the byte alphabet), got \
+                         {vocab_size}"
+                    )));
+                }
+                Ok(TokenizerSpec::Bpe { vocab_size })
+            }
+            ("bpe-file", Some(path)) if !path.is_empty() => Ok(TokenizerSpec::BpeFile(path.into())),
+            _ => Err(bad("")),
+        }
+    }
+}
+
+impl fmt::Display for TokenizerSpec {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            TokenizerSpec::Whitespace => f.write_str("whitespace"),
+            TokenizerSpec::Chars => f.write_str("chars"),
+            TokenizerSpec::Words(w) => {
+                f.write_str("words")?;
+                match (w.case, w.normalization) {
+                    (Case::Keep, Normalization::None) => Ok(()),
+                    (Case::Lower, Normalization::None) => f.write_str(":lower"),
+                    (Case::Keep, Normalization::Nfc) => f.write_str(":nfc"),
+                    (Case::Lower, Normalization::Nfc) => f.write_str(":lower,nfc"),
+                }
+            }
+            TokenizerSpec::Bpe { vocab_size } => write!(f, "bpe:{vocab_size}"),
+            TokenizerSpec::BpeFile(path) => write!(f, "bpe-file:{}", path.display()),
+        }
+    }
+}
+
+/// Any of the tokenizers, built from a [`TokenizerSpec`].
+#[derive(Debug)]
+pub enum AnyTokenizer {
+    /// [`Whitespace`].
+    Whitespace(Whitespace),
+    /// [`Words`].
+    Words(Words),
+    /// [`Chars`].
+    Chars(Chars),
+    /// [`Bpe`].
+    Bpe(Box<Bpe>),
+}
+
+impl AnyTokenizer {
+    /// Builds the tokenizer `spec` names.
+    ///
+    /// `training` is the human training text, one sentence per item; only
+    /// `bpe:SIZE` consumes it. `read_file` reads the file of `bpe-file:PATH`:
+    /// the caller owns file access (this crate never opens a path).
+    pub fn build<'a>(
+        spec: &TokenizerSpec,
+        training: impl Iterator<Item = &'a str> + Send,
+        read_file: impl FnOnce(&Path) -> std::io::Result<String>,
+    ) -> Result<AnyTokenizer, Error> {
+        Ok(match spec {
+            TokenizerSpec::Whitespace => AnyTokenizer::Whitespace(Whitespace),
+            TokenizerSpec::Words(w) => AnyTokenizer::Words(*w),
+            TokenizerSpec::Chars => AnyTokenizer::Chars(Chars),
+            TokenizerSpec::Bpe { vocab_size } => {
+                AnyTokenizer::Bpe(Box::new(Bpe::train(training, *vocab_size)?))
+            }
+            TokenizerSpec::BpeFile(path) => {
+                let json = read_file(path).map_err(|e| {
+                    Error::Tokenizer(format!("cannot read tokenizer file {}: {e}", path.display()))
+                })?;
+                AnyTokenizer::Bpe(Box::new(Bpe::from_json(&json)?))
+            }
+        })
+    }
+
+    fn inner(&self) -> &dyn Tokenizer {
+        match self {
+            AnyTokenizer::Whitespace(t) => t,
+            AnyTokenizer::Words(t) => t,
+            AnyTokenizer::Chars(t) => t,
+            AnyTokenizer::Bpe(t) => t.as_ref(),
+        }
+    }
+}
+
+impl Tokenizer for AnyTokenizer {
+    fn encode<'a>(&self, text: &'a str) -> Result<Vec<Cow<'a, str>>, Error> {
+        self.inner().encode(text)
+    }
+
+    fn decode(&self, tokens: &[&str]) -> Result<String, Error> {
+        self.inner().decode(tokens)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Parses `input` and compares with `expect`, then checks `Display`
+    /// round-trips; or compares the error message.
+    fn check(input: &str, expect: Result<TokenizerSpec, &str>) {
+        match (input.parse::<TokenizerSpec>(), expect) {
+            (Ok(got), Ok(want)) => {
+                assert_eq!(got, want, "{input}");
+                assert_eq!(got.to_string().parse::<TokenizerSpec>().unwrap(), got);
+            }
+            (Err(e), Err(msg)) => assert_eq!(e.to_string(), msg, "{input}"),
+            (got, want) => panic!("{input}: got {got:?}, expected {want:?}"),
+        }
+    }
+
+    const EXPECTED: &str = "expected whitespace, words[:lower][,nfc], chars, bpe:SIZE or bpe-file:PATH";
+
+    #[test]
+    fn parse() {
+        let words = |case, normalization| Ok(TokenizerSpec::Words(Words { case, normalization }));
+        check("whitespace", Ok(TokenizerSpec::Whitespace));
+        check("chars", Ok(TokenizerSpec::Chars));
+        check("words", words(Case::Keep, Normalization::None));
+        check("words:lower", words(Case::Lower, Normalization::None));
+        check("words:nfc", words(Case::Keep, Normalization::Nfc));
+        check("words:nfc,lower", words(Case::Lower, Normalization::Nfc));
+        check("bpe:8000", Ok(TokenizerSpec::Bpe { vocab_size: 8000 }));
+        check("bpe-file:a/tokenizer.json", Ok(TokenizerSpec::BpeFile("a/tokenizer.json".into())));
+        check(
+            "bpe:100",
+            Err("tokenizer: bpe vocabulary size must be at least 256 (the byte alphabet), got 100"),
+        );
+        check(
+            "bpe:x",
+            Err(&format!(
+                "tokenizer: unknown tokenizer \"bpe:x\" (vocabulary size \"x\" is not a number): {EXPECTED}"
+            )),
+        );
+        check("bpe", Err(&format!("tokenizer: unknown tokenizer \"bpe\": {EXPECTED}")));
+        check("bpe-file:", Err(&format!("tokenizer: unknown tokenizer \"bpe-file:\": {EXPECTED}")));
+        check("Words", Err(&format!("tokenizer: unknown tokenizer \"Words\": {EXPECTED}")));
+        check(
+            "words:upper",
+            Err(&format!(
+                "tokenizer: unknown tokenizer \"words:upper\" (unknown option \"upper\"): {EXPECTED}"
+            )),
+        );
+        check("chars:x", Err(&format!("tokenizer: unknown tokenizer \"chars:x\": {EXPECTED}")));
+    }
+
+    #[test]
+    fn build() {
+        let no_file = |_: &Path| -> std::io::Result<String> { Err(std::io::ErrorKind::NotFound.into()) };
+        let t = AnyTokenizer::build(&"words".parse().unwrap(), std::iter::empty(), no_file).unwrap();
+        let tokens: Vec<_> = t.encode("Hi, you.").unwrap();
+        assert_eq!(tokens, ["Hi", ",", "you", "."]);
+        let e = AnyTokenizer::build(&"bpe-file:nope.json".parse().unwrap(), std::iter::empty(), no_file);
+        assert_eq!(
+            e.unwrap_err().to_string(),
+            "tokenizer: cannot read tokenizer file nope.json: entity not found"
+        );
+    }
+}

@@ -1,0 +1,181 @@
+//! Reading corpus files: UTF-8, one sentence per non-blank line.
+
+use std::io::Read;
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+
+use crate::Error;
+
+/// How invalid UTF-8 in a corpus file is handled.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Utf8Policy {
+    /// Invalid UTF-8 is an [`Error::Corpus`] naming the line and byte offset.
+    #[default]
+    Strict,
+    /// Invalid bytes are replaced by U+FFFD.
+    Lossy,
+}
+
+/// The text of a corpus file, split into sentences.
+///
+/// The format: UTF-8, one sentence per line, `\n` or `\r\n` line ends.
+/// Blank lines (empty, or only spaces, tabs and carriage returns) are
+/// skipped: they hold no sentence. A UTF-8 byte order mark at the start is
+/// ignored. NUL bytes are rejected, as they mark a binary file.
+///
+/// The whole file is held as one `String`; sentences are ranges into it, so
+/// reading allocates O(1) times per file, not per line.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CorpusText {
+    text: String,
+    /// Byte range of each sentence in `text`, without its line end.
+    spans: Vec<Range<usize>>,
+    /// 1-based line number of each sentence in the file.
+    lines: Vec<u64>,
+}
+
+impl CorpusText {
+    /// Reads a whole corpus from `reader`. `path` only names the source in
+    /// error messages.
+    pub fn read(mut reader: impl Read, path: &Path, policy: Utf8Policy) -> Result<Self, Error> {
+        let mut bytes = Vec::new();
+        reader.read_to_end(&mut bytes).map_err(|e| Error::Corpus {
+            path: path.to_owned(),
+            line: 0,
+            msg: format!("read failed: {e}"),
+        })?;
+        Self::from_bytes(bytes, path, policy)
+    }
+
+    /// Splits the bytes of a whole corpus file. `path` only names the source
+    /// in error messages.
+    pub fn from_bytes(bytes: Vec<u8>, path: &Path, policy: Utf8Policy) -> Result<Self, Error> {
+        let err = |bytes: &[u8], offset: usize, msg: String| Error::Corpus {
+            path: PathBuf::from(path),
+            line: line_of(bytes, offset),
+            msg,
+        };
+        if let Some(offset) = bytes.iter().position(|&b| b == 0) {
+            return Err(err(
+                &bytes,
+                offset,
+                format!("NUL byte at byte offset {offset} (is this a binary file?)"),
+            ));
+        }
+        let text = match String::from_utf8(bytes) {
+            Ok(text) => text,
+            Err(e) => match policy {
+                Utf8Policy::Lossy => String::from_utf8_lossy(e.as_bytes()).into_owned(),
+                Utf8Policy::Strict => {
+                    let offset = e.utf8_error().valid_up_to();
+                    let bytes = e.as_bytes();
+                    return Err(err(
+                        bytes,
+                        offset,
+                        format!("invalid UTF-8 at byte offset {offset} (byte 0x{:02x})", bytes[offset]),
+                    ));
+                }
+            },
+        };
+        Ok(Self::from_string(text))
+    }
+
+    /// Splits text that is already a `String`.
+    pub fn from_string(text: String) -> Self {
+        let start = if text.starts_with('\u{feff}') { '\u{feff}'.len_utf8() } else { 0 };
+        let mut spans = Vec::new();
+        let mut lines = Vec::new();
+        let mut pos = start;
+        for (i, line) in text[start..].split('\n').enumerate() {
+            let end = pos + line.len();
+            let content = line.strip_suffix('\r').unwrap_or(line);
+            if !content.bytes().all(|b| matches!(b, b' ' | b'\t' | b'\r')) {
+                spans.push(pos..pos + content.len());
+                lines.push(i as u64 + 1);
+            }
+            pos = end + 1;
+        }
+        CorpusText { text, spans, lines }
+    }
+
+    /// Number of sentences (non-blank lines).
+    pub fn n_sentences(&self) -> usize {
+        self.spans.len()
+    }
+
+    /// Sentence `i`, without its line end. Panics if `i` is out of range.
+    pub fn sentence(&self, i: usize) -> &str {
+        &self.text[self.spans[i].clone()]
+    }
+
+    /// The 1-based line number of sentence `i` in the file, for messages.
+    pub fn line_number(&self, i: usize) -> u64 {
+        self.lines[i]
+    }
+
+    /// All sentences in order.
+    pub fn sentences(&self) -> impl ExactSizeIterator<Item = &str> + '_ {
+        self.spans.iter().map(|r| &self.text[r.clone()])
+    }
+}
+
+/// The 1-based line holding byte `offset`.
+fn line_of(bytes: &[u8], offset: usize) -> u64 {
+    bytes[..offset.min(bytes.len())].iter().filter(|&&b| b == b'\n').count() as u64 + 1
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Reads `input` strictly and compares the sentences, with their line
+    /// numbers, or the error message.
+    fn check(input: &[u8], expect: Result<&[(u64, &str)], &str>) {
+        check_policy(input, Utf8Policy::Strict, expect);
+    }
+
+    fn check_policy(input: &[u8], policy: Utf8Policy, expect: Result<&[(u64, &str)], &str>) {
+        let got = CorpusText::read(input, Path::new("c.txt"), policy);
+        match (got, expect) {
+            (Ok(text), Ok(expect)) => {
+                let got: Vec<(u64, &str)> =
+                    (0..text.n_sentences()).map(|i| (text.line_number(i), text.sentence(i))).collect();
+                assert_eq!(got, expect, "input {input:?}");
+                assert_eq!(text.sentences().collect::<Vec<_>>().len(), expect.len());
+            }
+            (Err(e), Err(msg)) => assert_eq!(e.to_string(), msg, "input {input:?}"),
+            (got, expect) => panic!("input {input:?}: got {got:?}, expected {expect:?}"),
+        }
+    }
+
+    #[test]
+    fn lines() {
+        check(b"", Ok(&[]));
+        check(b"\n\n", Ok(&[]));
+        check(b"a b", Ok(&[(1, "a b")]));
+        check(b"a b\n", Ok(&[(1, "a b")]));
+        check(b"a\r\nb c\r\n", Ok(&[(1, "a"), (2, "b c")]));
+        check(b"a\n\n \t\r\n\nb\n", Ok(&[(1, "a"), (5, "b")]));
+        check(b"\xef\xbb\xbfa\n", Ok(&[(1, "a")]));
+        check(b"  a  \n", Ok(&[(1, "  a  ")]));
+        check("caf\u{e9} \u{2581}\n".as_bytes(), Ok(&[(1, "caf\u{e9} \u{2581}")]));
+        check(b"a\rb\n", Ok(&[(1, "a\rb")]));
+    }
+
+    #[test]
+    fn errors() {
+        check(b"ok\nab\xffc\n", Err("c.txt:2: invalid UTF-8 at byte offset 5 (byte 0xff)"));
+        check(b"\xc3", Err("c.txt:1: invalid UTF-8 at byte offset 0 (byte 0xc3)"));
+        check(b"a\n\nb\0\n", Err("c.txt:3: NUL byte at byte offset 4 (is this a binary file?)"));
+    }
+
+    #[test]
+    fn lossy() {
+        check_policy(b"ok\nab\xffc\n", Utf8Policy::Lossy, Ok(&[(1, "ok"), (2, "ab\u{fffd}c")]));
+        check_policy(
+            b"a\0",
+            Utf8Policy::Lossy,
+            Err("c.txt:1: NUL byte at byte offset 1 (is this a binary file?)"),
+        );
+    }
+}
