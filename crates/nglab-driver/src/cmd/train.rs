@@ -1,0 +1,99 @@
+//! `nglab train`: count a corpus and estimate a model, written as ARPA.
+
+use std::path::PathBuf;
+
+use anyhow::Context;
+use nglab_lm::{estimate, EstimateConfig, NgramCounts, Smoothing};
+use nglab_tokenizer::{AnyTokenizer, Corpus, TokenizerSpec, Vocab};
+
+use crate::io::{read_text, write_atomic};
+
+/// Arguments of `nglab train`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct TrainArgs {
+    /// The training text: one sentence per line.
+    #[arg(long)]
+    pub input: PathBuf,
+    /// Tokenizer: whitespace, words[:lower][:nfc], chars, bpe:SIZE, bpe-file:PATH.
+    #[arg(long, default_value = "whitespace")]
+    pub tokenizer: String,
+    /// The order N of the model.
+    #[arg(long, default_value_t = 3)]
+    pub order: usize,
+    /// Smoothing: mkn, kn[:D], abs[:D], wb, addk:K, laplace, mle, stupid[:ALPHA].
+    #[arg(long, default_value = "mkn")]
+    pub smoothing: String,
+    /// A fixed vocabulary (JSON array of tokens, as `--save-vocab` writes):
+    /// training words outside it become `<unk>`, and every word in it gets a
+    /// unigram, so models of different texts share one vocabulary.
+    #[arg(long)]
+    pub vocab: Option<PathBuf>,
+    /// Also write the vocabulary used, as JSON.
+    #[arg(long)]
+    pub save_vocab: Option<PathBuf>,
+    /// Discounts D1,D2,D3+ for orders whose closed-form discounts fail.
+    #[arg(long, default_value = "0.5,1,1.5")]
+    pub discount_fallback: String,
+    /// Replace invalid UTF-8 instead of failing.
+    #[arg(long)]
+    pub lossy: bool,
+    /// Where to write the ARPA model (`-` for standard output).
+    #[arg(long)]
+    pub out: PathBuf,
+}
+
+/// Runs `nglab train`.
+pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
+    let smoothing: Smoothing = args.smoothing.parse().context("--smoothing")?;
+    let fallback = parse_fallback(&args.discount_fallback)?;
+    let config = EstimateConfig::with_fallback(smoothing, fallback).context("--discount-fallback")?;
+    let mut counts = NgramCounts::new(args.order).context("--order")?;
+    let spec: TokenizerSpec = args.tokenizer.parse().context("--tokenizer")?;
+
+    let text = read_text(&args.input, args.lossy)?;
+    let tokenizer = AnyTokenizer::build(&spec, text.sentences(), |p| std::fs::read_to_string(p))?;
+    let (corpus, vocab) = match &args.vocab {
+        Some(path) => {
+            let file =
+                std::fs::File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
+            let vocab = Vocab::read_json(std::io::BufReader::new(file))
+                .with_context(|| format!("reading vocabulary {}", path.display()))?;
+            (Corpus::encode_frozen(text.sentences(), &tokenizer, &vocab)?, vocab)
+        }
+        None => {
+            let mut vocab = Vocab::new();
+            (Corpus::encode_growing(text.sentences(), &tokenizer, &mut vocab)?, vocab)
+        }
+    };
+    if corpus.n_tokens() == 0 {
+        anyhow::bail!("{}: no tokens to train on", args.input.display());
+    }
+    counts.add_corpus(&corpus);
+    let model = estimate(&counts, &vocab, &config)
+        .with_context(|| format!("estimating from {}", args.input.display()))?;
+    for d in &model.info().discounts {
+        if let Some(why) = &d.fallback {
+            eprintln!(
+                "nglab: order {}: closed-form discounts fail ({why}); using D1={} D2={} D3+={}",
+                d.order, d.discounts[0], d.discounts[1], d.discounts[2]
+            );
+        }
+    }
+    if let Some(path) = &args.save_vocab {
+        write_atomic(path, |w| Ok(vocab.write_json(w)?))?;
+    }
+    write_atomic(&args.out, |w| Ok(model.write_arpa(w)?))
+}
+
+fn parse_fallback(s: &str) -> anyhow::Result<[f64; 3]> {
+    let parts: Vec<&str> = s.split(',').collect();
+    let bad = || anyhow::anyhow!("--discount-fallback must be three numbers D1,D2,D3, got '{s}'");
+    if parts.len() != 3 {
+        return Err(bad());
+    }
+    let mut out = [0.0; 3];
+    for (o, p) in out.iter_mut().zip(parts) {
+        *o = p.trim().parse().map_err(|_| bad())?;
+    }
+    Ok(out)
+}

@@ -1,0 +1,60 @@
+//! File access shared by the subcommands: reading corpus and model files with
+//! errors that name the file, and writing outputs atomically.
+
+use std::fs::File;
+use std::io::{BufReader, BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+use nglab_lm::Model;
+use nglab_tokenizer::{CorpusText, Utf8Policy};
+
+/// Reads a corpus file (one sentence per non-blank line).
+pub fn read_text(path: &Path, lossy: bool) -> anyhow::Result<CorpusText> {
+    let policy = if lossy { Utf8Policy::Lossy } else { Utf8Policy::Strict };
+    let file = File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
+    // The tokenizer crate's errors already name the path and line.
+    Ok(CorpusText::read(file, path, policy)?)
+}
+
+/// Reads an ARPA model, streaming.
+pub fn read_model(path: &Path) -> anyhow::Result<Model> {
+    let file = File::open(path).with_context(|| format!("cannot open model {}", path.display()))?;
+    if file.metadata().is_ok_and(|m| m.is_dir()) {
+        anyhow::bail!("model {} is a directory, not an ARPA file", path.display());
+    }
+    Model::read_arpa(BufReader::with_capacity(1 << 20, file))
+        .with_context(|| format!("reading model {}", path.display()))
+}
+
+/// Writes `path` through `write`, atomically: into a temporary file beside it,
+/// renamed into place only when everything succeeded, removed otherwise. A
+/// path of `-` writes to standard output.
+pub fn write_atomic(
+    path: &Path,
+    write: impl FnOnce(&mut dyn Write) -> anyhow::Result<()>,
+) -> anyhow::Result<()> {
+    if path == Path::new("-") {
+        let mut out = BufWriter::new(std::io::stdout().lock());
+        write(&mut out)?;
+        return Ok(out.flush()?);
+    }
+    let tmp = temp_path(path);
+    let result = (|| {
+        let file = File::create(&tmp).with_context(|| format!("cannot create {}", tmp.display()))?;
+        let mut out = BufWriter::with_capacity(1 << 20, file);
+        write(&mut out)?;
+        let file = out.into_inner().map_err(|e| e.into_error())?;
+        file.sync_all()?;
+        std::fs::rename(&tmp, path).with_context(|| format!("cannot rename into {}", path.display()))
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result.with_context(|| format!("writing {}", path.display()))
+}
+
+fn temp_path(path: &Path) -> PathBuf {
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    path.with_file_name(format!(".{name}.tmp{}", std::process::id()))
+}

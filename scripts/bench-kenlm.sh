@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Side by side with KenLM, in one run, on the same input: wall time and peak
+# memory of estimating modified Kneser-Ney (nglab train vs lmplz -S 1G) and of
+# scoring Brown test from the ARPA file (nglab ppl vs query), median of RUNS runs.
+# Prints ratios (nglab / KenLM; below 1 means nglab is faster).
+# usage: scripts/bench-kenlm.sh [ORDER...]   (default: 3 5); RUNS=5 by default.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ORDERS=("$@"); [[ $# -gt 0 ]] || ORDERS=(3 5)
+RUNS=${RUNS:-5}
+SHARED=${NGLAB_SHARED:-../shared}
+PEERS=${PEERS:-${XDG_CACHE_HOME:-$HOME/.cache}/nglab-peers}
+KENLM=$PEERS/kenlm/bin
+[[ -x $KENLM/lmplz && -x $KENLM/query ]] || PEERS=$PEERS bash "$SHARED/peers/build-kenlm.sh"
+[[ -s corpora/brown/train.txt ]] || bash scripts/fetch-corpus.sh brown
+cargo build --release --locked -q -p nglab-driver
+NGLAB=target/release/nglab
+WORK=${WORK:-target/bench-kenlm}
+mkdir -p "$WORK"
+TRAIN=corpora/brown/train.txt TEST=corpora/brown/test.txt
+
+# measure NAME CMD...: runs CMD RUNS times (stdin/stdout given by the caller via
+# env IN/OUT); prints "median_seconds peak_kib".
+measure() {
+  local times=() mem=0 line
+  for _ in $(seq "$RUNS"); do
+    line=$( { /usr/bin/time -f "%e %M" "$@" < "$IN" > "$OUT" 2>/dev/null; } 2>&1 | tail -n 1)
+    times+=("${line% *}"); (( ${line#* } > mem )) && mem=${line#* }
+  done
+  printf '%s %s\n' "$(printf '%s\n' "${times[@]}" | sort -g | sed -n "$(( (RUNS + 1) / 2 ))p")" "$mem"
+}
+
+printf '%-28s %10s %10s %8s %12s %12s\n' "task" "nglab s" "KenLM s" "ratio" "nglab MiB" "KenLM MiB"
+row() {
+  awk -v a="$1" -v b="$2" -v name="$3" 'BEGIN { split(a, x, " "); split(b, y, " ");
+    printf "%-28s %10.3f %10.3f %8.2f %12.0f %12.0f\n", name, x[1], y[1], x[1] / y[1], x[2] / 1024, y[2] / 1024 }' 
+}
+for n in "${ORDERS[@]}"; do
+  ours=$(IN=/dev/null OUT=/dev/null measure "$NGLAB" train --input "$TRAIN" --order "$n" --out "$WORK/nglab.o$n.arpa")
+  theirs=$(IN=$TRAIN OUT=$WORK/kenlm.o$n.arpa measure "$KENLM/lmplz" -o "$n" -S 1G --discount_fallback)
+  row "$ours" "$theirs" "estimate MKN order $n"
+  ours=$(IN=/dev/null OUT=/dev/null measure "$NGLAB" ppl --model "$WORK/kenlm.o$n.arpa" --input "$TEST")
+  theirs=$(IN=$TEST OUT=/dev/null measure "$KENLM/query" -v summary "$WORK/kenlm.o$n.arpa")
+  row "$ours" "$theirs" "score test, order $n ARPA"
+done
