@@ -13,4 +13,7 @@ pub struct Cli {
 
 /// The subcommands.
 #[derive(Debug, Subcommand)]
-pub enum Command {}
+pub enum Command {
+    /// Metrics of a text: diversity, distribution, tails, repetition.
+    Metrics(crate::cmd::metrics::MetricsArgs),
+}

@@ -2,10 +2,13 @@
 //! terminal). Each subcommand has a module; [`run`] dispatches.
 
 pub mod cli;
+pub mod cmd;
 
 /// Runs one parsed command line.
 pub fn run(cli: cli::Cli) -> anyhow::Result<()> {
-    match cli.command {}
+    match cli.command {
+        cli::Command::Metrics(args) => cmd::metrics::run(&args),
+    }
 }
 
 /// Whether `err` is a broken pipe (`nglab ... | head`), which exits 0.

@@ -24,7 +24,8 @@
 //! - Tails: survival of the reference's 1- to 4-gram types by reference count
 //!   band (1, 2-4, 5-16, 17+); novelty as a share of the text's n-gram
 //!   occurrences; recall as a share of the held-out text's n-gram types.
-//! - Repetition: gzip ratio of the text's bytes, and Shaib et al. (2024)'s
+//! - Repetition: gzip ratio of the text's bytes (level 6, at most 1 MiB: a
+//!   longer text is thinned to every k-th sentence), and Shaib et al. (2024)'s
 //!   self-repetition of 4-grams with each sentence a document.
 //!
 //! Undefined values (empty text, a sample shorter than the MATTR window, ...)

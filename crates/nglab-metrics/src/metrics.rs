@@ -22,8 +22,11 @@ pub struct MetricsConfig {
     pub mattr_window: usize,
     /// MTLD factor threshold, in `(0, 1)`.
     pub mtld_threshold: f64,
-    /// gzip level of the compression ratio, `0..=9`.
+    /// gzip level of the compression ratio, `0..=9` (Python's `gzip.compress`,
+    /// used by Shaib et al., defaults to 9; 6 is the `gzip` command's default).
     pub gzip_level: u32,
+    /// Bytes compressed at most: a longer text is thinned to every k-th sentence.
+    pub gzip_max_bytes: usize,
 }
 
 impl Default for MetricsConfig {
@@ -34,6 +37,7 @@ impl Default for MetricsConfig {
             mattr_window: 1000,
             mtld_threshold: 0.72,
             gzip_level: 6,
+            gzip_max_bytes: 1 << 20,
         }
     }
 }
@@ -101,6 +105,9 @@ impl TextMetrics {
         }
         if !(config.mtld_threshold > 0.0 && config.mtld_threshold < 1.0) {
             return bad("mtld_threshold", "must be in (0, 1)", config.mtld_threshold.to_string());
+        }
+        if config.gzip_max_bytes == 0 {
+            return bad("gzip_max_bytes", "must be at least 1", "0".into());
         }
         if config.gzip_level > 9 {
             return bad("gzip_level", "must be in 0..=9", config.gzip_level.to_string());
@@ -183,7 +190,7 @@ impl TextMetrics {
         let entropy = why.check("entropy_bits", entropy_bits(unigrams), empty);
         let zipf =
             why.check("zipf_exponent", zipf_exponent(unigrams), || format!("needs 2 types, got {types}"));
-        let gzip = repetition::compression_ratio(text, vocab, cfg.gzip_level);
+        let gzip = repetition::compression_ratio(text, vocab, cfg.gzip_level, cfg.gzip_max_bytes);
         let gzip = why.check("compression_ratio", gzip, empty);
         let n4 = table.n_types(4);
         let self_rep = repetition::self_repetition(&bounds, &positions[MAX_ORDER - 2], n4);

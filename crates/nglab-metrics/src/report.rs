@@ -39,7 +39,8 @@ pub struct MetricsReport {
     pub entropy_bits: Option<f64>,
     /// Zipf exponent of the whole text (least squares of ln frequency on ln rank, all ranks).
     pub zipf_exponent: Option<f64>,
-    /// Bytes of the text (tokens joined by single spaces) / bytes of its gzip stream.
+    /// Bytes of the text (tokens joined by single spaces) / bytes of its gzip stream
+    /// (at most `gzip_max_bytes` of text: every k-th sentence of a longer one).
     pub compression_ratio: Option<f64>,
     /// Self-repetition of 4-grams across sentences (Shaib et al. 2024), natural log.
     pub self_repetition_4: Option<f64>,

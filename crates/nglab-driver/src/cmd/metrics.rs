@@ -1,0 +1,215 @@
+//! `nglab metrics`: the metrics of one text, optionally against a reference
+//! and a held-out text, as a table or as JSON.
+
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+use nglab_metrics::{MetricsConfig, MetricsReport, Reference, TextMetrics};
+use nglab_tokenizer::{Corpus, Vocab};
+use rand::SeedableRng;
+use rand_chacha::ChaCha8Rng;
+use serde::Serialize;
+
+/// Arguments of `nglab metrics`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct MetricsArgs {
+    /// The text: one sentence per line, tokens separated by whitespace.
+    #[arg(long)]
+    pub input: PathBuf,
+    /// The reference text (the human training text) for divergences, survival and novelty.
+    #[arg(long)]
+    pub reference: Option<PathBuf>,
+    /// A held-out human text whose n-gram types the input should cover (recall).
+    #[arg(long)]
+    pub heldout: Option<PathBuf>,
+    /// Token budget of the lexical metrics' sample [default: the smaller of input and reference].
+    #[arg(long)]
+    pub sample_tokens: Option<usize>,
+    /// Random draws of the sample, when it is smaller than the input.
+    #[arg(long, default_value_t = MetricsConfig::default().draws)]
+    pub draws: usize,
+    /// MATTR window, in tokens.
+    #[arg(long, default_value_t = MetricsConfig::default().mattr_window)]
+    pub mattr_window: usize,
+    /// Seed of the sample draws.
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    /// Print one JSON object instead of a table.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// What `--json` prints: provenance, then the report's fields at top level.
+#[derive(Serialize)]
+struct Output<'a> {
+    tool: &'static str,
+    version: &'static str,
+    input: &'a Path,
+    reference_path: Option<&'a Path>,
+    heldout_path: Option<&'a Path>,
+    seed: u64,
+    config: &'a MetricsConfig,
+    #[serde(flatten)]
+    metrics: &'a MetricsReport,
+}
+
+/// Runs `nglab metrics`.
+pub fn run(args: &MetricsArgs) -> anyhow::Result<()> {
+    let config = MetricsConfig {
+        sample_tokens: args.sample_tokens,
+        draws: args.draws,
+        mattr_window: args.mattr_window,
+        ..MetricsConfig::default()
+    };
+    let metrics = TextMetrics::new(config).context("invalid metrics options")?;
+    let mut vocab = Vocab::new();
+    let text = read_corpus(&args.input, &mut vocab)?;
+    let reference = match &args.reference {
+        Some(path) => Some(Reference::new(&read_corpus(path, &mut vocab)?)),
+        None => None,
+    };
+    let heldout = match &args.heldout {
+        Some(path) => Some(Reference::new(&read_corpus(path, &mut vocab)?)),
+        None => None,
+    };
+    let mut rng = ChaCha8Rng::seed_from_u64(args.seed);
+    let report = metrics
+        .compute(&text, &vocab, reference.as_ref(), heldout.as_ref(), &mut rng)
+        .with_context(|| format!("computing the metrics of {}", args.input.display()))?;
+
+    let mut out = BufWriter::new(std::io::stdout().lock());
+    if args.json {
+        let output = Output {
+            tool: "nglab",
+            version: env!("CARGO_PKG_VERSION"),
+            input: &args.input,
+            reference_path: args.reference.as_deref(),
+            heldout_path: args.heldout.as_deref(),
+            seed: args.seed,
+            config: metrics.config(),
+            metrics: &report,
+        };
+        serde_json::to_writer_pretty(&mut out, &output).context("writing JSON")?;
+        writeln!(out)?;
+    } else {
+        write_table(&mut out, &args.input, &report)?;
+    }
+    out.flush()?;
+    Ok(())
+}
+
+/// Reads a corpus file: one sentence per non-blank line, tokens split on
+/// whitespace, ids from the shared `vocab`.
+// TODO(#5): switch to the tokenizer crate's corpus reader once it is committed.
+fn read_corpus(path: &Path, vocab: &mut Vocab) -> anyhow::Result<Corpus> {
+    let bytes = std::fs::read(path).with_context(|| format!("reading corpus {}", path.display()))?;
+    let text = String::from_utf8(bytes).map_err(|e| {
+        let offset = e.utf8_error().valid_up_to();
+        let line = e.as_bytes()[..offset].iter().filter(|&&b| b == b'\n').count() + 1;
+        anyhow::anyhow!("{}:{line}: invalid UTF-8 at byte offset {offset}", path.display())
+    })?;
+    let mut corpus = Corpus::new();
+    let mut ids = Vec::new();
+    for line in text.lines() {
+        ids.clear();
+        ids.extend(line.split_whitespace().map(|w| vocab.get_or_insert(w)));
+        if !ids.is_empty() {
+            corpus.push(&ids);
+        }
+    }
+    Ok(corpus)
+}
+
+fn fmt(v: Option<f64>) -> String {
+    v.map_or_else(|| "-".to_owned(), |v| format!("{v:.4}"))
+}
+
+fn write_table(out: &mut impl Write, input: &Path, r: &MetricsReport) -> std::io::Result<()> {
+    writeln!(
+        out,
+        "{}: {} tokens, {} sentences, {} types, {} hapax",
+        input.display(),
+        r.tokens,
+        r.sentences,
+        r.types,
+        r.hapax
+    )?;
+    let s = &r.sample;
+    let scope = if s.whole_text { "the whole text".to_owned() } else { format!("{} draws", s.draws) };
+    writeln!(out, "\nlexical (sample of {} tokens, {scope})", s.sample_tokens)?;
+    writeln!(out, "  {:<16} {:>10} {:>10} {:>10} {:>10}", "metric", "mean", "sd", "2.5%", "97.5%")?;
+    let lexical = [
+        ("ttr", r.ttr),
+        ("mattr", r.mattr),
+        ("mtld", r.mtld),
+        ("distinct_1", r.distinct_1),
+        ("distinct_2", r.distinct_2),
+        ("distinct_3", r.distinct_3),
+        ("distinct_4", r.distinct_4),
+        ("ngram_diversity", r.ngram_diversity),
+    ];
+    for (name, mean) in lexical {
+        match r.intervals.iter().find(|i| i.metric == name) {
+            Some(i) => {
+                writeln!(out, "  {name:<16} {:>10} {:>10.4} {:>10.4} {:>10.4}", fmt(mean), i.sd, i.lo, i.hi)?
+            }
+            None => writeln!(out, "  {name:<16} {:>10}", fmt(mean))?,
+        }
+    }
+    writeln!(out, "\ndistribution and repetition (whole text)")?;
+    for (name, v) in [
+        ("entropy_bits", r.entropy_bits),
+        ("zipf_exponent", r.zipf_exponent),
+        ("compression_ratio", r.compression_ratio),
+        ("self_repetition_4", r.self_repetition_4),
+    ] {
+        writeln!(out, "  {name:<18} {:>10}", fmt(v))?;
+    }
+    if let Some(size) = &r.reference {
+        writeln!(out, "\nagainst the reference ({} tokens, {} types)", size.tokens, size.types)?;
+        for (name, v) in [
+            ("js_to_reference", r.js_to_reference),
+            ("kl_to_reference", r.kl_to_reference),
+            ("kl_from_reference", r.kl_from_reference),
+        ] {
+            writeln!(out, "  {name:<18} {:>10}", fmt(v))?;
+        }
+        if let Some(survival) = &r.survival_by_band {
+            let labels: Vec<&str> =
+                survival.first().map_or(Vec::new(), |o| o.bands.iter().map(|b| b.band.as_str()).collect());
+            write!(out, "  survival   order")?;
+            for l in &labels {
+                write!(out, " {:>14}", format!("count {l}"))?;
+            }
+            writeln!(out, " {:>10}", "novelty")?;
+            for (o, n) in survival.iter().zip(r.novelty.iter().flatten()) {
+                write!(out, "  {:>16}", o.order)?;
+                for b in &o.bands {
+                    write!(out, " {:>14}", format!("{} ({})", fmt(b.share), b.reference_types))?;
+                }
+                writeln!(out, " {:>10}", fmt(n.share))?;
+            }
+        }
+    }
+    if let (Some(size), Some(recall)) = (&r.heldout, &r.heldout_recall) {
+        writeln!(out, "\nheld-out recall ({} tokens, {} types)", size.tokens, size.types)?;
+        for o in recall {
+            writeln!(
+                out,
+                "  order {}: {} of {} types ({})",
+                o.order,
+                o.covered,
+                o.heldout_types,
+                fmt(o.share)
+            )?;
+        }
+    }
+    if !r.undefined.is_empty() {
+        writeln!(out, "\nundefined")?;
+        for u in &r.undefined {
+            writeln!(out, "  {}: {}", u.metric, u.reason)?;
+        }
+    }
+    Ok(())
+}
