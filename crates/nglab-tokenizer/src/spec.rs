@@ -119,7 +119,8 @@ impl AnyTokenizer {
     /// Builds the tokenizer `spec` names.
     ///
     /// `training` is the human training text, one sentence per item; only
-    /// `bpe:SIZE` consumes it. `read_file` reads the file of `bpe-file:PATH`:
+    /// `bpe:SIZE` consumes it. `read_file` reads the file of `bpe-file:PATH` (pass
+    /// `|p| std::fs::read_to_string(p)`):
     /// the caller owns file access (this crate never opens a path).
     pub fn build<'a>(
         spec: &TokenizerSpec,

@@ -8,12 +8,9 @@ use nglab_tokenizer::{AnyTokenizer, Bpe, Tokenizer, TokenizerSpec, Vocab, Whites
 
 use crate::io::{read_text, write_atomic};
 
-/// Arguments of `nglab tokenize`.
+/// The files of `nglab tokenize` and `nglab detokenize`.
 #[derive(Debug, Clone, clap::Args)]
-pub struct TokenizeArgs {
-    /// Tokenizer: whitespace, words[:lower][,nfc], chars, bpe:SIZE or bpe-file:PATH.
-    #[arg(long, default_value = "whitespace")]
-    pub tokenizer: String,
+pub struct TextIo {
     /// The text: one sentence per non-blank line, UTF-8.
     #[arg(long)]
     pub input: PathBuf,
@@ -23,6 +20,17 @@ pub struct TokenizeArgs {
     /// Replace invalid UTF-8 instead of failing.
     #[arg(long)]
     pub lossy: bool,
+}
+
+/// Arguments of `nglab tokenize`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct TokenizeArgs {
+    /// Tokenizer: whitespace, words[:lower][,nfc], chars, bpe:SIZE or bpe-file:PATH.
+    #[arg(long, default_value = "whitespace")]
+    pub tokenizer: String,
+    /// Input, output, UTF-8 policy.
+    #[command(flatten)]
+    pub io: TextIo,
     /// Text to train `bpe:SIZE` on (default: the input).
     #[arg(long)]
     pub train: Option<PathBuf>,
@@ -40,15 +48,9 @@ pub struct DetokenizeArgs {
     /// Tokenizer the text was made with: whitespace, words[:lower][,nfc], chars or bpe-file:PATH.
     #[arg(long, default_value = "whitespace")]
     pub tokenizer: String,
-    /// Tokenized text: one sentence per line, tokens separated by spaces.
-    #[arg(long)]
-    pub input: PathBuf,
-    /// Output file (`-`: standard output), written atomically.
-    #[arg(long, default_value = "-")]
-    pub out: PathBuf,
-    /// Replace invalid UTF-8 instead of failing.
-    #[arg(long)]
-    pub lossy: bool,
+    /// Input, output, UTF-8 policy.
+    #[command(flatten)]
+    pub io: TextIo,
 }
 
 /// Runs `nglab tokenize`.
@@ -58,9 +60,9 @@ pub fn run(args: &TokenizeArgs) -> anyhow::Result<()> {
     {
         bail!("--save-tokenizer needs a bpe tokenizer, got {spec}");
     }
-    let text = read_text(&args.input, args.lossy)?;
+    let text = read_text(&args.io.input, args.io.lossy)?;
     let train = match &args.train {
-        Some(path) => Some(read_text(path, args.lossy)?),
+        Some(path) => Some(read_text(path, args.io.lossy)?),
         None => None,
     };
     let training = train.as_ref().unwrap_or(&text);
@@ -70,10 +72,10 @@ pub fn run(args: &TokenizeArgs) -> anyhow::Result<()> {
         write_atomic(path, |w| Ok(w.write_all(json.as_bytes())?))?;
     }
     let mut vocab = Vocab::new();
-    write_atomic(&args.out, |w| {
+    write_atomic(&args.io.out, |w| {
         for i in 0..text.n_sentences() {
             let tokens = tokenizer.encode(text.sentence(i)).with_context(|| {
-                format!("{}:{}: cannot tokenize", args.input.display(), text.line_number(i))
+                format!("{}:{}: cannot tokenize", args.io.input.display(), text.line_number(i))
             })?;
             for (j, token) in tokens.iter().enumerate() {
                 if j > 0 {
@@ -98,14 +100,14 @@ pub fn run_detokenize(args: &DetokenizeArgs) -> anyhow::Result<()> {
     if let TokenizerSpec::Bpe { .. } = spec {
         bail!("cannot detokenize with {spec}: use bpe-file:PATH with the model saved by --save-tokenizer");
     }
-    let text = read_text(&args.input, args.lossy)?;
+    let text = read_text(&args.io.input, args.io.lossy)?;
     let tokenizer = AnyTokenizer::build(&spec, std::iter::empty(), |p| std::fs::read_to_string(p))?;
-    write_atomic(&args.out, |w| {
+    write_atomic(&args.io.out, |w| {
         for i in 0..text.n_sentences() {
             let tokens = Whitespace.encode(text.sentence(i))?;
             let tokens: Vec<&str> = tokens.iter().map(|t| t.as_ref()).collect();
             let line = tokenizer.decode(&tokens).with_context(|| {
-                format!("{}:{}: cannot detokenize", args.input.display(), text.line_number(i))
+                format!("{}:{}: cannot detokenize", args.io.input.display(), text.line_number(i))
             })?;
             w.write_all(line.as_bytes())?;
             w.write_all(b"\n")?;

@@ -1,0 +1,78 @@
+//! Helpers shared by the end-to-end tests: run the `nglab` binary, make
+//! scratch directories, check one-line errors.
+//!
+//! Use from a test file with `mod common;`. The binary is built once per test
+//! process with `cargo build -p nglab-driver --bin nglab` into the target
+//! directory the tests run from, so it is never stale (Cargo builds the
+//! binaries of *other* packages only when asked, and `CARGO_BIN_EXE_*` exists
+//! only for a package's own binaries).
+
+// Each test file uses a different subset of these helpers.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::OnceLock;
+
+/// The path of the `nglab` binary, built (or brought up to date) on first use.
+pub fn nglab_bin() -> &'static Path {
+    static BIN: OnceLock<PathBuf> = OnceLock::new();
+    BIN.get_or_init(|| {
+        let exe = std::env::current_exe().expect("the test binary has a path");
+        // target/<profile>/deps/<test binary>
+        let profile_dir = exe.parent().and_then(Path::parent).expect("tests run from target/<profile>/deps");
+        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
+        let mut build = Command::new(cargo);
+        build.args(["build", "--quiet", "-p", "nglab-driver", "--bin", "nglab"]);
+        if profile_dir.file_name().is_some_and(|n| n == "release") {
+            build.arg("--release");
+        }
+        if let Some(target_dir) = profile_dir.parent() {
+            build.env("CARGO_TARGET_DIR", target_dir);
+        }
+        let out = build.output().expect("cargo runs");
+        assert!(out.status.success(), "building nglab failed:\n{}", String::from_utf8_lossy(&out.stderr));
+        profile_dir.join(format!("nglab{}", std::env::consts::EXE_SUFFIX))
+    })
+}
+
+/// Runs `nglab` with `args` in `dir` (the working directory).
+pub fn nglab_in(dir: &Path, args: &[&str]) -> Output {
+    Command::new(nglab_bin()).args(args).current_dir(dir).output().expect("nglab runs")
+}
+
+/// Runs `nglab` with `args`.
+pub fn nglab(args: &[&str]) -> Output {
+    Command::new(nglab_bin()).args(args).output().expect("nglab runs")
+}
+
+/// A new empty directory, unique to this process and call (tests run in
+/// parallel), under Cargo's scratch directory for integration tests.
+pub fn scratch_dir(name: &str) -> PathBuf {
+    static NEXT: AtomicUsize = AtomicUsize::new(0);
+    let n = NEXT.fetch_add(1, Ordering::Relaxed);
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("{name}-{}-{n}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("creating a scratch dir");
+    dir
+}
+
+/// Standard output as UTF-8, after checking the run succeeded.
+pub fn stdout_ok(out: &Output) -> String {
+    assert!(out.status.success(), "nglab failed ({}):\n{}", out.status, String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout.clone()).expect("stdout is UTF-8")
+}
+
+/// Checks that the run failed with exit code 2 and a one-line error
+/// `nglab: <message>` that contains `expect`, with no panic; returns it.
+pub fn one_line_error(out: &Output, expect: &str) -> String {
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert_eq!(out.status.code(), Some(2), "exit code; stderr:\n{stderr}");
+    assert!(!stderr.contains("panicked"), "panic:\n{stderr}");
+    let lines: Vec<&str> = stderr.lines().collect();
+    assert_eq!(lines.len(), 1, "one line expected:\n{stderr}");
+    assert!(lines[0].starts_with("nglab: "), "{stderr}");
+    assert!(lines[0].contains(expect), "expected {expect:?} in:\n{stderr}");
+    lines[0].to_owned()
+}
