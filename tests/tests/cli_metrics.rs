@@ -1,24 +1,9 @@
 //! End-to-end tests of `nglab metrics`.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
-/// The `nglab` binary next to this test's directory (`target/<profile>/`),
-/// built on demand when a single package's tests are run.
-fn nglab() -> PathBuf {
-    let exe = std::env::current_exe().expect("the test binary has a path");
-    let dir = exe.parent().and_then(Path::parent).expect("target/<profile>/deps/<test>");
-    let bin = dir.join(format!("nglab{}", std::env::consts::EXE_SUFFIX));
-    if !bin.exists() {
-        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
-        let status = Command::new(cargo)
-            .args(["build", "-q", "-p", "nglab-driver", "--bin", "nglab"])
-            .status()
-            .expect("cargo runs");
-        assert!(status.success(), "building nglab failed");
-    }
-    bin
-}
+mod common;
 
 fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../crates/nglab-metrics/tests/data").join(name)
@@ -36,7 +21,7 @@ fn temp_file(name: &str, text: &str) -> PathBuf {
 }
 
 fn run(args: &[&str]) -> Output {
-    Command::new(nglab()).arg("metrics").args(args).output().expect("nglab runs")
+    common::nglab(&[&["metrics"], args].concat())
 }
 
 fn json(args: &[&str]) -> serde_json::Value {
