@@ -37,10 +37,15 @@ mod counts;
 mod error;
 mod estimate;
 mod model;
+mod sample;
 mod smoothing;
 
 pub use counts::{NgramCounts, MAX_ORDER};
 pub use error::{Error, Result};
 pub use estimate::estimate;
 pub use model::{Model, ModelInfo, Perplexity, SentenceScore, State};
+pub use sample::{
+    beam_search, sample_continuations, sample_corpus, Budget, Ending, Hypothesis, SampleConfig, SampleStats,
+    Sampler, UnkPolicy, CHUNK_SENTENCES,
+};
 pub use smoothing::{EstimateConfig, OrderDiscounts, Smoothing};

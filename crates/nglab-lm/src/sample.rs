@@ -1,0 +1,1078 @@
+//! Exact, seeded sampling from a [`Model`]: ancestral sampling in O(order)
+//! per token, the decoding knobs (temperature, top-k, top-p, min-p, greedy)
+//! on the full next-token distribution, beam search, and many sentences on
+//! many threads with a result that does not depend on the thread count.
+//!
+//! # Pure ancestral sampling
+//!
+//! For a context `c` with explicit successors `A(c)` the model's next-token
+//! distribution is, by ARPA backoff semantics, `p(w|c) = prob[c w]` for
+//! `w` in `A(c)` and `gamma(c) p(w|c')` otherwise. Every context is sampled
+//! in one of two exact ways, chosen per context when the [`Sampler`] is built:
+//!
+//! - **Interpolated** (every smoothing of this crate but stupid backoff):
+//!   `u(w|c) = prob[c w] - gamma(c) prob[c' w] >= 0` for all `w` in `A(c)`, and
+//!   `p(w|c) = u(w|c) [w in A(c)] + gamma(c) p(w|c')`. With probability
+//!   `S_u / Z(c)` draw from `A(c)` in proportion to `u` (alias table), else
+//!   draw from `c'`. Negative `u` down to `-1e-5 prob[c w]` (rounding in an
+//!   ARPA file) count as 0.
+//! - **Backoff** (any other context: stupid backoff, a non-interpolated
+//!   foreign ARPA): with probability `L(c) / Z(c)`, `L(c) = sum prob[c w]`
+//!   over `A(c)`, draw from `A(c)` in proportion to `prob`; else draw from
+//!   `c'` conditioned on `w` not in `A(c)`, by rejection. After 1,000
+//!   rejections in a row the conditional distribution is computed exactly in
+//!   O(|V|) instead, which keeps the draw exact.
+//!
+//! `Z(c)` is the total mass of `c` (`Z(c) = S_u + gamma(c) Z(c')`, or
+//! `L(c) + gamma(c) (Z(c') - sum_{w in A(c)} p(w|c'))`), computed bottom-up
+//! from `Z(empty) = sum_w prob[w]`. For a normalized model every `Z` is 1 up
+//! to rounding; for **stupid backoff** the sampler draws from
+//! `S(w|c) / sum_v S(v|c)`: the scores of [`Model::prob`] normalized exactly
+//! per context, over the vocabulary without `<s>`.
+//!
+//! # Decoding knobs
+//!
+//! Temperature, top-k, top-p, min-p and greedy act on the full next-token
+//! distribution of a context over the whole vocabulary (every word that the
+//! smoothing gives mass), computed in O(|V| + successors) and cached per
+//! context. In this order, as Hugging Face applies them:
+//! 1. `p(w|c)` (`<unk>` removed first under [`UnkPolicy::Resample`]);
+//! 2. temperature: `q ∝ p^(1/T)`;
+//! 3. top-k: the `k` most probable words (ties broken by the smaller id);
+//! 4. top-p: the shortest prefix, in the same order, whose mass reaches
+//!    `top_p` times the mass left after top-k;
+//! 5. min-p: the words with `q >= min_p * max q`;
+//!
+//! then a draw in proportion to `q`. Greedy takes the most probable word
+//! (the smaller id on a tie), which none of the other knobs can change.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+
+use hashbrown::HashMap;
+use nglab_tokenizer::{Corpus, TokenId, BOS, EOS, UNK};
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+
+use crate::model::{Model, State};
+use crate::{Error, Result};
+
+/// Sentences per chunk in [`sample_corpus`]: each chunk has its own ChaCha
+/// stream, so the output does not depend on the number of threads.
+pub const CHUNK_SENTENCES: usize = 256;
+
+/// Rejections in a row after which a draw is made exactly in O(|V|).
+const MAX_REJECTIONS: usize = 1000;
+
+/// A `u(w|c)` above `-NEG_TOLERANCE * prob[c w]` counts as 0 (interpolated).
+const NEG_TOLERANCE: f64 = 1e-5;
+
+/// Cached decoding tables hold at most this many entries (per sampler) before
+/// the cache is cleared; the output does not depend on it.
+const CACHE_MAX_ENTRIES: usize = 1 << 23;
+
+/// [`Budget::Tokens`] gives up after this many empty sentences in a row.
+const MAX_EMPTY_RUN: usize = 1 << 20;
+
+/// What generated text does with `<unk>`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum UnkPolicy {
+    /// Draw from `p(. | c, w != <unk>)`: a drawn `<unk>` is redrawn (counted in
+    /// [`SampleStats::unk_resampled`] on the ancestral path).
+    #[default]
+    Resample,
+    /// Keep `<unk>` in the output; the context resets after it, as in scoring.
+    Keep,
+    /// Sample as [`UnkPolicy::Keep`] does, but leave `<unk>` out of the output
+    /// (counted in [`SampleStats::unk_dropped`]).
+    Drop,
+}
+
+impl std::str::FromStr for UnkPolicy {
+    type Err = Error;
+
+    /// Parses `resample`, `keep` or `drop`.
+    fn from_str(s: &str) -> Result<Self> {
+        match s {
+            "resample" => Ok(UnkPolicy::Resample),
+            "keep" => Ok(UnkPolicy::Keep),
+            "drop" => Ok(UnkPolicy::Drop),
+            _ => Err(Error::Config(format!("unk policy must be resample, keep or drop, got '{s}'"))),
+        }
+    }
+}
+
+impl std::fmt::Display for UnkPolicy {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            UnkPolicy::Resample => "resample",
+            UnkPolicy::Keep => "keep",
+            UnkPolicy::Drop => "drop",
+        })
+    }
+}
+
+/// How to sample. [`SampleConfig::default`]: temperature 1, no truncation,
+/// not greedy, [`UnkPolicy::Resample`], `max_len` 256.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SampleConfig {
+    /// Temperature `T > 0`: `q ∝ p^(1/T)`.
+    pub temperature: f64,
+    /// Keep the `k >= 1` most probable words.
+    pub top_k: Option<usize>,
+    /// Nucleus sampling: keep the most probable words up to this mass, in (0, 1].
+    pub top_p: Option<f64>,
+    /// Keep the words with at least this share of the most probable one's, in [0, 1).
+    pub min_p: Option<f64>,
+    /// Always take the most probable word.
+    pub greedy: bool,
+    /// What to do with `<unk>`.
+    pub unk: UnkPolicy,
+    /// Maximum words per sentence, prefix included (>= 1); a sentence that
+    /// reaches it ends without `</s>` and is counted in [`SampleStats::max_len_hits`].
+    pub max_len: usize,
+}
+
+impl Default for SampleConfig {
+    fn default() -> Self {
+        SampleConfig {
+            temperature: 1.0,
+            top_k: None,
+            top_p: None,
+            min_p: None,
+            greedy: false,
+            unk: UnkPolicy::Resample,
+            max_len: 256,
+        }
+    }
+}
+
+impl SampleConfig {
+    /// Checks every parameter; the message shows the bad value.
+    pub fn validate(&self) -> Result<()> {
+        let t = self.temperature;
+        if !(t > 0.0 && t.is_finite()) {
+            return Err(Error::Config(format!("temperature must be finite and > 0, got {t}")));
+        }
+        if self.top_k == Some(0) {
+            return Err(Error::Config("top-k must be >= 1, got 0".into()));
+        }
+        if let Some(p) = self.top_p {
+            if !(p > 0.0 && p <= 1.0) {
+                return Err(Error::Config(format!("top-p must be in (0, 1], got {p}")));
+            }
+        }
+        if let Some(p) = self.min_p {
+            if !(0.0..1.0).contains(&p) {
+                return Err(Error::Config(format!("min-p must be in [0, 1), got {p}")));
+            }
+        }
+        if self.max_len == 0 {
+            return Err(Error::Config("max-len must be >= 1, got 0".into()));
+        }
+        Ok(())
+    }
+
+    /// Whether a knob needs the full next-token distribution.
+    fn transforms(&self) -> bool {
+        self.greedy
+            || self.temperature != 1.0
+            || self.top_k.is_some()
+            || self.top_p.is_some_and(|p| p < 1.0)
+            || self.min_p.is_some_and(|p| p > 0.0)
+    }
+}
+
+/// How much to sample.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Budget {
+    /// Exactly this many sentences.
+    Sentences(usize),
+    /// Whole sentences, in order, up to and including the first one at which
+    /// the number of words (without `</s>`) reaches this many: the total is at
+    /// least `N` and exceeds it by less than one sentence. 0 gives no sentence.
+    Tokens(usize),
+}
+
+/// What sampling did, summed over sentences.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct SampleStats {
+    /// Sentences produced.
+    pub sentences: usize,
+    /// Words written (prefixes included, `</s>` and dropped `<unk>` not).
+    pub tokens: usize,
+    /// Sentences ended by the maximum length instead of `</s>`.
+    pub max_len_hits: usize,
+    /// `<unk>` draws redrawn under [`UnkPolicy::Resample`] (ancestral path).
+    pub unk_resampled: usize,
+    /// `<unk>` draws left out under [`UnkPolicy::Drop`].
+    pub unk_dropped: usize,
+    /// Draws that fell back to an exact O(|V|) computation after many rejections.
+    pub exact_fallbacks: usize,
+}
+
+impl SampleStats {
+    /// Adds `other` to `self`.
+    pub fn add(&mut self, other: &SampleStats) {
+        self.sentences += other.sentences;
+        self.tokens += other.tokens;
+        self.max_len_hits += other.max_len_hits;
+        self.unk_resampled += other.unk_resampled;
+        self.unk_dropped += other.unk_dropped;
+        self.exact_fallbacks += other.exact_fallbacks;
+    }
+
+    fn minus(&self, before: &SampleStats) -> SampleStats {
+        SampleStats {
+            sentences: self.sentences - before.sentences,
+            tokens: self.tokens - before.tokens,
+            max_len_hits: self.max_len_hits - before.max_len_hits,
+            unk_resampled: self.unk_resampled - before.unk_resampled,
+            unk_dropped: self.unk_dropped - before.unk_dropped,
+            exact_fallbacks: self.exact_fallbacks - before.exact_fallbacks,
+        }
+    }
+}
+
+/// How a sentence ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ending {
+    /// With `</s>`.
+    Eos,
+    /// At the maximum length, without `</s>`.
+    MaxLen,
+}
+
+/// Alias tables (Walker/Vose) over contiguous ranges of one array: entry `i`
+/// of a range starting at `s` is kept if the draw's fraction is below
+/// `thr[s + i]` (a probability scaled to 2^53), else replaced by `s + alias[s + i]`.
+#[derive(Debug, Default)]
+struct Alias {
+    thr: Vec<u64>,
+    alias: Vec<u32>,
+}
+
+const ONE53: f64 = (1u64 << 53) as f64;
+
+impl Alias {
+    fn with_len(n: usize) -> Self {
+        Alias { thr: vec![0; n], alias: vec![0; n] }
+    }
+
+    /// Builds the table of `start..start + weights.len()`; `small`/`large` are scratch.
+    fn build(&mut self, start: usize, weights: &[f64], small: &mut Vec<usize>, large: &mut Vec<usize>) {
+        let k = weights.len();
+        let total: f64 = weights.iter().sum();
+        small.clear();
+        large.clear();
+        let mut scaled: Vec<f64> =
+            if total > 0.0 { weights.iter().map(|&w| w * k as f64 / total).collect() } else { vec![1.0; k] };
+        for (i, &s) in scaled.iter().enumerate() {
+            if s < 1.0 {
+                small.push(i);
+            } else {
+                large.push(i);
+            }
+        }
+        while let (Some(&s), Some(&l)) = (small.last(), large.last()) {
+            small.pop();
+            self.thr[start + s] = (scaled[s] * ONE53) as u64;
+            self.alias[start + s] = l as u32;
+            scaled[l] -= 1.0 - scaled[s];
+            if scaled[l] < 1.0 {
+                large.pop();
+                small.push(l);
+            }
+        }
+        // What is left has weight 1 up to rounding.
+        for &i in small.iter().chain(large.iter()) {
+            self.thr[start + i] = 1u64 << 53;
+            self.alias[start + i] = i as u32;
+        }
+    }
+
+    /// Draws an index of `start..start + len` (len >= 1).
+    #[inline]
+    fn draw<R: Rng + ?Sized>(&self, rng: &mut R, start: usize, len: usize) -> usize {
+        let x = u128::from(rng.next_u64()) * len as u128;
+        let j = start + (x >> 64) as usize;
+        if ((x as u64) >> 11) < self.thr[j] {
+            j
+        } else {
+            start + self.alias[j] as usize
+        }
+    }
+}
+
+/// Per context of one order: the chance (scaled to 2^53) of drawing from its
+/// own successors, and whether a backoff draw must avoid them.
+#[derive(Debug, Default)]
+struct ContextLevel {
+    own: Vec<u64>,
+    reject: Vec<bool>,
+}
+
+/// Precomputed tables of pure ancestral sampling, shared by clones.
+#[derive(Debug)]
+struct Tables {
+    unigram: Alias,
+    /// `ctx[k - 1]`: contexts of order k (1..order).
+    ctx: Vec<ContextLevel>,
+    /// `succ[k - 1]`: alias tables over the successors (order k + 1) of contexts of order k.
+    succ: Vec<Alias>,
+}
+
+impl Tables {
+    fn new(model: &Model) -> Tables {
+        let v = model.vocab.len();
+        let order = model.order();
+        let mut small = Vec::new();
+        let mut large = Vec::new();
+        let uni: Vec<f64> =
+            (0..v).map(|w| if w == BOS as usize { 0.0 } else { model.levels[0].prob[w] }).collect();
+        let mut unigram = Alias::with_len(v);
+        unigram.build(0, &uni, &mut small, &mut large);
+        // Z of the contexts one order below, starting from the empty context.
+        let mut z_below = vec![uni.iter().sum::<f64>()];
+        let mut ctx = Vec::with_capacity(order.saturating_sub(1));
+        let mut succ = Vec::with_capacity(order.saturating_sub(1));
+        let mut weights = Vec::new();
+        for k in 1..order {
+            let here = &model.levels[k - 1];
+            let up = &model.levels[k];
+            let lower_prob = &model.levels[k - 1].prob;
+            let n_ctx = here.len();
+            let mut level = ContextLevel { own: vec![0; n_ctx], reject: vec![false; n_ctx] };
+            let mut alias = Alias::with_len(up.len());
+            let mut z = vec![0.0; n_ctx];
+            for (h, z_h) in z.iter_mut().enumerate() {
+                let state = State { order: k as u8, id: h as u32 };
+                let g = here.backoff[h];
+                let shorter = model.shorter(state);
+                let z_shorter = if k == 1 { z_below[0] } else { z_below[shorter.id as usize] };
+                let r = here.child_start[h] as usize..here.child_start[h + 1] as usize;
+                if r.is_empty() {
+                    *z_h = g * z_shorter;
+                    continue;
+                }
+                // `prob[c' w]`: the suffix n-gram of a successor is in order k.
+                let lower = |i: usize| {
+                    if k == 1 {
+                        model.levels[0].prob[up.word[i] as usize]
+                    } else {
+                        lower_prob[up.suffix[i] as usize]
+                    }
+                };
+                weights.clear();
+                let mut interpolated = true;
+                for i in r.clone() {
+                    let p = up.prob[i];
+                    let u = p - g * lower(i);
+                    if u < -NEG_TOLERANCE * p || (u < 0.0 && p == 0.0) {
+                        interpolated = false;
+                    }
+                    weights.push(u.max(0.0));
+                }
+                let (own_mass, total) = if interpolated {
+                    let s_u: f64 = weights.iter().sum();
+                    (s_u, s_u + g * z_shorter)
+                } else {
+                    weights.clear();
+                    weights.extend(r.clone().map(|i| up.prob[i]));
+                    let l: f64 = weights.iter().sum();
+                    let m: f64 = r.clone().map(lower).sum();
+                    let mut rest = (z_shorter - m).max(0.0);
+                    if rest <= 1e-12 * z_shorter {
+                        rest = 0.0;
+                    }
+                    level.reject[h] = true;
+                    (l, l + g * rest)
+                };
+                *z_h = total;
+                let own = if total > 0.0 { (own_mass / total).clamp(0.0, 1.0) } else { 0.0 };
+                level.own[h] = (own * ONE53) as u64;
+                alias.build(r.start, &weights, &mut small, &mut large);
+            }
+            z_below = z;
+            ctx.push(level);
+            succ.push(alias);
+        }
+        Tables { unigram, ctx, succ }
+    }
+
+    fn bytes(&self) -> usize {
+        let alias = |a: &Alias| a.thr.len() * 8 + a.alias.len() * 4;
+        alias(&self.unigram)
+            + self.ctx.iter().map(|c| c.own.len() * 9).sum::<usize>()
+            + self.succ.iter().map(alias).sum::<usize>()
+    }
+}
+
+/// A next-token distribution after the decoding knobs: words with positive
+/// weight and their cumulative weights.
+#[derive(Debug, Clone)]
+struct Table {
+    words: Box<[TokenId]>,
+    cum: Box<[f64]>,
+}
+
+impl Table {
+    fn draw<R: Rng + ?Sized>(&self, rng: &mut R) -> TokenId {
+        let total = *self.cum.last().expect("tables are never empty");
+        let u = (rng.next_u64() >> 11) as f64 / ONE53 * total;
+        let i = self.cum.partition_point(|&c| c <= u).min(self.words.len() - 1);
+        self.words[i]
+    }
+
+    fn entries(&self) -> usize {
+        self.words.len()
+    }
+}
+
+/// The full distribution `p(.|ctx)` over the vocabulary by ARPA backoff
+/// semantics, bit for bit what [`Model::prob`] returns for each word
+/// (`<s>` gets 0). O(|V| + successors of the contexts on the way).
+pub(crate) fn full_distribution(model: &Model, ctx: State, out: &mut Vec<f64>) {
+    let mut chain = Vec::with_capacity(model.order());
+    let mut bo = Vec::with_capacity(model.order() + 1);
+    let mut c = ctx;
+    let mut f = 1.0;
+    while c.order > 0 {
+        chain.push(c);
+        bo.push(f);
+        f *= model.gamma(c);
+        c = model.shorter(c);
+    }
+    out.clear();
+    out.extend(model.levels[0].prob.iter().map(|&p| f * p));
+    for (j, &c) in chain.iter().enumerate().rev() {
+        let up = &model.levels[c.order as usize];
+        for i in model.children(c) {
+            out[up.word[i] as usize] = bo[j] * up.prob[i];
+        }
+    }
+    out[BOS as usize] = 0.0;
+}
+
+/// Draws from `weights` (not all zero) by a linear scan.
+fn draw_linear<R: Rng + ?Sized>(rng: &mut R, weights: &[f64]) -> Option<TokenId> {
+    let total: f64 = weights.iter().sum();
+    if total <= 0.0 || total.is_nan() {
+        return None;
+    }
+    let u = (rng.next_u64() >> 11) as f64 / ONE53 * total;
+    let mut acc = 0.0;
+    let mut last = None;
+    for (w, &p) in weights.iter().enumerate() {
+        if p > 0.0 {
+            acc += p;
+            last = Some(w as TokenId);
+            if u < acc {
+                return last;
+            }
+        }
+    }
+    last
+}
+
+/// Orders candidates (weight, word) by weight descending, then word ascending.
+fn by_weight(a: &(f64, TokenId), b: &(f64, TokenId)) -> std::cmp::Ordering {
+    b.0.total_cmp(&a.0).then(a.1.cmp(&b.1))
+}
+
+/// Applies the decoding knobs of `config` to `q`, the unnormalized
+/// distribution over the vocabulary (overwritten); see the module docs for
+/// the order. `None` if nothing has mass. O(|V|) expected: truncation finds
+/// its cut-off element by selection, not by sorting.
+fn transformed_table(config: &SampleConfig, q: &mut [f64], cand: &mut Vec<(f64, TokenId)>) -> Option<Table> {
+    if config.temperature != 1.0 {
+        let inv_t = 1.0 / config.temperature;
+        q.iter_mut().filter(|x| **x > 0.0).for_each(|x| *x = x.powf(inv_t));
+    }
+    cand.clear();
+    cand.extend(q.iter().enumerate().filter(|&(_, &x)| x > 0.0).map(|(w, &x)| (x, w as TokenId)));
+    let best = cand.iter().copied().min_by(by_weight)?;
+    if config.greedy {
+        return Some(Table { words: vec![best.1].into(), cum: vec![1.0].into() });
+    }
+    // The last word kept by top-k and top-p, in `by_weight` order.
+    let mut cutoff = None;
+    if let Some(k) = config.top_k.filter(|&k| k < cand.len()) {
+        cand.select_nth_unstable_by(k - 1, by_weight);
+        cutoff = Some(cand[k - 1]);
+        cand.truncate(k);
+    }
+    if let Some(top_p) = config.top_p.filter(|&p| p < 1.0) {
+        let mass: f64 = cand.iter().map(|c| c.0).sum();
+        cutoff = Some(nucleus_cutoff(cand, top_p * mass));
+    }
+    let floor = config.min_p.map_or(0.0, |m| m * best.0);
+    let mut words = Vec::new();
+    let mut cum = Vec::new();
+    let mut acc = 0.0;
+    for (w, &x) in q.iter().enumerate() {
+        let w = w as TokenId;
+        if x > 0.0 && x >= floor && cutoff.is_none_or(|c| by_weight(&(x, w), &c).is_le()) {
+            acc += x;
+            words.push(w);
+            cum.push(acc);
+        }
+    }
+    Some(Table { words: words.into(), cum: cum.into() })
+}
+
+/// The last element of the shortest `by_weight`-ordered prefix of `cand`
+/// (non-empty) whose mass reaches `target`, by weighted quickselect.
+fn nucleus_cutoff(cand: &mut [(f64, TokenId)], mut target: f64) -> (f64, TokenId) {
+    let mut s = cand;
+    loop {
+        if s.len() == 1 {
+            return s[0];
+        }
+        let mid = s.len() / 2;
+        let (hi, pivot, lo) = std::mem::take(&mut s).select_nth_unstable_by(mid, by_weight);
+        let pivot = *pivot;
+        let m_hi: f64 = hi.iter().map(|c| c.0).sum();
+        if m_hi >= target {
+            s = hi;
+            continue;
+        }
+        if m_hi + pivot.0 >= target || lo.is_empty() {
+            return pivot;
+        }
+        target -= m_hi + pivot.0;
+        s = lo;
+    }
+}
+
+/// Draws sentences from one model with one configuration. Build it once
+/// (it precomputes alias tables over every context's successors, or caches
+/// decoding tables per context); clone it per thread.
+#[derive(Debug, Clone)]
+pub struct Sampler<'m> {
+    model: &'m Model,
+    config: SampleConfig,
+    /// Ancestral tables (absent when a decoding knob is on).
+    tables: Option<Arc<Tables>>,
+    cache: HashMap<State, Table>,
+    cache_entries: usize,
+    scratch: Vec<f64>,
+    cand: Vec<(f64, TokenId)>,
+    stats: SampleStats,
+}
+
+impl<'m> Sampler<'m> {
+    /// A sampler for `model` with a validated `config`.
+    pub fn new(model: &'m Model, config: &SampleConfig) -> Result<Self> {
+        config.validate()?;
+        let tables = (!config.transforms()).then(|| Arc::new(Tables::new(model)));
+        Ok(Sampler {
+            model,
+            config: config.clone(),
+            tables,
+            cache: HashMap::new(),
+            cache_entries: 0,
+            scratch: Vec::new(),
+            cand: Vec::new(),
+            stats: SampleStats::default(),
+        })
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &SampleConfig {
+        &self.config
+    }
+
+    /// What this sampler did so far.
+    pub fn stats(&self) -> &SampleStats {
+        &self.stats
+    }
+
+    /// Bytes held by the precomputed ancestral tables (shared by clones).
+    pub fn table_bytes(&self) -> usize {
+        self.tables.as_ref().map_or(0, |t| t.bytes())
+    }
+
+    /// One sentence (words only, no `<s>`/`</s>`) appended to `out`: `prefix`
+    /// (words after `<s>`, copied verbatim) and then its sampled continuation.
+    pub fn sentence<R: Rng + ?Sized>(
+        &mut self,
+        rng: &mut R,
+        prefix: &[TokenId],
+        out: &mut Vec<TokenId>,
+    ) -> Result<Ending> {
+        check_prefix(self.model, self.config.max_len, prefix)?;
+        let mut state = self.model.begin_sentence();
+        for &w in prefix {
+            state = next_state(self.model, state, w);
+        }
+        out.extend_from_slice(prefix);
+        let mut written = prefix.len();
+        let mut len = prefix.len();
+        let ending = loop {
+            if len >= self.config.max_len {
+                self.stats.max_len_hits += 1;
+                break Ending::MaxLen;
+            }
+            let (w, next) = self.next_word(rng, state)?;
+            if w == EOS {
+                break Ending::Eos;
+            }
+            len += 1;
+            if w == UNK && self.config.unk == UnkPolicy::Drop {
+                self.stats.unk_dropped += 1;
+            } else {
+                out.push(w);
+                written += 1;
+            }
+            state = next;
+        };
+        self.stats.sentences += 1;
+        self.stats.tokens += written;
+        Ok(ending)
+    }
+
+    /// Draws the next word after `ctx` (never `<s>`) and the state after it.
+    pub fn next_word<R: Rng + ?Sized>(&mut self, rng: &mut R, ctx: State) -> Result<(TokenId, State)> {
+        let resample = self.config.unk == UnkPolicy::Resample;
+        let Some(tables) = self.tables.clone() else {
+            let w = self.draw_transformed(rng, ctx)?;
+            return Ok((w, next_state(self.model, ctx, w)));
+        };
+        for _ in 0..MAX_REJECTIONS {
+            let (w, next) = self.draw_ancestral(&tables, rng, ctx);
+            if w == UNK && resample {
+                self.stats.unk_resampled += 1;
+                continue;
+            }
+            return Ok((w, next));
+        }
+        // p(<unk> | ctx) is close to 1: draw exactly from the rest.
+        self.stats.exact_fallbacks += 1;
+        let mut p = std::mem::take(&mut self.scratch);
+        full_distribution(self.model, ctx, &mut p);
+        p[UNK as usize] = 0.0;
+        let w = draw_linear(rng, &p);
+        self.scratch = p;
+        let w = w.ok_or_else(|| no_mass(self.model, ctx))?;
+        Ok((w, next_state(self.model, ctx, w)))
+    }
+
+    /// A pure ancestral draw (with `<unk>`), and the state after it.
+    fn draw_ancestral<R: Rng + ?Sized>(&mut self, t: &Tables, rng: &mut R, ctx: State) -> (TokenId, State) {
+        let m = self.model;
+        if ctx.order > 0 && (ctx.order as usize) <= t.ctx.len() {
+            let k = ctx.order as usize;
+            let h = ctx.id as usize;
+            if (rng.next_u64() >> 11) < t.ctx[k - 1].own[h] {
+                // Its own successor: the n-gram `ctx w` is known.
+                let cs = &m.levels[k - 1].child_start;
+                let (s, e) = (cs[h] as usize, cs[h + 1] as usize);
+                let i = t.succ[k - 1].draw(rng, s, e - s);
+                let w = m.levels[k].word[i];
+                let next = if w == UNK { State::EMPTY } else { state_after(m, k + 1, i as u32) };
+                return (w, next);
+            }
+            let w = self.draw_below(t, rng, ctx);
+            return (w, next_state(m, ctx, w));
+        }
+        let w = self.draw_from(t, rng, ctx);
+        (w, next_state(m, ctx, w))
+    }
+
+    /// A draw from `p(.|ctx)` given that `ctx`'s own table was not chosen.
+    fn draw_below<R: Rng + ?Sized>(&mut self, t: &Tables, rng: &mut R, ctx: State) -> TokenId {
+        let m = self.model;
+        let shorter = m.shorter(ctx);
+        if !t.ctx[ctx.order as usize - 1].reject[ctx.id as usize] {
+            return self.draw_from(t, rng, shorter);
+        }
+        for _ in 0..MAX_REJECTIONS {
+            let w = self.draw_from(t, rng, shorter);
+            if m.child(ctx, w).is_none() {
+                return w;
+            }
+        }
+        // Exact: p(.|shorter) conditioned on not being a successor of ctx.
+        self.stats.exact_fallbacks += 1;
+        let mut p = std::mem::take(&mut self.scratch);
+        full_distribution(m, shorter, &mut p);
+        let up = &m.levels[ctx.order as usize];
+        for i in m.children(ctx) {
+            p[up.word[i] as usize] = 0.0;
+        }
+        let w = draw_linear(rng, &p);
+        self.scratch = p;
+        // The rejection loop only gets here if some mass is left: Z > 0.
+        w.unwrap_or(EOS)
+    }
+
+    /// A draw from `p(.|ctx)`, normalized by Z(ctx).
+    fn draw_from<R: Rng + ?Sized>(&mut self, t: &Tables, rng: &mut R, ctx: State) -> TokenId {
+        let m = self.model;
+        // (A context of the highest order exists only in an order-1 model,
+        // as `<s>`: it has no successors and gamma 1.)
+        if ctx.order == 0 || ctx.order as usize > t.ctx.len() {
+            return t.unigram.draw(rng, 0, m.levels[0].len()) as TokenId;
+        }
+        let k = ctx.order as usize;
+        let h = ctx.id as usize;
+        if (rng.next_u64() >> 11) < t.ctx[k - 1].own[h] {
+            let cs = &m.levels[k - 1].child_start;
+            let (s, e) = (cs[h] as usize, cs[h + 1] as usize);
+            return m.levels[k].word[t.succ[k - 1].draw(rng, s, e - s)];
+        }
+        self.draw_below(t, rng, ctx)
+    }
+
+    /// A draw from the cached decoding table of `ctx`.
+    fn draw_transformed<R: Rng + ?Sized>(&mut self, rng: &mut R, ctx: State) -> Result<TokenId> {
+        if let Some(t) = self.cache.get(&ctx) {
+            return Ok(t.draw(rng));
+        }
+        let mut p = std::mem::take(&mut self.scratch);
+        full_distribution(self.model, ctx, &mut p);
+        if self.config.unk == UnkPolicy::Resample {
+            p[UNK as usize] = 0.0;
+        }
+        let table = transformed_table(&self.config, &mut p, &mut self.cand);
+        self.scratch = p;
+        let table = table.ok_or_else(|| no_mass(self.model, ctx))?;
+        let w = table.draw(rng);
+        if self.cache_entries + table.entries() > CACHE_MAX_ENTRIES {
+            self.cache.clear();
+            self.cache_entries = 0;
+        }
+        self.cache_entries += table.entries();
+        self.cache.insert(ctx, table);
+        Ok(w)
+    }
+}
+
+/// Checks a prefix: ids in the vocabulary, no `<s>`/`</s>`, not longer than `max_len`.
+fn check_prefix(model: &Model, max_len: usize, prefix: &[TokenId]) -> Result<()> {
+    if prefix.len() > max_len {
+        return Err(Error::Config(format!(
+            "prefix of {} tokens is longer than max-len {max_len}",
+            prefix.len()
+        )));
+    }
+    let v = model.vocab.len();
+    if let Some(&w) = prefix.iter().find(|&&w| w as usize >= v || w == BOS || w == EOS) {
+        return Err(Error::Config(format!(
+            "prefix token id {w} is not a word of the model's vocabulary of {v} (or is <s>/</s>)"
+        )));
+    }
+    Ok(())
+}
+
+fn no_mass(model: &Model, ctx: State) -> Error {
+    let mut words = Vec::new();
+    if ctx.order > 0 {
+        model.words_of(ctx.order as usize, ctx.id, &mut words);
+    }
+    let text: Vec<&str> = words.iter().map(|&w| model.vocab.token(w)).collect();
+    Error::Data(format!(
+        "no word can follow the context '{}': every candidate has probability 0",
+        text.join(" ")
+    ))
+}
+
+/// The state after n-gram `id` of order `n` was matched.
+fn state_after(model: &Model, n: usize, id: u32) -> State {
+    let s = State { order: n as u8, id };
+    if n == model.order() {
+        model.shorter(s)
+    } else {
+        s
+    }
+}
+
+/// The state after `w` follows `ctx`, as in [`Model::prob`].
+fn next_state(model: &Model, mut ctx: State, w: TokenId) -> State {
+    if w == UNK {
+        return State::EMPTY;
+    }
+    loop {
+        if let Some(id) = model.child(ctx, w) {
+            return state_after(model, ctx.order as usize + 1, id);
+        }
+        if ctx.order == 0 {
+            return State::EMPTY;
+        }
+        ctx = model.shorter(ctx);
+    }
+}
+
+/// One chunk's output: its sentences and each sentence's stats.
+struct ChunkOut {
+    corpus: Corpus,
+    stats: Vec<SampleStats>,
+}
+
+/// Prompts for continuation: sentence `i` continues the first `k` words of prompt `i`.
+#[derive(Clone, Copy)]
+struct Prompts<'a> {
+    corpus: &'a Corpus,
+    k: usize,
+}
+
+fn run_chunk(
+    sampler: &mut Sampler<'_>,
+    seed: u64,
+    chunk: usize,
+    n: usize,
+    prompts: Option<Prompts<'_>>,
+) -> Result<ChunkOut> {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    rng.set_stream(chunk as u64);
+    let mut out = ChunkOut { corpus: Corpus::new(), stats: Vec::with_capacity(n) };
+    let mut words = Vec::new();
+    for j in 0..n {
+        let prefix = match prompts {
+            Some(p) => {
+                let s = p.corpus.sentence(chunk * CHUNK_SENTENCES + j);
+                &s[..s.len().min(p.k)]
+            }
+            None => &[][..],
+        };
+        let before = sampler.stats;
+        words.clear();
+        sampler.sentence(&mut rng, prefix, &mut words)?;
+        out.corpus.push(&words);
+        out.stats.push(sampler.stats.minus(&before));
+    }
+    Ok(out)
+}
+
+/// Runs `chunks` (index, sentences) on the `samplers` (one thread each, so
+/// their caches live across calls); outputs in chunk order.
+fn run_chunks(
+    samplers: &mut [Sampler<'_>],
+    seed: u64,
+    chunks: &[(usize, usize)],
+    prompts: Option<Prompts<'_>>,
+) -> Result<Vec<ChunkOut>> {
+    let threads = samplers.len().min(chunks.len()).max(1);
+    if threads == 1 {
+        let s = &mut samplers[0];
+        return chunks.iter().map(|&(c, n)| run_chunk(s, seed, c, n, prompts)).collect();
+    }
+    let next = AtomicUsize::new(0);
+    let results: Mutex<Vec<Option<Result<ChunkOut>>>> = Mutex::new((0..chunks.len()).map(|_| None).collect());
+    std::thread::scope(|scope| {
+        for s in samplers[..threads].iter_mut() {
+            let (next, results) = (&next, &results);
+            scope.spawn(move || loop {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                let Some(&(c, n)) = chunks.get(i) else { break };
+                let r = run_chunk(s, seed, c, n, prompts);
+                let failed = r.is_err();
+                results.lock().expect("no thread panics holding the lock")[i] = Some(r);
+                if failed {
+                    break;
+                }
+            });
+        }
+    });
+    let results = results.into_inner().expect("no thread panics holding the lock");
+    let mut out = Vec::with_capacity(results.len());
+    for r in results {
+        match r {
+            Some(r) => out.push(r?),
+            // Only after an earlier chunk failed, whose error comes first.
+            None => return Err(Error::Data("sampling stopped after an error in another chunk".into())),
+        }
+    }
+    Ok(out)
+}
+
+/// One sampler per thread (at least one).
+fn samplers<'m>(model: &'m Model, config: &SampleConfig, threads: usize) -> Result<Vec<Sampler<'m>>> {
+    let first = Sampler::new(model, config)?;
+    let mut all = vec![first.clone(); threads.max(1) - 1];
+    all.push(first);
+    Ok(all)
+}
+
+/// Many sentences from `model`, deterministic for (model, config, budget,
+/// seed) whatever `threads` is (0 counts as 1): chunk `i` of
+/// [`CHUNK_SENTENCES`] sentences draws from `ChaCha8Rng::seed_from_u64(seed)`
+/// on stream `i`, and chunks are concatenated in order.
+pub fn sample_corpus(
+    model: &Model,
+    config: &SampleConfig,
+    budget: Budget,
+    seed: u64,
+    threads: usize,
+) -> Result<(Corpus, SampleStats)> {
+    let mut samplers = samplers(model, config, threads)?;
+    let mut corpus = Corpus::new();
+    let mut stats = SampleStats::default();
+    match budget {
+        Budget::Sentences(n) => {
+            (corpus, stats) = concat(run_chunks(&mut samplers, seed, &all_chunks(n), None)?);
+        }
+        Budget::Tokens(n) => {
+            let threads = threads.max(1);
+            let mut first = 0;
+            let mut empty_run = 0;
+            while stats.tokens < n {
+                // Enough chunks for what is left at the mean length so far (one
+                // wave per thread at first); only the speed depends on it.
+                let per_chunk = if stats.sentences == 0 {
+                    f64::INFINITY
+                } else {
+                    stats.tokens as f64 / stats.sentences as f64 * CHUNK_SENTENCES as f64
+                };
+                let wanted = ((n - stats.tokens) as f64 / per_chunk).ceil() as usize + 1;
+                let wave = wanted.clamp(threads, 16 * threads);
+                let chunks: Vec<(usize, usize)> =
+                    (first..first + wave).map(|c| (c, CHUNK_SENTENCES)).collect();
+                first += wave;
+                'chunks: for out in run_chunks(&mut samplers, seed, &chunks, None)? {
+                    for (s, st) in out.corpus.sentences().zip(&out.stats) {
+                        corpus.push(s);
+                        stats.add(st);
+                        empty_run = if st.tokens == 0 { empty_run + 1 } else { 0 };
+                        if stats.tokens >= n {
+                            break 'chunks;
+                        }
+                        if empty_run >= MAX_EMPTY_RUN {
+                            return Err(Error::Data(format!(
+                                "the model produced {empty_run} empty sentences in a row: \
+                                 cannot reach a budget of {n} tokens"
+                            )));
+                        }
+                    }
+                }
+            }
+        }
+    }
+    Ok((corpus, stats))
+}
+
+/// One continuation per prompt sentence (Shumailov et al.'s protocol): the
+/// first `prefix_tokens` words of each sentence of `prompts` (all of a
+/// shorter one) are copied and the model writes the rest. Deterministic like
+/// [`sample_corpus`]. A prompt longer than `max_len` is an error.
+pub fn sample_continuations(
+    model: &Model,
+    config: &SampleConfig,
+    prompts: &Corpus,
+    prefix_tokens: usize,
+    seed: u64,
+    threads: usize,
+) -> Result<(Corpus, SampleStats)> {
+    let mut samplers = samplers(model, config, threads)?;
+    if prefix_tokens > config.max_len {
+        return Err(Error::Config(format!(
+            "prefix-tokens {prefix_tokens} is longer than max-len {}",
+            config.max_len
+        )));
+    }
+    let p = Prompts { corpus: prompts, k: prefix_tokens };
+    Ok(concat(run_chunks(&mut samplers, seed, &all_chunks(prompts.n_sentences()), Some(p))?))
+}
+
+/// The chunks (index, sentences) of `n` sentences.
+fn all_chunks(n: usize) -> Vec<(usize, usize)> {
+    (0..n.div_ceil(CHUNK_SENTENCES)).map(|c| (c, CHUNK_SENTENCES.min(n - c * CHUNK_SENTENCES))).collect()
+}
+
+/// Chunk outputs concatenated in order.
+fn concat(outs: Vec<ChunkOut>) -> (Corpus, SampleStats) {
+    let mut corpus = Corpus::new();
+    let mut stats = SampleStats::default();
+    for out in outs {
+        corpus.extend_from(&out.corpus);
+        out.stats.iter().for_each(|s| stats.add(s));
+    }
+    (corpus, stats)
+}
+
+/// A sentence found by [`beam_search`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct Hypothesis {
+    /// Its words (prefix included), without `<s>`/`</s>`.
+    pub words: Vec<TokenId>,
+    /// log10 p of the whole sentence, `</s>` included (as [`Model::score_sentence`]).
+    pub log10_prob: f64,
+    /// [`Ending::MaxLen`] if it reached `max_len` words and `</s>` was forced.
+    pub ending: Ending,
+}
+
+/// The `width` most probable sentences that beam search finds, continuing
+/// `prefix`, best first (ties by words). Each step expands every live
+/// hypothesis by its `width` most probable next words (over the whole
+/// vocabulary but `<s>`); a hypothesis reaching `max_len` words gets `</s>`
+/// appended. Stops when no live hypothesis can beat the `width`-th finished one.
+pub fn beam_search(
+    model: &Model,
+    prefix: &[TokenId],
+    width: usize,
+    max_len: usize,
+) -> Result<Vec<Hypothesis>> {
+    if width == 0 {
+        return Err(Error::Config("beam width must be >= 1, got 0".into()));
+    }
+    let config = SampleConfig { max_len, unk: UnkPolicy::Keep, ..SampleConfig::default() };
+    config.validate()?;
+    check_prefix(model, max_len, prefix)?;
+    let mut state = model.begin_sentence();
+    let mut lp = 0.0;
+    for &w in prefix {
+        let (s, next) = model.score(state, w);
+        lp += s;
+        state = next;
+    }
+    let mut live: Vec<(f64, Vec<TokenId>, State)> = vec![(lp, prefix.to_vec(), state)];
+    let mut finished: Vec<(f64, Vec<TokenId>, Ending)> = Vec::new();
+    let mut p = Vec::new();
+    for _ in prefix.len()..max_len {
+        let mut cand: Vec<(f64, Vec<TokenId>, State)> = Vec::new();
+        for (lp, words, state) in &live {
+            full_distribution(model, *state, &mut p);
+            let mut top: Vec<(f64, TokenId)> =
+                p.iter().enumerate().filter(|x| *x.1 > 0.0).map(|(w, &x)| (x, w as TokenId)).collect();
+            if top.len() > width {
+                top.select_nth_unstable_by(width, by_weight);
+                top.truncate(width);
+            }
+            for (x, w) in top {
+                let lp2 = lp + x.log10();
+                let mut ws = words.clone();
+                if w == EOS {
+                    finished.push((lp2, ws, Ending::Eos));
+                } else {
+                    ws.push(w);
+                    cand.push((lp2, ws, next_state(model, *state, w)));
+                }
+            }
+        }
+        cand.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
+        cand.truncate(width);
+        finished.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
+        finished.truncate(width);
+        live = cand;
+        let worst_kept = (finished.len() == width).then(|| finished[width - 1].0);
+        match (live.first(), worst_kept) {
+            (None, _) => break,
+            (Some(best), Some(worst)) if best.0 <= worst => {
+                live.clear();
+                break;
+            }
+            _ => {}
+        }
+    }
+    for (lp, words, state) in live {
+        let (s, _) = model.score(state, EOS);
+        finished.push((lp + s, words, Ending::MaxLen));
+    }
+    finished.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
+    finished.truncate(width);
+    Ok(finished
+        .into_iter()
+        .map(|(log10_prob, words, ending)| Hypothesis { words, log10_prob, ending })
+        .collect())
+}
