@@ -16,4 +16,7 @@ pub struct Cli {
 pub enum Command {
     /// Metrics of a text: diversity, distribution, tails, repetition.
     Metrics(crate::cmd::metrics::MetricsArgs),
+    /// The collapse experiment: generations of models trained on their
+    /// predecessors' samples, under regimes, over a grid and seeds.
+    Run(Box<crate::run::RunArgs>),
 }

@@ -3,11 +3,13 @@
 
 pub mod cli;
 pub mod cmd;
+pub mod run;
 
 /// Runs one parsed command line.
 pub fn run(cli: cli::Cli) -> anyhow::Result<()> {
     match cli.command {
         cli::Command::Metrics(args) => cmd::metrics::run(&args),
+        cli::Command::Run(args) => run::run(&args),
     }
 }
 

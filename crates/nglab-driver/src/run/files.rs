@@ -1,0 +1,226 @@
+//! The run directory: its lock, atomic writes, the binary corpus state and
+//! input hashes.
+
+use std::fs::File;
+use std::io::{BufWriter, Read, Write};
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context};
+use nglab_tokenizer::Corpus;
+use sha2::{Digest, Sha256};
+
+/// Writes `path` atomically: into a temporary file beside it, renamed into
+/// place only when complete, so a killed run never leaves half a file.
+pub fn write_atomic(
+    path: &Path,
+    write: impl FnOnce(&mut dyn Write) -> anyhow::Result<()>,
+) -> anyhow::Result<()> {
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let tmp = path.with_file_name(format!(".{name}.tmp"));
+    let result = (|| {
+        let file = File::create(&tmp).with_context(|| format!("cannot create {}", tmp.display()))?;
+        let mut out = BufWriter::with_capacity(1 << 16, file);
+        write(&mut out)?;
+        out.into_inner().map_err(|e| e.into_error())?.sync_all()?;
+        std::fs::rename(&tmp, path).with_context(|| format!("cannot rename into {}", path.display()))
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result.with_context(|| format!("writing {}", path.display()))
+}
+
+/// Writes a corpus as little-endian u32s: sentences, then per sentence its
+/// length and ids.
+pub fn write_ids(path: &Path, corpus: &Corpus) -> anyhow::Result<()> {
+    write_atomic(path, |w| {
+        w.write_all(&(corpus.n_sentences() as u32).to_le_bytes())?;
+        for s in corpus.sentences() {
+            w.write_all(&(s.len() as u32).to_le_bytes())?;
+            for &id in s {
+                w.write_all(&id.to_le_bytes())?;
+            }
+        }
+        Ok(())
+    })
+}
+
+/// Reads a corpus written by [`write_ids`].
+pub fn read_ids(path: &Path) -> anyhow::Result<Corpus> {
+    let mut bytes = Vec::new();
+    File::open(path)
+        .and_then(|mut f| f.read_to_end(&mut bytes))
+        .with_context(|| format!("reading state {}", path.display()))?;
+    let words: Vec<u32> =
+        bytes.chunks_exact(4).map(|c| u32::from_le_bytes(c.try_into().expect("chunks of 4"))).collect();
+    let bad = || anyhow::anyhow!("state file {} is corrupt", path.display());
+    if bytes.len() % 4 != 0 || words.is_empty() {
+        return Err(bad());
+    }
+    let mut corpus = Corpus::new();
+    let mut at = 1;
+    for _ in 0..words[0] {
+        let n = *words.get(at).ok_or_else(bad)? as usize;
+        let s = words.get(at + 1..at + 1 + n).ok_or_else(bad)?;
+        corpus.push(s);
+        at += 1 + n;
+    }
+    if at != words.len() {
+        return Err(bad());
+    }
+    Ok(corpus)
+}
+
+/// The sha256 of a file, in hex.
+pub fn sha256_file(path: &Path) -> anyhow::Result<String> {
+    let mut file = File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
+    let mut hasher = Sha256::new();
+    let mut buf = vec![0u8; 1 << 16];
+    loop {
+        let n = file.read(&mut buf).with_context(|| format!("reading {}", path.display()))?;
+        if n == 0 {
+            break;
+        }
+        hasher.update(&buf[..n]);
+    }
+    Ok(hasher.finalize().iter().map(|b| format!("{b:02x}")).collect())
+}
+
+/// The lock of a run directory, removed when dropped.
+#[derive(Debug)]
+pub struct RunLock {
+    path: PathBuf,
+}
+
+impl Drop for RunLock {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.path);
+    }
+}
+
+/// Name of the lock file in the run directory.
+pub const LOCK: &str = ".nglab-run.lock";
+
+/// Whether process `pid` is alive (Linux `/proc`; elsewhere assumed alive).
+fn alive(pid: u32) -> bool {
+    if Path::new("/proc/self").exists() {
+        Path::new(&format!("/proc/{pid}")).exists()
+    } else {
+        true
+    }
+}
+
+/// Locks `dir` (created if missing) for this process. A lock whose process
+/// has died (a killed run) is taken over.
+pub fn lock(dir: &Path) -> anyhow::Result<RunLock> {
+    std::fs::create_dir_all(dir).with_context(|| format!("creating output directory {}", dir.display()))?;
+    let path = dir.join(LOCK);
+    for _ in 0..2 {
+        match std::fs::OpenOptions::new().write(true).create_new(true).open(&path) {
+            Ok(mut f) => {
+                write!(f, "{}", std::process::id()).with_context(|| format!("writing {}", path.display()))?;
+                return Ok(RunLock { path });
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                let pid = std::fs::read_to_string(&path).unwrap_or_default().trim().parse::<u32>().ok();
+                match pid {
+                    Some(pid) if alive(pid) => {
+                        bail!("another nglab run (pid {pid}) is writing to {}", dir.display())
+                    }
+                    // A stale lock of a killed run (or one being written right now: retry once).
+                    _ => {
+                        if pid.is_none() {
+                            std::thread::sleep(std::time::Duration::from_millis(100));
+                            let again = std::fs::read_to_string(&path).unwrap_or_default();
+                            if let Ok(pid) = again.trim().parse::<u32>() {
+                                if alive(pid) {
+                                    bail!("another nglab run (pid {pid}) is writing to {}", dir.display());
+                                }
+                            }
+                        }
+                        let _ = std::fs::remove_file(&path);
+                    }
+                }
+            }
+            Err(e) => return Err(e).with_context(|| format!("creating {}", path.display())),
+        }
+    }
+    bail!("cannot lock {}: the lock file keeps coming back", dir.display())
+}
+
+/// Checks that `dir` (locked) may hold this run: empty, or holding this same
+/// configuration (`config_json`) and `resume` is set.
+pub fn check_dir(dir: &Path, config_json: &str, resume: bool) -> anyhow::Result<()> {
+    let config_path = dir.join("config.json");
+    match std::fs::read_to_string(&config_path) {
+        Ok(existing) => {
+            if existing != config_json {
+                bail!(
+                    "{} holds another run (its config.json differs from this configuration); choose another --out",
+                    dir.display()
+                );
+            }
+            if !resume {
+                bail!(
+                    "{} already holds a run of this configuration; pass --resume to continue it, or choose another --out",
+                    dir.display()
+                );
+            }
+            Ok(())
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            let mut entries: Vec<String> = std::fs::read_dir(dir)
+                .with_context(|| format!("reading {}", dir.display()))?
+                .filter_map(|e| e.ok())
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .filter(|n| n != LOCK)
+                .collect();
+            entries.sort();
+            if let Some(first) = entries.first() {
+                bail!(
+                    "{} is not empty ({first}, ...) and holds no nglab run; choose another --out",
+                    dir.display()
+                );
+            }
+            Ok(())
+        }
+        Err(e) => Err(e).with_context(|| format!("reading {}", config_path.display())),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_round_trip() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut corpus = Corpus::new();
+        corpus.push(&[3, 4, 5]);
+        corpus.push(&[7]);
+        let path = dir.path().join("c.ids");
+        write_ids(&path, &corpus).unwrap();
+        assert_eq!(read_ids(&path).unwrap(), corpus);
+        std::fs::write(&path, [1, 0, 0, 0, 5, 0, 0, 0]).unwrap();
+        assert!(read_ids(&path).is_err());
+    }
+
+    #[test]
+    fn directory_checks() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("run");
+        let lock1 = lock(&out).unwrap();
+        let err = lock(&out).unwrap_err().to_string();
+        assert!(err.starts_with("another nglab run (pid "), "{err}");
+        drop(lock1);
+        let _lock = lock(&out).unwrap();
+        check_dir(&out, "{}", false).unwrap();
+        std::fs::write(out.join("config.json"), "{}").unwrap();
+        assert!(check_dir(&out, "{}", false).unwrap_err().to_string().contains("pass --resume"));
+        check_dir(&out, "{}", true).unwrap();
+        assert!(check_dir(&out, "{\"x\":1}", true).unwrap_err().to_string().contains("holds another run"));
+        std::fs::remove_file(out.join("config.json")).unwrap();
+        std::fs::write(out.join("notes.txt"), "").unwrap();
+        assert!(check_dir(&out, "{}", false).unwrap_err().to_string().contains("is not empty (notes.txt"));
+    }
+}

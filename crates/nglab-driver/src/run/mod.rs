@@ -1,0 +1,301 @@
+//! `nglab run`: the collapse experiment.
+//!
+//! Generation 0 trains on the human training text. Generation g+1 trains on
+//! text sampled from generation g's model, combined with human text by the
+//! regime:
+//! - `replace`: only the last generation's samples, no real data kept
+//!   (Shumailov et al., "AI models collapse when trained on recursively
+//!   generated data", Nature 2024).
+//! - `mix:F`: a fresh random share F of the human tokens (whole sentences,
+//!   drawn anew every generation) plus (1-F) synthetic tokens, same total
+//!   (Shumailov et al. 2024 keep 10%: `mix:0.1`).
+//! - `accumulate`: the human text plus every synthetic corpus so far
+//!   (Gerstgrasser et al., "Is model collapse inevitable?", 2024).
+//! - `accumulate-subsample`: a fixed-size random sample (whole sentences) of
+//!   that growing pool (Kazdan et al., "Collapse or thrive?", 2025).
+//!
+//! The training size (`--synthetic-tokens`, default the human training
+//! size) is the size of each synthetic corpus, of the `mix` total and of the
+//! `accumulate-subsample` sample. `--generations G` counts generation 0: the
+//! rows are generations 0..G-1.
+//!
+//! Every model uses the human training vocabulary, fixed, so perplexities
+//! are comparable. Randomness comes from one ChaCha8 stream per (seed,
+//! generation, purpose), the same in every cell (seeds are paired), so the
+//! results do not depend on threads or scheduling. Each completed generation
+//! is written to `DIR/state/JOB/` atomically (the next synthetic corpus, then
+//! the record); `--resume` continues after the last complete one, and the
+//! final files are always built from those records, so they are the same
+//! whether or not the run was interrupted.
+
+mod config;
+mod files;
+mod job;
+mod plots;
+mod regime;
+mod report;
+mod sampling;
+mod tables;
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::Mutex;
+
+use anyhow::Context;
+use nglab_metrics::{MetricsConfig, Reference, TextMetrics};
+use nglab_tokenizer::{AnyTokenizer, Corpus, CorpusText, Utf8Policy, Vocab};
+
+pub use config::{Cell, Experiment, List, RawConfig, Regime, RunConfig};
+
+use job::{GenRecord, Human, Job, JobContext};
+
+/// Arguments of `nglab run`. A LIST is comma-separated; the grid is the
+/// product of the lists. Every flag has a key in the `--config` TOML file
+/// (`-` becomes `_`); flags override the file.
+#[derive(Debug, Clone, clap::Args)]
+pub struct RunArgs {
+    /// Output directory (must be new, empty, or hold this run with --resume).
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// A TOML file with any of the settings below.
+    #[arg(long, value_name = "FILE.toml")]
+    pub config: Option<PathBuf>,
+    /// Human training text [default: corpora/brown/train.txt].
+    #[arg(long, value_name = "FILE")]
+    pub train: Option<PathBuf>,
+    /// Held-out human text [default: corpora/brown/test.txt].
+    #[arg(long, value_name = "FILE")]
+    pub heldout: Option<PathBuf>,
+    /// Tokenizer: whitespace, words[:lower], chars, bpe:SIZE, bpe-file:PATH [default: whitespace].
+    #[arg(long, value_name = "T")]
+    pub tokenizer: Option<String>,
+    /// N-gram orders [default: 3].
+    #[arg(long, value_name = "LIST")]
+    pub order: Option<List>,
+    /// Smoothing methods: mle, addk:K, laplace, wb, abs[:D], kn[:D], mkn, stupid[:A] [default: mkn].
+    #[arg(long, value_name = "LIST")]
+    pub smoothing: Option<List>,
+    /// Regimes: replace, mix:F, accumulate, accumulate-subsample [default: replace,accumulate,mix:0.1].
+    #[arg(long, value_name = "LIST")]
+    pub regime: Option<List>,
+    /// Sampling temperatures [default: 1].
+    #[arg(long, value_name = "LIST")]
+    pub temperature: Option<List>,
+    /// Nucleus (top-p) thresholds, 1 = off [default: 1].
+    #[arg(long, value_name = "LIST")]
+    pub top_p: Option<List>,
+    /// Top-k cutoffs, 0 = off [default: 0].
+    #[arg(long, value_name = "LIST")]
+    pub top_k: Option<List>,
+    /// Generations, generation 0 (human-trained) included [default: 10].
+    #[arg(long, value_name = "G")]
+    pub generations: Option<usize>,
+    /// Seeds 0..N per cell [default: 3].
+    #[arg(long, value_name = "N")]
+    pub seeds: Option<u64>,
+    /// Tokens of each synthetic corpus [default: the human training text's].
+    #[arg(long, value_name = "N")]
+    pub synthetic_tokens: Option<usize>,
+    /// Keep every synthetic corpus in DIR/corpora.
+    #[arg(long)]
+    pub keep_corpora: bool,
+    /// Continue an interrupted run in DIR from its last complete generation.
+    #[arg(long)]
+    pub resume: bool,
+    /// Worker threads [default: all cores].
+    #[arg(long, value_name = "N")]
+    pub threads: Option<usize>,
+}
+
+impl RunArgs {
+    /// The flags as a [`RawConfig`] (only those given).
+    fn raw(&self) -> RawConfig {
+        RawConfig {
+            out: self.out.clone(),
+            train: self.train.clone(),
+            heldout: self.heldout.clone(),
+            tokenizer: self.tokenizer.clone(),
+            order: self.order.clone(),
+            smoothing: self.smoothing.clone(),
+            regime: self.regime.clone(),
+            temperature: self.temperature.clone(),
+            top_p: self.top_p.clone(),
+            top_k: self.top_k.clone(),
+            generations: self.generations,
+            seeds: self.seeds,
+            synthetic_tokens: self.synthetic_tokens,
+            keep_corpora: self.keep_corpora.then_some(true),
+            resume: self.resume.then_some(true),
+            threads: self.threads,
+        }
+    }
+}
+
+/// Runs `nglab run`.
+pub fn run(args: &RunArgs) -> anyhow::Result<()> {
+    let file = match &args.config {
+        Some(path) => RawConfig::read_toml(path)?,
+        None => RawConfig::default(),
+    };
+    let config = RunConfig::new(&args.raw().over(file))?;
+    execute(&config)
+}
+
+/// The metrics' settings: the defaults, recorded in `config.json`.
+fn metrics_config() -> MetricsConfig {
+    MetricsConfig::default()
+}
+
+/// `config.json`: tool, version, the experiment, the metrics' settings and
+/// the sha256 of every input.
+fn config_json(exp: &Experiment) -> anyhow::Result<String> {
+    let mut inputs = vec![("train", exp.train.clone()), ("heldout", exp.heldout.clone())];
+    if let nglab_tokenizer::TokenizerSpec::BpeFile(path) = &exp.tokenizer {
+        inputs.push(("tokenizer", path.clone()));
+    }
+    let mut hashed = Vec::new();
+    for (role, path) in inputs {
+        let sha256 = files::sha256_file(&path)?;
+        hashed.push(serde_json::json!({ "role": role, "path": path, "sha256": sha256 }));
+    }
+    let json = serde_json::json!({
+        "tool": "nglab",
+        "version": env!("CARGO_PKG_VERSION"),
+        "experiment": exp.to_json(),
+        "metrics": metrics_config(),
+        "inputs": hashed,
+    });
+    Ok(serde_json::to_string_pretty(&json)? + "\n")
+}
+
+fn read_text(path: &std::path::Path) -> anyhow::Result<CorpusText> {
+    let bytes = std::fs::read(path).with_context(|| format!("reading corpus {}", path.display()))?;
+    Ok(CorpusText::from_bytes(bytes, path, Utf8Policy::Strict)?)
+}
+
+/// Reads and tokenizes the human texts.
+fn load_human(exp: &Experiment) -> anyhow::Result<Human> {
+    let train_text = read_text(&exp.train)?;
+    let tokenizer =
+        AnyTokenizer::build(&exp.tokenizer, train_text.sentences(), |p| std::fs::read_to_string(p))
+            .context("building the tokenizer")?;
+    let mut vocab = Vocab::new();
+    let train = Corpus::encode_growing(train_text.sentences(), &tokenizer, &mut vocab)
+        .with_context(|| format!("tokenizing {}", exp.train.display()))?;
+    if train.n_tokens() == 0 {
+        anyhow::bail!("train file {} holds no tokens", exp.train.display());
+    }
+    let heldout_text = read_text(&exp.heldout)?;
+    let heldout = Corpus::encode_frozen(heldout_text.sentences(), &tokenizer, &vocab)
+        .with_context(|| format!("tokenizing {}", exp.heldout.display()))?;
+    let reference = Reference::new(&train);
+    Ok(Human { vocab, tokenizer, train, heldout, reference })
+}
+
+/// Runs a validated configuration.
+pub fn execute(config: &RunConfig) -> anyhow::Result<()> {
+    let exp = &config.experiment;
+    let out = &config.out;
+    let json = config_json(exp)?;
+    let _lock = files::lock(out)?;
+    files::check_dir(out, &json, config.resume)?;
+    let metrics = TextMetrics::new(metrics_config()).context("invalid metrics settings")?;
+    let human = load_human(exp)?;
+    files::write_atomic(&out.join("config.json"), |w| Ok(w.write_all(json.as_bytes())?))?;
+
+    let cells = exp.cells();
+    let jobs: Vec<Job> = cells
+        .iter()
+        .enumerate()
+        .flat_map(|(cell_index, &cell)| (0..exp.seeds).map(move |seed| Job { cell_index, cell, seed }))
+        .collect();
+    let workers = config.threads.min(jobs.len()).max(1);
+    let ctx = JobContext {
+        experiment: exp,
+        human: &human,
+        metrics: &metrics,
+        state_dir: out.join("state"),
+        corpora_dir: exp.keep_corpora.then(|| out.join("corpora")),
+        sample_threads: (config.threads / workers).max(1),
+    };
+    let total_steps = (jobs.len() * exp.generations) as u64;
+    let bar = std::io::stderr().is_terminal().then(|| {
+        let bar = indicatif::ProgressBar::new(total_steps);
+        bar.set_style(
+            indicatif::ProgressStyle::with_template(
+                "{elapsed_precise} [{bar:40}] {pos}/{len} generations {msg}",
+            )
+            .expect("a valid template")
+            .progress_chars("=> "),
+        );
+        bar
+    });
+    let steps = AtomicUsize::new(0);
+    let progress = |job: &Job, r: &GenRecord| {
+        let step = steps.fetch_add(1, Ordering::Relaxed) + 1;
+        let ppl = tables::fmt_num(r.heldout_ppl);
+        let line = format!(
+            "{} seed {} gen {}: held-out ppl {}",
+            job.cell.regime,
+            job.seed,
+            r.generation,
+            if ppl.is_empty() { "-" } else { &ppl }
+        );
+        match &bar {
+            Some(bar) => {
+                bar.set_position(step as u64);
+                bar.set_message(line);
+            }
+            None => eprintln!("nglab run: [{step}/{total_steps}] {line}"),
+        }
+    };
+    let next = AtomicUsize::new(0);
+    let failed = AtomicBool::new(false);
+    let errors: Mutex<Vec<(usize, anyhow::Error)>> = Mutex::new(Vec::new());
+    let cancelled = || failed.load(Ordering::Relaxed);
+    std::thread::scope(|s| {
+        for _ in 0..workers {
+            s.spawn(|| loop {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                if i >= jobs.len() || failed.load(Ordering::Relaxed) {
+                    break;
+                }
+                let job = &jobs[i];
+                if let Err(e) = job::run_job(&ctx, job, &progress, &cancelled) {
+                    failed.store(true, Ordering::Relaxed);
+                    let e = e
+                        .context(format!("cell {} ({}), seed {}", job.cell_index, job.cell.regime, job.seed));
+                    errors.lock().expect("no worker panics holding the lock").push((i, e));
+                }
+            });
+        }
+    });
+    if let Some(bar) = &bar {
+        bar.finish_and_clear();
+    }
+    let mut errors = errors.into_inner().expect("workers are done");
+    errors.sort_by_key(|(i, _)| *i);
+    if let Some((_, e)) = errors.into_iter().next() {
+        return Err(e);
+    }
+
+    // Every output from the records on disk: identical after a resume.
+    let mut records: Vec<Vec<GenRecord>> = Vec::with_capacity(jobs.len());
+    for job in &jobs {
+        let mut recs = Vec::with_capacity(exp.generations);
+        for g in 0..exp.generations {
+            let path = job::record_path(&ctx.state_dir, job, g);
+            recs.push(job::read_record(&path)?.with_context(|| format!("missing state {}", path.display()))?);
+        }
+        records.push(recs);
+    }
+    files::write_atomic(&out.join("metrics.csv"), |w| tables::write_metrics(w, &jobs, &records))?;
+    let summary = tables::summarize(&jobs, &records, cells.len(), exp.generations);
+    files::write_atomic(&out.join("summary.csv"), |w| tables::write_summary(w, &cells, &summary))?;
+    files::write_atomic(&out.join("timings.csv"), |w| tables::write_timings(w, &jobs, &records))?;
+    let plot_set = plots::write_plots(&out.join("plots"), exp, &cells, &jobs, &records, &summary)?;
+    report::write_report(&out.join("report.html"), &json, exp, &cells, &jobs, &records, &summary, &plot_set)?;
+    eprintln!("nglab run: done; report at {}", out.join("report.html").display());
+    Ok(())
+}

@@ -1,0 +1,131 @@
+//! `report.html`: one self-contained page (inline SVG, no network).
+
+use std::fmt::Write as _;
+use std::path::Path;
+
+use super::config::{Cell, Experiment};
+use super::files::write_atomic;
+use super::job::{GenRecord, Job};
+use super::plots::{cell_label, shown_generations, Plot};
+use super::tables::{fmt_num, SummaryRow};
+
+fn esc(s: &str) -> String {
+    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+}
+
+/// The metrics of the summary table.
+const TABLE: [&str; 8] = [
+    "heldout_ppl",
+    "heldout_oov_rate",
+    "synthetic_ppl_gen0",
+    "types",
+    "distinct_2",
+    "entropy_bits",
+    "js_to_human",
+    "survival_hapax",
+];
+
+/// Writes the report.
+#[allow(clippy::too_many_arguments)]
+pub fn write_report(
+    path: &Path,
+    config_json: &str,
+    exp: &Experiment,
+    cells: &[Cell],
+    jobs: &[Job],
+    records: &[Vec<GenRecord>],
+    summary: &[SummaryRow],
+    plots: &[Plot],
+) -> anyhow::Result<()> {
+    let mut h = String::new();
+    h.push_str(
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>nglab run report</title>\n<style>\
+         body{font-family:sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#222}\
+         table{border-collapse:collapse;font-size:13px}td,th{border:1px solid #ccc;padding:3px 6px;text-align:right}\
+         th{background:#f3f3f3}td.l{text-align:left}pre{background:#f7f7f7;padding:1em;overflow:auto;font-size:12px}\
+         .plots{display:flex;flex-wrap:wrap;gap:8px}.plots figure{margin:0}blockquote{margin:.2em 0 .2em 1em;color:#444}\
+         </style></head><body>\n<h1>nglab run report</h1>\n",
+    );
+    let _ = writeln!(
+        h,
+        "<p>{} cells &times; {} seeds, generations 0&ndash;{}. Means over seeds with 95% Student t intervals \
+         (<code>summary.csv</code>); per-seed values in <code>metrics.csv</code>.</p>",
+        cells.len(),
+        exp.seeds,
+        exp.generations - 1
+    );
+
+    h.push_str("<h2>Summary</h2>\n<table><tr><th>cell</th><th>generation</th>");
+    for m in TABLE {
+        let _ = write!(h, "<th>{m}</th>");
+    }
+    h.push_str("</tr>\n");
+    for (c, cell) in cells.iter().enumerate() {
+        for g in shown_generations(exp.generations) {
+            let _ = write!(h, "<tr><td class=\"l\">{}</td><td>{g}</td>", esc(&cell_label(cell, exp)));
+            for m in TABLE {
+                let cellv = summary.iter().find(|r| r.cell_index == c && r.generation == g && r.metric == m);
+                let text = match cellv {
+                    Some(r) => match (r.stat.mean, r.stat.lo, r.stat.hi) {
+                        (Some(mean), Some(lo), Some(hi)) => {
+                            format!("{} <small>[{}, {}]</small>", short(mean), short(lo), short(hi))
+                        }
+                        (Some(mean), _, _) => short(mean),
+                        _ => "&ndash;".to_owned(),
+                    },
+                    None => "&ndash;".to_owned(),
+                };
+                let _ = write!(h, "<td>{text}</td>");
+            }
+            h.push_str("</tr>\n");
+        }
+    }
+    h.push_str("</table>\n");
+
+    let mut group = "";
+    for p in plots {
+        if p.group != group {
+            if !group.is_empty() {
+                h.push_str("</div>\n");
+            }
+            group = p.group;
+            let _ = writeln!(h, "<h2>Plots: {}</h2>\n<div class=\"plots\">", esc(group));
+        }
+        let svg = p.svg.trim_start_matches(|c| c != '<');
+        let svg = match svg.strip_prefix("<?xml") {
+            Some(rest) => rest.split_once("?>").map_or(rest, |(_, s)| s),
+            None => svg,
+        };
+        let _ = writeln!(h, "<figure title=\"{}\">{}</figure>", esc(&p.title), svg.trim());
+    }
+    if !group.is_empty() {
+        h.push_str("</div>\n");
+    }
+
+    h.push_str("<h2>Sample sentences (seed of the first job of each cell)</h2>\n");
+    for (c, cell) in cells.iter().enumerate() {
+        let Some((_, recs)) = jobs.iter().zip(records).find(|(j, _)| j.cell_index == c) else { continue };
+        let _ = writeln!(h, "<h3>{}</h3>", esc(&cell_label(cell, exp)));
+        for r in recs {
+            let _ = writeln!(h, "<p><b>generation {}</b> (held-out ppl {})</p>", r.generation, {
+                let s = fmt_num(r.heldout_ppl);
+                if s.is_empty() {
+                    "&ndash;".to_owned()
+                } else {
+                    s
+                }
+            });
+            for s in &r.samples {
+                let _ = writeln!(h, "<blockquote>{}</blockquote>", esc(s));
+            }
+        }
+    }
+    let _ = writeln!(h, "<h2>Configuration</h2>\n<pre>{}</pre>\n</body></html>", esc(config_json));
+    write_atomic(path, |w| Ok(w.write_all(h.as_bytes())?))
+}
+
+/// A number for the table: 4 significant digits, fixed notation.
+fn short(v: f64) -> String {
+    let digits = if v == 0.0 { 0 } else { (3 - v.abs().log10().floor() as i32).clamp(0, 6) as usize };
+    format!("{v:.digits$}")
+}

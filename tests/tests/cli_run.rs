@@ -1,0 +1,209 @@
+//! End-to-end tests of `nglab run` on small committed Brown slices: the
+//! collapse sanity results, determinism across thread counts, resuming an
+//! interrupted run, and configurations refused before any work.
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use common::{nglab, nglab_bin, one_line_error, scratch_dir};
+
+fn data(name: &str) -> String {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("data/kenlm").join(name).display().to_string()
+}
+
+/// A small run: the 2,000-sentence Brown slice, 8,000-token synthetic
+/// corpora, scored on the 300-sentence slice; `extra` flags replace these.
+fn small_args(out: &Path, extra: &[&str]) -> Vec<String> {
+    let defaults = [
+        ("--train", data("brown-2k.train.txt")),
+        ("--heldout", data("brown-300.test.txt")),
+        ("--synthetic-tokens", "8000".to_owned()),
+        ("--seeds", "2".to_owned()),
+    ];
+    let mut args = vec!["run".to_owned(), "--out".to_owned(), out.display().to_string()];
+    for (flag, value) in defaults {
+        if !extra.contains(&flag) {
+            args.extend([flag.to_owned(), value]);
+        }
+    }
+    args.extend(extra.iter().map(|s| s.to_string()));
+    args
+}
+
+fn run_ok(args: &[String]) {
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let out = nglab(&args);
+    assert!(out.status.success(), "nglab run failed:\n{}", String::from_utf8_lossy(&out.stderr));
+}
+
+/// `metrics.csv` as rows of column -> value.
+fn metrics(dir: &Path) -> Vec<BTreeMap<String, String>> {
+    let text = std::fs::read_to_string(dir.join("metrics.csv")).unwrap();
+    let mut lines = text.lines();
+    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+    lines
+        .map(|l| {
+            // The last column (undefined) may be quoted with commas: split the rest only.
+            let fields: Vec<&str> = l.splitn(header.len(), ',').collect();
+            header.iter().zip(fields).map(|(h, v)| (h.to_string(), v.to_string())).collect()
+        })
+        .collect()
+}
+
+/// The mean over seeds of `column` per generation, for one regime.
+fn mean_by_generation(rows: &[BTreeMap<String, String>], regime: &str, column: &str) -> Vec<f64> {
+    let mut by_gen: BTreeMap<usize, Vec<f64>> = BTreeMap::new();
+    for r in rows.iter().filter(|r| r["regime"] == regime) {
+        let v: f64 = r[column].parse().unwrap_or_else(|_| panic!("{column} = {:?}", r[column]));
+        by_gen.entry(r["generation"].parse().unwrap()).or_default().push(v);
+    }
+    by_gen.values().map(|v| v.iter().sum::<f64>() / v.len() as f64).collect()
+}
+
+/// Every deterministic output file: relative path -> bytes.
+fn outputs(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
+    let mut files = BTreeMap::new();
+    for name in ["config.json", "metrics.csv", "summary.csv", "report.html"] {
+        files.insert(PathBuf::from(name), std::fs::read(dir.join(name)).unwrap());
+    }
+    let mut plots: Vec<PathBuf> =
+        std::fs::read_dir(dir.join("plots")).unwrap().map(|e| e.unwrap().path()).collect();
+    plots.sort();
+    assert!(plots.len() >= 10, "{plots:?}");
+    for p in plots {
+        files.insert(p.strip_prefix(dir).unwrap().to_owned(), std::fs::read(&p).unwrap());
+    }
+    files
+}
+
+fn assert_same(a: &Path, b: &Path) {
+    let (fa, fb) = (outputs(a), outputs(b));
+    assert_eq!(fa.keys().collect::<Vec<_>>(), fb.keys().collect::<Vec<_>>());
+    for (name, bytes) in &fa {
+        assert!(bytes == &fb[name], "{} differs between {} and {}", name.display(), a.display(), b.display());
+    }
+}
+
+#[test]
+fn replace_collapses_accumulate_does_not_and_threads_do_not_matter() {
+    let dir = scratch_dir("run-sanity");
+    let extra = ["--regime", "replace,accumulate", "--generations", "4"];
+    let one = dir.join("one");
+    let two = dir.join("two");
+    run_ok(&small_args(&one, &[&extra[..], &["--threads", "1"]].concat()));
+    run_ok(&small_args(&two, &[&extra[..], &["--threads", "2"]].concat()));
+    assert_same(&one, &two);
+
+    let rows = metrics(&one);
+    assert_eq!(rows.len(), 2 * 2 * 4, "regimes x seeds x generations");
+    let replace = mean_by_generation(&rows, "replace", "heldout_ppl");
+    let accumulate = mean_by_generation(&rows, "accumulate", "heldout_ppl");
+    assert!(replace.windows(2).all(|w| w[1] > w[0]), "replace: held-out ppl rises: {replace:?}");
+    assert!(accumulate[3] < replace[3], "accumulate ends below replace: {accumulate:?} vs {replace:?}");
+    // Paired seeds: generation 0 is the same model in every cell.
+    assert_eq!(replace[0], accumulate[0]);
+    let share = mean_by_generation(&rows, "accumulate", "human_share");
+    assert!((share[3] - 43111.0 / (43111.0 + 3.0 * 8000.0)).abs() < 0.02, "{share:?}");
+
+    let summary = std::fs::read_to_string(one.join("summary.csv")).unwrap();
+    assert!(summary.starts_with(
+        "regime,order,smoothing,temperature,top_p,top_k,generation,metric,n_seeds,mean,lo95,hi95\n"
+    ));
+    assert!(!summary.contains("NaN") && !summary.contains("inf"));
+    let report = std::fs::read_to_string(one.join("report.html")).unwrap();
+    assert!(report.contains("<svg"));
+    assert!(!report.contains("<script"), "self-contained, no scripts");
+    let timings = std::fs::read_to_string(one.join("timings.csv")).unwrap();
+    assert!(timings.lines().any(|l| l.contains(",sample,")), "{timings}");
+}
+
+#[test]
+fn mle_under_replace_never_gains_a_type() {
+    let dir = scratch_dir("run-mle").join("out");
+    run_ok(&small_args(&dir, &["--regime", "replace", "--smoothing", "mle", "--generations", "5"]));
+    let rows = metrics(&dir);
+    for seed in ["0", "1"] {
+        let types: Vec<u64> =
+            rows.iter().filter(|r| r["seed"] == seed).map(|r| r["types"].parse().unwrap()).collect();
+        assert_eq!(types.len(), 5);
+        assert!(types.windows(2).all(|w| w[1] <= w[0]), "seed {seed}: {types:?}");
+        assert!(types[4] < types[0], "seed {seed}: rare types are lost: {types:?}");
+    }
+    // MLE gives held-out text probability 0: no perplexity, and the reason.
+    assert!(rows.iter().all(|r| r["heldout_ppl"].is_empty()));
+    assert!(rows[0]["undefined"].contains("heldout_ppl: infinite"), "{}", rows[0]["undefined"]);
+}
+
+#[test]
+fn an_interrupted_run_resumes_to_the_same_files() {
+    let dir = scratch_dir("run-resume");
+    let extra = ["--regime", "replace,mix:0.5,accumulate-subsample", "--generations", "4", "--threads", "1"];
+    let whole = dir.join("whole");
+    run_ok(&small_args(&whole, &extra));
+
+    // Kill a run once its first generations are on disk, then resume it.
+    let cut = dir.join("cut");
+    let mut child = Command::new(nglab_bin())
+        .args(small_args(&cut, &extra))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let start = Instant::now();
+    while !cut.join("state/cell001-seed0/gen-1.json").exists() {
+        assert!(start.elapsed() < Duration::from_secs(60), "the run made no progress");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert!(!cut.join("metrics.csv").exists(), "killed before the end");
+
+    let args = small_args(&cut, &extra);
+    let again: Vec<&str> = args.iter().map(String::as_str).collect();
+    one_line_error(&nglab(&again), "pass --resume to continue it");
+    run_ok(&[args.clone(), vec!["--resume".into()]].concat());
+    assert_same(&whole, &cut);
+}
+
+#[test]
+fn bad_configurations_are_refused_before_any_work() {
+    let dir = scratch_dir("run-bad");
+    let out = dir.join("out");
+    let check = |extra: &[&str], expect: &str| {
+        let args = small_args(&out, extra);
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        one_line_error(&nglab(&args), expect);
+        assert!(!out.join("config.json").exists(), "{extra:?}: no work started");
+    };
+    check(&["--regime", "replace,keep"], "unknown regime 'keep'");
+    check(&["--regime", "mix:1.5"], "the human share must be in [0, 1], got 1.5");
+    check(&["--train", "no/such/file.txt"], "train file no/such/file.txt does not exist");
+    check(&["--order", "0"], "order must be in 1..=");
+    check(&["--top-p", "0"], "top_p must be in (0, 1], got 0");
+
+    // A TOML config: flags override it; unknown keys are refused.
+    let toml = dir.join("run.toml");
+    std::fs::write(&toml, "regime = 'replace'\ngenerations = 0\n").unwrap();
+    check(&["--config", toml.to_str().unwrap()], "generations must be at least 1, got 0");
+    std::fs::write(&toml, "regimes = 'replace'\n").unwrap();
+    check(&["--config", toml.to_str().unwrap()], "unknown field `regimes`");
+
+    // A directory holding something else, or another run.
+    std::fs::create_dir_all(&out).unwrap();
+    std::fs::write(out.join("notes.txt"), "mine").unwrap();
+    check(&["--regime", "replace"], "is not empty (notes.txt, ...) and holds no nglab run");
+    std::fs::remove_file(out.join("notes.txt")).unwrap();
+    std::fs::write(out.join("config.json"), "{}").unwrap();
+    let args = small_args(&out, &["--regime", "replace", "--resume"]);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    one_line_error(&nglab(&args), "holds another run");
+    std::fs::remove_file(out.join("config.json")).unwrap();
+
+    // A live run holds the lock (this test process stands in for it).
+    std::fs::write(out.join(".nglab-run.lock"), std::process::id().to_string()).unwrap();
+    check(&["--regime", "replace"], &format!("another nglab run (pid {}) is writing to", std::process::id()));
+}
