@@ -16,7 +16,10 @@ pub struct Cli {
 pub enum Command {
     /// Metrics of a text: diversity, distribution, tails, repetition.
     Metrics(crate::cmd::metrics::MetricsArgs),
-    /// The collapse experiment: generations of models trained on their
-    /// predecessors' samples, under regimes, over a grid and seeds.
-    Run(Box<crate::run::RunArgs>),
+    /// Turn raw text into the corpus format: one tokenized sentence per line.
+    Tokenize(crate::cmd::tokenize::TokenizeArgs),
+    /// Turn tokenized lines back into text (the inverse of `tokenize`).
+    Detokenize(crate::cmd::tokenize::DetokenizeArgs),
+    /// Fetch and verify a corpus into corpora/ (`nglab corpus brown`).
+    Corpus(crate::cmd::corpus::CorpusArgs),
 }

@@ -3,13 +3,15 @@
 
 pub mod cli;
 pub mod cmd;
-pub mod run;
+pub mod io;
 
 /// Runs one parsed command line.
 pub fn run(cli: cli::Cli) -> anyhow::Result<()> {
     match cli.command {
         cli::Command::Metrics(args) => cmd::metrics::run(&args),
-        cli::Command::Run(args) => run::run(&args),
+        cli::Command::Tokenize(args) => cmd::tokenize::run(&args),
+        cli::Command::Detokenize(args) => cmd::tokenize::run_detokenize(&args),
+        cli::Command::Corpus(args) => cmd::corpus::run(&args),
     }
 }
 
