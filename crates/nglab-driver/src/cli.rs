@@ -22,4 +22,7 @@ pub enum Command {
     Detokenize(crate::cmd::tokenize::DetokenizeArgs),
     /// Fetch and verify a corpus into corpora/ (`nglab corpus brown`).
     Corpus(crate::cmd::corpus::CorpusArgs),
+    /// The collapse experiment: generations of models trained on their
+    /// predecessors' samples, under regimes, over a grid and seeds.
+    Run(Box<crate::run::RunArgs>),
 }

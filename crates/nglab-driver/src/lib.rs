@@ -4,6 +4,7 @@
 pub mod cli;
 pub mod cmd;
 pub mod io;
+pub mod run;
 
 /// Runs one parsed command line.
 pub fn run(cli: cli::Cli) -> anyhow::Result<()> {
@@ -12,6 +13,7 @@ pub fn run(cli: cli::Cli) -> anyhow::Result<()> {
         cli::Command::Tokenize(args) => cmd::tokenize::run(&args),
         cli::Command::Detokenize(args) => cmd::tokenize::run_detokenize(&args),
         cli::Command::Corpus(args) => cmd::corpus::run(&args),
+        cli::Command::Run(args) => run::run(&args),
     }
 }
 
