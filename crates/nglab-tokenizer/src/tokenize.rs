@@ -31,12 +31,33 @@ pub struct Whitespace;
 
 impl Tokenizer for Whitespace {
     fn encode<'a>(&self, text: &'a str) -> Result<Vec<Cow<'a, str>>, Error> {
-        Ok(text.split(is_separator).filter(|t| !t.is_empty()).map(Cow::Borrowed).collect())
+        Ok(split_separators(text).map(Cow::Borrowed).collect())
     }
 
     fn decode(&self, tokens: &[&str]) -> Result<String, Error> {
         Ok(tokens.join(" "))
     }
+}
+
+/// The non-empty pieces of `text` between corpus separators. Scans bytes:
+/// the separators are ASCII, so they never occur inside a multi-byte char
+/// and every cut falls on a char boundary.
+fn split_separators(text: &str) -> impl Iterator<Item = &str> {
+    let bytes = text.as_bytes();
+    let mut pos = 0;
+    std::iter::from_fn(move || {
+        while pos < bytes.len() && matches!(bytes[pos], b' ' | b'\t' | b'\r' | b'\n') {
+            pos += 1;
+        }
+        if pos == bytes.len() {
+            return None;
+        }
+        let start = pos;
+        while pos < bytes.len() && !matches!(bytes[pos], b' ' | b'\t' | b'\r' | b'\n') {
+            pos += 1;
+        }
+        Some(&text[start..pos])
+    })
 }
 
 /// Whether [`Words`] lowercases.
