@@ -141,7 +141,8 @@ pub fn record_path(state_dir: &Path, job: &Job, generation: usize) -> PathBuf {
     state_dir.join(job.name()).join(format!("gen-{generation}.json"))
 }
 
-fn synthetic_path(state_dir: &Path, job: &Job, generation: usize) -> PathBuf {
+/// The path of the synthetic corpus a generation trains on (state for a resume).
+pub fn synthetic_path(state_dir: &Path, job: &Job, generation: usize) -> PathBuf {
     state_dir.join(job.name()).join(format!("synthetic-{generation}.ids"))
 }
 
@@ -207,15 +208,15 @@ pub fn run_job(
     while done < exp.generations && record_path(&ctx.state_dir, job, done).is_file() {
         done += 1;
     }
+    if done == exp.generations {
+        return Ok(());
+    }
     let keep_all = matches!(cell.regime, Regime::Accumulate | Regime::AccumulateSubsample);
     let mut synthetic: Vec<Corpus> = Vec::new();
     for g in 1..=done.min(exp.generations - 1) {
         let path = synthetic_path(&ctx.state_dir, job, g);
         let corpus = if keep_all || g == done { read_ids(&path)? } else { Corpus::new() };
         synthetic.push(corpus);
-    }
-    if done == exp.generations {
-        return Ok(());
     }
 
     let count = |corpus: &Corpus| -> anyhow::Result<NgramCounts> {

@@ -296,6 +296,12 @@ pub fn execute(config: &RunConfig) -> anyhow::Result<()> {
     files::write_atomic(&out.join("timings.csv"), |w| tables::write_timings(w, &jobs, &records))?;
     let plot_set = plots::write_plots(&out.join("plots"), exp, &cells, &jobs, &records, &summary)?;
     report::write_report(&out.join("report.html"), &json, exp, &cells, &jobs, &records, &summary, &plot_set)?;
+    // The synthetic corpora were kept for a resume only: the records suffice now.
+    for job in &jobs {
+        for g in 1..exp.generations {
+            let _ = std::fs::remove_file(job::synthetic_path(&ctx.state_dir, job, g));
+        }
+    }
     eprintln!("nglab run: done; report at {}", out.join("report.html").display());
     Ok(())
 }

@@ -91,6 +91,9 @@ fn err<E: std::fmt::Debug>(e: E) -> anyhow::Error {
     anyhow::anyhow!("drawing a plot: {e:?}")
 }
 
+/// (generation, mean, 95% interval) of one cell.
+type Point = (f64, f64, Option<(f64, f64)>);
+
 /// One metric against generation: a line per cell (mean over seeds) and its
 /// 95% interval as a band.
 fn metric_plot(
@@ -99,7 +102,7 @@ fn metric_plot(
     cells: &[Cell],
     summary: &[SummaryRow],
 ) -> anyhow::Result<String> {
-    let series: Vec<Vec<(f64, f64, Option<(f64, f64)>)>> = (0..cells.len())
+    let series: Vec<Vec<Point>> = (0..cells.len())
         .map(|c| {
             summary
                 .iter()

@@ -165,7 +165,7 @@ mod tests {
         let picked = subsample(&[&c], 9, &mut rng);
         assert!(picked.windows(2).all(|w| w[0] < w[1]));
         let tokens: usize = picked.iter().map(|&(_, s)| c.sentence(s).len()).sum();
-        assert!(tokens >= 9 && tokens < 9 + 7, "{tokens}");
+        assert!((9..9 + 7).contains(&tokens), "{tokens}");
         assert_eq!(subsample(&[&c], 25, &mut rng).len(), 5, "a budget covering the text takes it all");
     }
 }
