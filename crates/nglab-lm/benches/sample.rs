@@ -3,6 +3,7 @@
 //! fixture): pure ancestral sampling, and top-p 0.9 with its decoding-table
 //! cache warm (a long run) and cold (a fresh sampler: every context's table
 //! built once). One thread; `Throughput::Elements` counts sampled words.
+//! `NGLAB_BENCH_FIXTURE=1` benches the 2k fixture even when the full Brown is there.
 
 // criterion_group! generates an undocumented `pub fn`.
 #![allow(missing_docs)]
@@ -18,7 +19,10 @@ use rand_chacha::ChaCha8Rng;
 fn brown_model() -> (Model, String) {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
     let full = root.join("corpora/brown/train.txt");
-    let path = if full.exists() { full } else { root.join("tests/data/kenlm/brown-2k.train.txt") };
+    // NGLAB_BENCH_FIXTURE=1 forces the small fixture.
+    let fixture = std::env::var_os("NGLAB_BENCH_FIXTURE").is_some();
+    let path =
+        if full.exists() && !fixture { full } else { root.join("tests/data/kenlm/brown-2k.train.txt") };
     let text = std::fs::read_to_string(&path).expect("the Brown fixture is committed");
     let mut vocab = Vocab::new();
     let mut corpus = Corpus::new();
