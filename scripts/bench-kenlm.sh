@@ -24,7 +24,8 @@ TRAIN=corpora/brown/train.txt TEST=corpora/brown/test.txt
 measure() {
   local times=() mem=0 line
   for _ in $(seq "$RUNS"); do
-    line=$( { /usr/bin/time -f "%e %M" "$@" < "$IN" > "$OUT" 2>/dev/null; } 2>&1 | tail -n 1)
+    /usr/bin/time -o "$WORK/time.txt" -f "%e %M" "$@" < "$IN" > "$OUT" 2>/dev/null
+    line=$(tail -n 1 "$WORK/time.txt")
     times+=("${line% *}"); (( ${line#* } > mem )) && mem=${line#* }
   done
   printf '%s %s\n' "$(printf '%s\n' "${times[@]}" | sort -g | sed -n "$(( (RUNS + 1) / 2 ))p")" "$mem"

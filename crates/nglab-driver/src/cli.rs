@@ -14,6 +14,12 @@ pub struct Cli {
 /// The subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Count a corpus and estimate an n-gram model, written as ARPA.
+    Train(crate::cmd::train::TrainArgs),
+    /// Perplexity of a text under an ARPA model (KenLM query's conventions).
+    Ppl(crate::cmd::ppl::PplArgs),
+    /// Sentences drawn exactly and reproducibly from an ARPA model, one per line.
+    Sample(crate::cmd::sample::SampleArgs),
     /// Metrics of a text: diversity, distribution, tails, repetition.
     Metrics(crate::cmd::metrics::MetricsArgs),
     /// Turn raw text into the corpus format: one tokenized sentence per line.

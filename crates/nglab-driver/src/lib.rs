@@ -9,6 +9,9 @@ pub mod run;
 /// Runs one parsed command line.
 pub fn run(cli: cli::Cli) -> anyhow::Result<()> {
     match cli.command {
+        cli::Command::Train(args) => cmd::train::run(&args),
+        cli::Command::Ppl(args) => cmd::ppl::run(&args),
+        cli::Command::Sample(args) => cmd::sample::run(&args),
         cli::Command::Metrics(args) => cmd::metrics::run(&args),
         cli::Command::Tokenize(args) => cmd::tokenize::run(&args),
         cli::Command::Detokenize(args) => cmd::tokenize::run_detokenize(&args),

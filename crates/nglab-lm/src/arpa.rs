@@ -10,10 +10,9 @@
 
 use std::io::{BufRead, Write};
 
-use hashbrown::HashMap;
 use nglab_tokenizer::{TokenId, Vocab, BOS, UNK};
 
-use crate::model::{child_starts, sort_skeletons, Level, Model, ModelInfo, Skeleton};
+use crate::model::{child_starts, Level, Model, ModelInfo};
 use crate::smoothing::Smoothing;
 use crate::{Error, Result};
 
@@ -21,16 +20,19 @@ const HEADER_TAG: &str = "# nglab: smoothing=";
 /// log10 values at or below this mean probability 0 (SRILM's `-99`).
 const LOG_ZERO: f64 = -99.0;
 
-fn log10_text(p: f64) -> String {
+/// Appends log10 `p` as the shortest f32 that round-trips (`-99` for 0).
+fn push_log10(out: &mut String, p: f64) {
+    use std::fmt::Write as _;
     let l = p.log10();
     if l <= LOG_ZERO {
-        return "-99".to_string();
+        out.push_str("-99");
+        return;
     }
     let f = l as f32;
     if f == 0.0 {
-        "0".to_string()
+        out.push('0');
     } else {
-        f.to_string()
+        write!(out, "{f}").expect("writing to a String cannot fail");
     }
 }
 
@@ -47,14 +49,18 @@ impl Model {
             writeln!(out, "ngram {}={}", n + 1, lv.len())?;
         }
         let order = self.order();
+        // Level by level in suffix order. The n-grams of one order come in the
+        // order of their suffixes' lines in the order below, so each line's text
+        // is its first word plus a slice of the previous order's texts, read
+        // sequentially (no walk through the prefix links per line).
         let mut rank: Vec<u32> = (0..self.levels[0].len() as u32).collect();
         let mut first: Vec<TokenId> = self.levels[0].word.clone();
-        let mut words = Vec::with_capacity(order);
+        let (mut texts, mut offs) = (String::new(), vec![0usize]);
+        let (mut next_texts, mut next_offs) = (String::new(), vec![0usize]);
         let mut line = String::new();
         for n in 1..=order {
             let lv = &self.levels[n - 1];
             writeln!(out, "\n\\{n}-grams:")?;
-            // Suffix order: by the suffix's rank, then the first word.
             let ids: Vec<u32> = if n == 1 {
                 (0..lv.len() as u32).collect()
             } else {
@@ -64,30 +70,33 @@ impl Model {
                 keyed.sort_unstable();
                 keyed.into_iter().map(|(_, i)| i).collect()
             };
+            next_texts.clear();
+            next_offs.truncate(1);
             for &i in &ids {
-                self.words_of(n, i, &mut words);
                 line.clear();
-                let p = lv.prob[i as usize];
                 if n == 1 && i == BOS {
                     line.push('0');
                 } else {
-                    line.push_str(&log10_text(p));
+                    push_log10(&mut line, lv.prob[i as usize]);
                 }
                 line.push('\t');
-                for (k, &w) in words.iter().enumerate() {
-                    if k > 0 {
-                        line.push(' ');
-                    }
-                    line.push_str(self.vocab.token(w));
+                let text_start = line.len();
+                line.push_str(self.vocab.token(first[i as usize]));
+                if n > 1 {
+                    let r = rank[lv.suffix[i as usize] as usize] as usize;
+                    line.push(' ');
+                    line.push_str(&texts[offs[r]..offs[r + 1]]);
                 }
                 if n < order {
+                    next_texts.push_str(&line[text_start..]);
+                    next_offs.push(next_texts.len());
                     let has_children = lv.child_start[i as usize] < lv.child_start[i as usize + 1];
                     line.push('\t');
-                    line.push_str(&if has_children {
-                        log10_text(lv.backoff[i as usize])
+                    if has_children {
+                        push_log10(&mut line, lv.backoff[i as usize]);
                     } else {
-                        "0".into()
-                    });
+                        line.push('0');
+                    }
                 }
                 line.push('\n');
                 out.write_all(line.as_bytes())?;
@@ -98,8 +107,9 @@ impl Model {
                     next_rank[i as usize] = r as u32;
                 }
                 rank = next_rank;
-                let above = &self.levels[n];
-                first = above.prefix.iter().map(|&p| first_of(&self.levels, n, p)).collect();
+                first = self.levels[n].prefix.iter().map(|&p| first[p as usize]).collect();
+                std::mem::swap(&mut texts, &mut next_texts);
+                std::mem::swap(&mut offs, &mut next_offs);
             }
         }
         writeln!(out, "\n\\end\\")?;
@@ -111,14 +121,6 @@ impl Model {
     pub fn read_arpa(input: impl BufRead) -> Result<Model> {
         ArpaReader::new(input).read()
     }
-}
-
-/// First word of n-gram `id` of order `n`.
-fn first_of(levels: &[Level], n: usize, mut id: u32) -> TokenId {
-    for k in (1..n).rev() {
-        id = levels[k].prefix[id as usize];
-    }
-    id
 }
 
 struct ArpaReader<R> {
@@ -155,6 +157,13 @@ impl<R: BufRead> ArpaReader<R> {
     }
 
     fn next_nonblank(&mut self, what: &str) -> Result<String> {
+        let mut out = String::new();
+        self.next_nonblank_into(&mut out, what)?;
+        Ok(out)
+    }
+
+    /// Reads the next non-blank line into `out` (without its end).
+    fn next_nonblank_into(&mut self, out: &mut String, what: &str) -> Result<()> {
         loop {
             match self.next_line()? {
                 None => {
@@ -164,7 +173,12 @@ impl<R: BufRead> ArpaReader<R> {
                     })
                 }
                 Some(l) if l.trim().is_empty() => continue,
-                Some(l) => return Ok(l.to_string()),
+                Some(_) => {
+                    std::mem::swap(out, &mut self.buf);
+                    let end = out.trim_end_matches(['\n', '\r']).len();
+                    out.truncate(end);
+                    return Ok(());
+                }
             }
         }
     }
@@ -207,32 +221,34 @@ impl<R: BufRead> ArpaReader<R> {
         }
         let order = counts.len();
         let mut vocab = Vocab::new();
-        let mut skel: Vec<Skeleton> = vec![Skeleton::default(); order];
-        let mut probs: Vec<Vec<f64>> = vec![Vec::new(); order];
-        let mut backoffs: Vec<Vec<f64>> = vec![Vec::new(); order];
-        let mut index: Vec<HashMap<u64, u32>> = vec![HashMap::new(); order];
-        // Unigrams by token id; filled as they come.
+        let mut levels: Vec<Level> = Vec::with_capacity(order);
+        // The previous order's n-grams as word tuples, in model order.
+        let mut below: Vec<TokenId> = Vec::new();
         let mut uni_seen: Vec<bool> = Vec::new();
-        let mut ids: Vec<TokenId> = Vec::with_capacity(order);
+        let mut linebuf = String::new();
         for n in 1..=order {
             if line.trim() != format!("\\{n}-grams:") {
                 return self.err(format!("expected '\\{n}-grams:', got '{line}'"));
             }
+            let mut sec = Section::with_capacity(n, counts[n - 1]);
             if n == 1 {
                 let v = counts[0] + 3;
-                skel[0] = Skeleton { prefix: vec![0; v], word: Vec::new(), suffix: vec![0; v] };
-                probs[0] = vec![f64::NAN; v];
-                backoffs[0] = vec![1.0; v];
+                sec.prob = vec![f64::NAN; v];
+                sec.backoff = vec![1.0; v];
             }
-            let mut seen = 0usize;
+            let what = format!("{n}-grams or the next section");
+            // The words of the previous line and their ids: in suffix order,
+            // neighbouring lines mostly share their last words.
+            let (mut prev_words, mut prev_ids): (Vec<String>, Vec<TokenId>) =
+                (vec![String::new(); n], vec![0; n]);
             loop {
-                let l = self.next_nonblank(&format!("{n}-grams or the next section"))?;
+                self.next_nonblank_into(&mut linebuf, &what)?;
+                let l = linebuf.as_str();
                 if l.starts_with('\\') {
-                    line = l;
+                    line = l.to_string();
                     break;
                 }
-                seen += 1;
-                if seen > counts[n - 1] {
+                if sec.lines.len() == counts[n - 1] {
                     return self.err(format!("more {n}-grams than the {} announced", counts[n - 1]));
                 }
                 let mut fields = l.split(['\t', ' ']).filter(|f| !f.is_empty());
@@ -251,22 +267,10 @@ impl<R: BufRead> ArpaReader<R> {
                         ))
                     }
                 };
-                ids.clear();
-                for &w in words {
-                    let id = if n == 1 {
-                        vocab.get_or_insert(w)
-                    } else {
-                        match vocab.get(w) {
-                            Some(id) => id,
-                            None => return self.err(format!("word '{w}' has no unigram")),
-                        }
-                    };
-                    ids.push(id);
-                }
                 let p = if lp <= LOG_ZERO { 0.0 } else { 10f64.powf(lp) };
                 let b = if bo <= LOG_ZERO { 0.0 } else { 10f64.powf(bo) };
                 if n == 1 {
-                    let w = ids[0] as usize;
+                    let w = vocab.get_or_insert(words[0]) as usize;
                     if uni_seen.len() <= w {
                         uni_seen.resize(w + 1, false);
                     }
@@ -274,34 +278,81 @@ impl<R: BufRead> ArpaReader<R> {
                         return self.err(format!("duplicate unigram '{}'", words[0]));
                     }
                     uni_seen[w] = true;
-                    if w >= probs[0].len() {
+                    if w >= sec.prob.len() {
                         return self.err(format!("more 1-grams than the {} announced", counts[0]));
                     }
-                    probs[0][w] = p;
-                    backoffs[0][w] = b;
+                    sec.prob[w] = p;
+                    sec.backoff[w] = b;
+                    sec.lines.push(self.line_no);
                     continue;
                 }
-                let prefix = self.lookup(&index, &ids[..n - 1], words, "prefix")?;
-                let suffix = self.lookup(&index, &ids[1..], words, "suffix")?;
-                let key = (u64::from(prefix) << 32) | u64::from(ids[n - 1]);
-                let next = skel[n - 1].word.len() as u32;
-                if index[n - 1].insert(key, next).is_some() {
-                    return self.err(format!("duplicate {n}-gram '{}'", words.join(" ")));
+                for (k, &w) in words.iter().enumerate() {
+                    if prev_words[k] != w {
+                        prev_ids[k] = match vocab.get(w) {
+                            Some(id) => id,
+                            None => return self.err(format!("word '{w}' has no unigram")),
+                        };
+                        prev_words[k].clear();
+                        prev_words[k].push_str(w);
+                    }
+                    sec.words.push(prev_ids[k]);
                 }
-                skel[n - 1].prefix.push(prefix);
-                skel[n - 1].word.push(ids[n - 1]);
-                skel[n - 1].suffix.push(suffix);
-                probs[n - 1].push(p);
-                backoffs[n - 1].push(b);
+                sec.prob.push(p);
+                sec.backoff.push(b);
+                sec.lines.push(self.line_no);
             }
-            if seen != counts[n - 1] {
-                return self.err(format!("{seen} {n}-grams where the header announced {}", counts[n - 1]));
+            if sec.lines.len() != counts[n - 1] {
+                return self.err(format!(
+                    "{} {n}-grams where the header announced {}",
+                    sec.lines.len(),
+                    counts[n - 1]
+                ));
             }
+            let level = if n == 1 {
+                let level = self.unigrams(&vocab, sec)?;
+                below = level.word.clone();
+                level
+            } else {
+                let (level, words) = sec.link(&below, &vocab)?;
+                below = words;
+                level
+            };
+            levels.push(level);
         }
         if line.trim() != "\\end\\" {
             return self.err(format!("expected '\\end\\', got '{line}'"));
         }
-        self.finish(vocab, skel, probs, backoffs, smoothing)
+        drop(below);
+        for n in 0..order {
+            let above: &[u32] = if n + 1 < order { &levels[n + 1].prefix } else { &[] };
+            let cs = child_starts(levels[n].len(), above);
+            levels[n].child_start = cs;
+        }
+        Ok(Model { vocab, levels, info: ModelInfo { smoothing, discounts: Vec::new() } })
+    }
+
+    fn unigrams(&self, vocab: &Vocab, mut sec: Section) -> Result<Level> {
+        let v = vocab.len();
+        for (name, id) in [("<s>", BOS), ("</s>", nglab_tokenizer::EOS)] {
+            if sec.prob[id as usize].is_nan() {
+                return self.err(format!("the model has no unigram {name}"));
+            }
+        }
+        // Like KenLM, a model without <unk> gives it log10 p = -100.
+        if sec.prob[UNK as usize].is_nan() {
+            sec.prob[UNK as usize] = 1e-100;
+        }
+        sec.prob.truncate(v);
+        sec.backoff.truncate(v);
+        sec.prob[BOS as usize] = 0.0;
+        Ok(Level {
+            prefix: vec![0; v],
+            word: (0..v as TokenId).collect(),
+            suffix: vec![0; v],
+            prob: sec.prob,
+            backoff: sec.backoff,
+            child_start: Vec::new(),
+        })
     }
 
     fn number(&self, field: Option<&str>, what: &str) -> Result<f64> {
@@ -313,83 +364,118 @@ impl<R: BufRead> ArpaReader<R> {
             Err(_) => self.err(format!("{what} '{f}' is not a number")),
         }
     }
+}
 
-    fn lookup(
-        &self,
-        index: &[HashMap<u64, u32>],
-        ids: &[TokenId],
-        words: &[&str],
-        what: &str,
-    ) -> Result<u32> {
-        let mut id = ids[0];
-        for (k, &w) in ids[1..].iter().enumerate() {
-            let key = (u64::from(id) << 32) | u64::from(w);
-            match index[k + 1].get(&key) {
-                Some(&i) => id = i,
-                None => {
-                    return self.err(format!(
-                        "n-gram '{}' has no {what} ({}) of a lower order",
-                        words.join(" "),
-                        if what == "prefix" {
-                            words[..words.len() - 1].join(" ")
-                        } else {
-                            words[1..].join(" ")
-                        }
-                    ))
-                }
-            }
+/// The permutation of `0..m` that sorts the word tuples `key(i)`
+/// lexicographically. Tuples that fit in 128 bits at `bits` bits a word are
+/// packed and sorted as integers, which is several times faster than
+/// comparing slices.
+fn sorted_by_words<'a>(m: usize, bits: usize, key: impl Fn(u32) -> &'a [TokenId]) -> Vec<u32> {
+    let mut perm: Vec<u32> = (0..m as u32).collect();
+    let len = if m == 0 { 0 } else { key(0).len() };
+    if len * bits <= 128 {
+        let pack = |t: &[TokenId]| t.iter().fold(0u128, |acc, &w| (acc << bits) | u128::from(w));
+        let mut keyed: Vec<(u128, u32)> = perm.iter().map(|&i| (pack(key(i)), i)).collect();
+        keyed.sort_unstable();
+        perm.clear();
+        perm.extend(keyed.into_iter().map(|(_, i)| i));
+    } else {
+        perm.sort_unstable_by(|&a, &b| key(a).cmp(key(b)));
+    }
+    perm
+}
+
+/// One order's n-grams as read, in file order.
+struct Section {
+    n: usize,
+    /// `n` word ids per n-gram (orders >= 2).
+    words: Vec<TokenId>,
+    prob: Vec<f64>,
+    backoff: Vec<f64>,
+    /// The line of each n-gram, for errors.
+    lines: Vec<u64>,
+}
+
+impl Section {
+    fn with_capacity(n: usize, count: usize) -> Self {
+        let cap = if n == 1 { 0 } else { count };
+        Section {
+            n,
+            words: Vec::with_capacity(cap * n),
+            prob: Vec::with_capacity(cap),
+            backoff: Vec::with_capacity(cap),
+            lines: Vec::with_capacity(count),
         }
-        Ok(id)
     }
 
-    fn finish(
-        &self,
-        vocab: Vocab,
-        mut skel: Vec<Skeleton>,
-        mut probs: Vec<Vec<f64>>,
-        mut backoffs: Vec<Vec<f64>>,
-        smoothing: Option<Smoothing>,
-    ) -> Result<Model> {
-        let v = vocab.len();
-        for (name, id) in [("<s>", BOS), ("</s>", nglab_tokenizer::EOS)] {
-            if probs[0][id as usize].is_nan() {
-                return self.err(format!("the model has no unigram {name}"));
+    fn tuple(&self, i: u32) -> &[TokenId] {
+        let n = self.n;
+        &self.words[i as usize * n..(i as usize + 1) * n]
+    }
+
+    /// Sorts the n-grams lexicographically by word ids (which is the model's
+    /// (prefix id, word) order, since the order below is sorted the same way)
+    /// and links each to its prefix and suffix in `below` (the order below's
+    /// word tuples in model order) by two sequential merges, not per-line
+    /// lookups. Returns the level and its word tuples in model order.
+    fn link(self, below: &[TokenId], vocab: &Vocab) -> Result<(Level, Vec<TokenId>)> {
+        let n = self.n;
+        let m = self.prob.len();
+        let text = |t: &[TokenId]| t.iter().map(|&w| vocab.token(w)).collect::<Vec<_>>().join(" ");
+        let err = |i: u32, msg: String| Err(Error::Arpa { line: self.lines[i as usize], msg });
+        let lower = |j: usize| &below[j * (n - 1)..(j + 1) * (n - 1)];
+        let n_below = below.len() / (n - 1);
+
+        let bits = (32 - (vocab.len().max(2) as u32 - 1).leading_zeros()) as usize;
+        let perm = sorted_by_words(m, bits, |i| self.tuple(i));
+        let mut words = Vec::with_capacity(m * n);
+        let mut prefix = Vec::with_capacity(m);
+        let mut j = 0usize;
+        for (k, &i) in perm.iter().enumerate() {
+            let t = self.tuple(i);
+            if k > 0 && self.tuple(perm[k - 1]) == t {
+                return err(i, format!("duplicate {n}-gram '{}'", text(t)));
             }
+            while j < n_below && lower(j) < &t[..n - 1] {
+                j += 1;
+            }
+            if j == n_below || lower(j) != &t[..n - 1] {
+                return err(
+                    i,
+                    format!("n-gram '{}' has no prefix ({}) of a lower order", text(t), text(&t[..n - 1])),
+                );
+            }
+            prefix.push(j as u32);
+            words.extend_from_slice(t);
         }
-        // Like KenLM, a model without <unk> gives it log10 p = -100.
-        if probs[0][UNK as usize].is_nan() {
-            probs[0][UNK as usize] = 1e-100;
+        // Suffixes: visit the n-grams in the order of their last n - 1 words.
+        let new_tuple = |k: u32| &words[k as usize * n..(k as usize + 1) * n];
+        let by_suffix = sorted_by_words(m, bits, |k| &new_tuple(k)[1..]);
+        let mut suffix = vec![0u32; m];
+        let mut j = 0usize;
+        for &k in &by_suffix {
+            let s = &new_tuple(k)[1..];
+            while j < n_below && lower(j) < s {
+                j += 1;
+            }
+            if j == n_below || lower(j) != s {
+                let i = perm[k as usize];
+                return err(
+                    i,
+                    format!("n-gram '{}' has no suffix ({}) of a lower order", text(new_tuple(k)), text(s)),
+                );
+            }
+            suffix[k as usize] = j as u32;
         }
-        probs[0].truncate(v);
-        backoffs[0].truncate(v);
-        probs[0][BOS as usize] = 0.0;
-        skel[0].prefix.truncate(v);
-        skel[0].suffix.truncate(v);
-        skel[0].word = (0..v as TokenId).collect();
-        let perms = sort_skeletons(&mut skel);
-        let order = skel.len();
-        let mut levels: Vec<Level> = Vec::with_capacity(order);
-        for (n, sk) in skel.into_iter().enumerate() {
-            let perm = &perms[n];
-            let prob = perm.iter().map(|&o| probs[n][o as usize]).collect();
-            let backoff = perm.iter().map(|&o| backoffs[n][o as usize]).collect();
-            probs[n] = Vec::new();
-            backoffs[n] = Vec::new();
-            levels.push(Level {
-                prefix: sk.prefix,
-                word: sk.word,
-                suffix: sk.suffix,
-                prob,
-                backoff,
-                child_start: Vec::new(),
-            });
-        }
-        for n in 0..order {
-            let above: &[u32] = if n + 1 < order { &levels[n + 1].prefix } else { &[] };
-            let cs = child_starts(levels[n].len(), above);
-            levels[n].child_start = cs;
-        }
-        Ok(Model { vocab, levels, info: ModelInfo { smoothing, discounts: Vec::new() } })
+        let level = Level {
+            prefix,
+            word: (0..m).map(|k| words[k * n + n - 1]).collect(),
+            suffix,
+            prob: perm.iter().map(|&i| self.prob[i as usize]).collect(),
+            backoff: perm.iter().map(|&i| self.backoff[i as usize]).collect(),
+            child_start: Vec::new(),
+        };
+        Ok((level, words))
     }
 }
 
@@ -436,6 +522,6 @@ mod tests {
         check(&GOOD[..GOOD.len() - 20], Err((12, "unexpected end of file")));
         check(&GOOD.replace("-0.2\t<s> a", "-0.2\t<s> a b c"), Err((12, "expected 2 words")));
         check(&GOOD.replace("-0.1\ta </s>", "-0.1\t<s> a"), Err((13, "duplicate 2-gram '<s> a'")));
-        check(&GOOD.replace("0\t<s>\t-0.5\n", "-0.5\tb\t0\n"), Err((15, "no unigram <s>")));
+        check(&GOOD.replace("0\t<s>\t-0.5\n", "-0.5\tb\t0\n"), Err((11, "no unigram <s>")));
     }
 }

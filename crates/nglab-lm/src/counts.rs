@@ -182,10 +182,10 @@ impl NgramCounts {
                 self.tables[n].count[id as usize] += src.count[i];
                 next.push(id);
             }
-            // suffixes: fill for grams that were new here (suffix 0 placeholder)
-            for i in 0..src.len() {
-                let id = next[i] as usize;
-                self.tables[n].suffix[id] = map_suffix(&map, src.suffix[i]);
+            // Suffixes: the suffix of an order-(n+1) gram is an order-n gram,
+            // so `map` (order n) translates it; new grams had a placeholder.
+            for (&id, &suffix) in next.iter().zip(&src.suffix) {
+                self.tables[n].suffix[id as usize] = map[suffix as usize];
             }
             map = next;
         }
@@ -199,16 +199,10 @@ impl NgramCounts {
     }
 }
 
-fn map_suffix(map_below: &[u32], suffix: u32) -> u32 {
-    // The suffix of an order-n gram is an order-(n-1) gram: `map_below` is the
-    // mapping of that order, as computed for prefixes.
-    map_below[suffix as usize]
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use hashbrown::HashMap as Map;
+    use std::collections::BTreeMap as Map;
 
     /// The naive oracle: every padded window, as KenLM pads.
     fn naive(sentences: &[Vec<TokenId>], order: usize) -> Map<Vec<TokenId>, u64> {

@@ -2,7 +2,7 @@
 //! our modified Kneser-Ney ARPA against `lmplz`'s, and perplexities against
 //! `query`'s, both ways.
 
-use std::collections::HashMap;
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use nglab_lm::{estimate, EstimateConfig, Model, NgramCounts, Smoothing};
@@ -31,8 +31,8 @@ fn corpus(text: &str, vocab: &mut Vocab, grow: bool) -> Corpus {
 }
 
 /// n-gram text -> (log10 prob, backoff) of an ARPA file.
-fn arpa_entries(text: &str) -> HashMap<String, (f64, f64)> {
-    let mut out = HashMap::new();
+fn arpa_entries(text: &str) -> BTreeMap<String, (f64, f64)> {
+    let mut out = BTreeMap::new();
     let mut in_section = false;
     for line in text.lines() {
         if line.ends_with("-grams:") {

@@ -91,7 +91,8 @@ fn brown_contexts_sum_to_one_for_every_smoothing() {
     let mut corpus = Corpus::new();
     let mut sents = Vec::new();
     for line in text.lines().take(400) {
-        let ids: Vec<TokenId> = line.split(' ').filter(|w| !w.is_empty()).map(|w| vocab.get_or_insert(w)).collect();
+        let ids: Vec<TokenId> =
+            line.split(' ').filter(|w| !w.is_empty()).map(|w| vocab.get_or_insert(w)).collect();
         corpus.push(&ids);
         sents.push(ids);
     }
