@@ -8,6 +8,9 @@
 //!   stupid backoff) and its discount fallback.
 //! - [`estimate`]: counts -> [`Model`], the immutable model that scores
 //!   ([`Model::score`], [`Model::perplexity`]) and reads/writes ARPA.
+//! - [`Sampler`], [`sample_corpus`]: exact, seeded sampling from a model's full
+//!   distribution (temperature, top-k, top-p, min-p, greedy; beam search and
+//!   prefix continuation), byte-identical for any thread count.
 //!
 //! ```
 //! use nglab_lm::{estimate, EstimateConfig, Model, NgramCounts, Smoothing};
@@ -49,3 +52,8 @@ pub use sample::{
     Sampler, UnkPolicy, CHUNK_SENTENCES,
 };
 pub use smoothing::{EstimateConfig, OrderDiscounts, Smoothing};
+
+/// The README's library example, compiled and run as a doctest.
+#[cfg(doctest)]
+#[doc = include_str!("../../../README.md")]
+pub struct ReadmeDoctests;
