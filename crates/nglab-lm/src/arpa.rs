@@ -20,6 +20,17 @@ const HEADER_TAG: &str = "# nglab: smoothing=";
 /// log10 values at or below this mean probability 0 (SRILM's `-99`).
 const LOG_ZERO: f64 = -99.0;
 
+/// One ARPA line's content, for sorting into suffix order.
+struct LineRec {
+    key: u64,
+    prob: f64,
+    /// gamma, or 1 (log10 0) when the n-gram has no successors.
+    backoff: f64,
+    first: TokenId,
+    suffix_rank: u32,
+    id: u32,
+}
+
 /// Appends log10 `p` as the shortest f32 that round-trips (`-99` for 0).
 fn push_log10(out: &mut String, p: f64) {
     use std::fmt::Write as _;
@@ -61,50 +72,59 @@ impl Model {
         for n in 1..=order {
             let lv = &self.levels[n - 1];
             writeln!(out, "\n\\{n}-grams:")?;
-            let ids: Vec<u32> = if n == 1 {
-                (0..lv.len() as u32).collect()
-            } else {
-                let mut keyed: Vec<(u64, u32)> = (0..lv.len())
-                    .map(|i| ((u64::from(rank[lv.suffix[i] as usize]) << 32) | u64::from(first[i]), i as u32))
-                    .collect();
-                keyed.sort_unstable();
-                keyed.into_iter().map(|(_, i)| i).collect()
-            };
+            // Everything a line needs, gathered in id order (sequential reads)
+            // and then sorted into suffix order: one pass, no random reads per line.
+            let mut lines: Vec<LineRec> = (0..lv.len())
+                .map(|i| {
+                    let suffix_rank = if n == 1 { 0 } else { rank[lv.suffix[i] as usize] };
+                    let has_children = n < order && lv.child_start[i] < lv.child_start[i + 1];
+                    LineRec {
+                        key: if n == 1 {
+                            i as u64
+                        } else {
+                            (u64::from(suffix_rank) << 32) | u64::from(first[i])
+                        },
+                        prob: lv.prob[i],
+                        backoff: if has_children { lv.backoff[i] } else { 1.0 },
+                        first: first[i],
+                        suffix_rank,
+                        id: i as u32,
+                    }
+                })
+                .collect();
+            if n > 1 {
+                lines.sort_unstable_by_key(|l| l.key);
+            }
             next_texts.clear();
             next_offs.truncate(1);
-            for &i in &ids {
+            for rec in &lines {
                 line.clear();
-                if n == 1 && i == BOS {
+                if n == 1 && rec.id == BOS {
                     line.push('0');
                 } else {
-                    push_log10(&mut line, lv.prob[i as usize]);
+                    push_log10(&mut line, rec.prob);
                 }
                 line.push('\t');
                 let text_start = line.len();
-                line.push_str(self.vocab.token(first[i as usize]));
+                line.push_str(self.vocab.token(rec.first));
                 if n > 1 {
-                    let r = rank[lv.suffix[i as usize] as usize] as usize;
+                    let r = rec.suffix_rank as usize;
                     line.push(' ');
                     line.push_str(&texts[offs[r]..offs[r + 1]]);
                 }
                 if n < order {
                     next_texts.push_str(&line[text_start..]);
                     next_offs.push(next_texts.len());
-                    let has_children = lv.child_start[i as usize] < lv.child_start[i as usize + 1];
                     line.push('\t');
-                    if has_children {
-                        push_log10(&mut line, lv.backoff[i as usize]);
-                    } else {
-                        line.push('0');
-                    }
+                    push_log10(&mut line, rec.backoff);
                 }
                 line.push('\n');
                 out.write_all(line.as_bytes())?;
             }
             if n < order {
                 let mut next_rank = vec![0u32; lv.len()];
-                for (r, &i) in ids.iter().enumerate() {
-                    next_rank[i as usize] = r as u32;
+                for (r, rec) in lines.iter().enumerate() {
+                    next_rank[rec.id as usize] = r as u32;
                 }
                 rank = next_rank;
                 first = self.levels[n].prefix.iter().map(|&p| first[p as usize]).collect();
