@@ -45,6 +45,18 @@
 //!
 //! then a draw in proportion to `q`. Greedy takes the most probable word
 //! (the smaller id on a tie), which none of the other knobs can change.
+//!
+//! **Top-p alone** (temperature 1, no other knob) never builds the full
+//! distribution: `p(.|c)` splits into bands, the successors of `c`, those of
+//! `c'` not following `c` (scaled by `gamma(c)`), ..., the unigrams; each band
+//! in `(p desc, word asc)` order is a sorted run of the model without the
+//! successors of the context one longer, which are themselves a prefix of a
+//! run sorted by the same key. Runs are sorted once per sampler, so the cut
+//! of a context is a binary search per band (O(order^2 log^2 |V|)), cached as
+//! a few numbers per context, and a draw picks a band by mass and a word of
+//! its prefix by cumulative weight, rejecting excluded words ([`Nucleus`]).
+//! The kept set is the one defined above up to floating-point rounding of the
+//! masses compared with the target (sums in another order).
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -171,6 +183,15 @@ impl SampleConfig {
             return Err(Error::Config("max-len must be >= 1, got 0".into()));
         }
         Ok(())
+    }
+
+    /// Whether top-p is the only knob on (see [`Nucleus`]).
+    fn nucleus_only(&self) -> bool {
+        self.top_p.is_some_and(|p| p < 1.0)
+            && self.temperature == 1.0
+            && !self.greedy
+            && self.top_k.is_none()
+            && self.min_p.is_none_or(|p| p == 0.0)
     }
 
     /// Whether a knob needs the full next-token distribution.
@@ -545,6 +566,279 @@ fn nucleus_cutoff(cand: &mut [(f64, TokenId)], mut target: f64) -> (f64, TokenId
     }
 }
 
+/// One context's successors (or the whole vocabulary for the empty context)
+/// sorted by (weight desc, word asc), with cumulative weights within each
+/// context's range.
+#[derive(Debug, Default)]
+struct SortedRun {
+    val: Vec<f64>,
+    cum: Vec<f64>,
+    word: Vec<TokenId>,
+}
+
+impl SortedRun {
+    fn with_len(n: usize) -> Self {
+        SortedRun { val: vec![0.0; n], cum: vec![0.0; n], word: vec![0; n] }
+    }
+
+    fn fill(&mut self, start: usize, items: &mut [(f64, TokenId)]) {
+        items.sort_unstable_by(by_weight);
+        let mut acc = 0.0;
+        for (i, &(v, w)) in items.iter().enumerate() {
+            acc += v;
+            self.val[start + i] = v;
+            self.cum[start + i] = acc;
+            self.word[start + i] = w;
+        }
+    }
+}
+
+/// Sorted views of the model for exact nucleus (top-p) sampling without
+/// O(|V|) work per context; shared by clones. See [`Nucleus`].
+#[derive(Debug)]
+struct Sorted {
+    /// The unigram distribution, every word but `<s>`.
+    uni: SortedRun,
+    /// `own[k - 1]`: successors (order k + 1) of each context of order k, by their own probability.
+    own: Vec<SortedRun>,
+    /// `low[k - 1]`: the same successors by the probability of their suffix n-gram (order k).
+    low: Vec<SortedRun>,
+}
+
+impl Sorted {
+    fn new(model: &Model) -> Sorted {
+        let uni_prob = &model.levels[0].prob;
+        let mut items: Vec<(f64, TokenId)> = (0..model.vocab.len() as TokenId)
+            .filter(|&w| w != BOS)
+            .map(|w| (uni_prob[w as usize], w))
+            .collect();
+        let mut uni = SortedRun::with_len(items.len());
+        uni.fill(0, &mut items);
+        let mut own = Vec::new();
+        let mut low = Vec::new();
+        for k in 1..model.order() {
+            let here = &model.levels[k - 1];
+            let up = &model.levels[k];
+            let mut o = SortedRun::with_len(up.len());
+            let mut l = SortedRun::with_len(up.len());
+            for h in 0..here.len() {
+                let r = here.child_start[h] as usize..here.child_start[h + 1] as usize;
+                if r.is_empty() {
+                    continue;
+                }
+                items.clear();
+                items.extend(r.clone().map(|i| (up.prob[i], up.word[i])));
+                o.fill(r.start, &mut items);
+                items.clear();
+                items.extend(r.clone().map(|i| {
+                    let p = if k == 1 { uni_prob[up.word[i] as usize] } else { here.prob[up.suffix[i] as usize] };
+                    (p, up.word[i])
+                }));
+                l.fill(r.start, &mut items);
+            }
+            own.push(o);
+            low.push(l);
+        }
+        Sorted { uni, own, low }
+    }
+
+    /// The run of `ctx`'s own successors (the unigram run for the empty context).
+    fn own_of(&self, model: &Model, ctx: State) -> (&SortedRun, std::ops::Range<usize>) {
+        if ctx.order == 0 {
+            (&self.uni, 0..self.uni.val.len())
+        } else if ctx.order as usize > self.own.len() {
+            (&self.uni, 0..0)
+        } else {
+            (&self.own[ctx.order as usize - 1], model.children(ctx))
+        }
+    }
+
+    /// The run of `ctx`'s successors by the probability one order lower.
+    fn low_of(&self, model: &Model, ctx: State) -> (&SortedRun, std::ops::Range<usize>) {
+        if ctx.order == 0 || ctx.order as usize > self.low.len() {
+            (&self.uni, 0..0)
+        } else {
+            (&self.low[ctx.order as usize - 1], model.children(ctx))
+        }
+    }
+}
+
+/// A cut in `by_weight` order: the words `(x, w)` with `by_weight((x, w), cut) <= 0` are in.
+type Cut = (f64, TokenId);
+
+fn within(x: f64, w: TokenId, cut: Cut) -> bool {
+    x > cut.0 || (x == cut.0 && w <= cut.1)
+}
+
+/// One band of a context's distribution: the words that `c_j` (the context
+/// shortened `j` times) knows and `c_(j-1)` does not, each with
+/// `p(w|c) = scale * prob[c_j w]`, `scale` the product of the gammas passed.
+#[derive(Debug, Clone)]
+struct Band {
+    ctx: State,
+    /// `c_(j-1)`, whose successors are excluded (none for the first band).
+    excl: Option<State>,
+    scale: f64,
+    /// The band's part of the nucleus is a prefix of `ctx`'s own sorted run...
+    len: usize,
+    /// ...of this mass (excluded words and `<unk>` under resample taken out).
+    mass: f64,
+}
+
+/// The nucleus of one context, found in O(order^2 log^2 |V|) from the sorted
+/// runs: `p(.|c)` splits into bands (see [`Band`]) whose sorted orders are
+/// the sorted runs of `c_j` without the successors of `c_(j-1)`, which form a
+/// prefix of the `low` run of `c_(j-1)` under any cut (same sort key). So the
+/// mass above any cut is a few binary searches, the cut itself a binary
+/// search per band, and a draw picks a band by mass, then a word of its
+/// prefix by its cumulative weights, rejecting the excluded words (and
+/// `<unk>` under resample).
+#[derive(Debug, Clone)]
+struct Nucleus {
+    bands: Vec<Band>,
+    total: f64,
+}
+
+/// The mass within `cut` of the bands, with the prefix length of each band.
+fn nucleus_mass(
+    s: &Sorted,
+    m: &Model,
+    bands: &mut [Band],
+    cut: Cut,
+    unk: Option<(f64, usize)>,
+) -> f64 {
+    let mut total = 0.0;
+    for (j, b) in bands.iter_mut().enumerate() {
+        let (run, r) = s.own_of(m, b.ctx);
+        let scale = b.scale;
+        let n = r.len();
+        let (val, word) = (&run.val[r.clone()], &run.word[r.clone()]);
+        let len = partition(n, |i| within(scale * val[i], word[i], cut));
+        let mut mass = if len == 0 { 0.0 } else { run.cum[r.start + len - 1] };
+        if let Some(e) = b.excl {
+            let (lrun, lr) = s.low_of(m, e);
+            let (lval, lword) = (&lrun.val[lr.clone()], &lrun.word[lr.clone()]);
+            let q = partition(lr.len(), |i| within(scale * lval[i], lword[i], cut));
+            if q > 0 {
+                mass -= lrun.cum[lr.start + q - 1];
+            }
+        }
+        let mut mass = (scale * mass).max(0.0);
+        if let Some((x, band)) = unk {
+            if band == j && within(x, UNK, cut) {
+                mass = (mass - x).max(0.0);
+            }
+        }
+        b.len = len;
+        b.mass = mass;
+        total += mass;
+    }
+    total
+}
+
+/// The first `i` in `0..n` where `pred` turns false (`pred` true then false).
+fn partition(n: usize, mut pred: impl FnMut(usize) -> bool) -> usize {
+    let (mut lo, mut hi) = (0, n);
+    while lo < hi {
+        let mid = lo + (hi - lo) / 2;
+        if pred(mid) {
+            lo = mid + 1;
+        } else {
+            hi = mid;
+        }
+    }
+    lo
+}
+
+impl Nucleus {
+    fn new(s: &Sorted, m: &Model, ctx: State, top_p: f64, resample: bool) -> Option<Nucleus> {
+        let mut bands = Vec::with_capacity(m.order());
+        let mut c = ctx;
+        let mut f = 1.0;
+        let mut prev = None;
+        loop {
+            bands.push(Band { ctx: c, excl: prev, scale: f, len: 0, mass: 0.0 });
+            if c.order == 0 {
+                break;
+            }
+            f *= m.gamma(c);
+            prev = Some(c);
+            c = m.shorter(c);
+        }
+        // `<unk>` is in the band of the longest context that knows it.
+        let unk = if resample {
+            let x = m.prob(ctx, UNK).0;
+            let band = bands.iter().position(|b| m.child(b.ctx, UNK).is_some()).unwrap_or(bands.len() - 1);
+            (x > 0.0).then_some((x, band))
+        } else {
+            None
+        };
+        let all: Cut = (0.0, TokenId::MAX);
+        let total = nucleus_mass(s, m, &mut bands, all, unk);
+        if total.is_nan() || total <= 0.0 {
+            return None;
+        }
+        let target = top_p * total;
+        // The earliest cut, over the bands' own runs, whose mass reaches the target.
+        let mut best: Option<Cut> = None;
+        let mut scratch = bands.clone();
+        for b in &bands {
+            let (run, r) = s.own_of(m, b.ctx);
+            let scale = b.scale;
+            let at = |i: usize| (scale * run.val[r.start + i], run.word[r.start + i]);
+            let i = partition(r.len(), |i| nucleus_mass(s, m, &mut scratch, at(i), unk) < target);
+            if i < r.len() {
+                let cut = at(i);
+                if best.is_none_or(|b| by_weight(&cut, &b).is_lt()) {
+                    best = Some(cut);
+                }
+            }
+        }
+        let cut = best.unwrap_or(all);
+        let total = nucleus_mass(s, m, &mut scratch, cut, unk);
+        if total.is_nan() || total <= 0.0 {
+            return None;
+        }
+        Some(Nucleus { bands: scratch, total })
+    }
+
+    fn draw<R: Rng + ?Sized>(&self, s: &Sorted, m: &Model, rng: &mut R, resample: bool) -> (TokenId, bool) {
+        let u = (rng.next_u64() >> 11) as f64 / ONE53 * self.total;
+        let mut acc = 0.0;
+        let mut pick = None;
+        for b in &self.bands {
+            if b.mass > 0.0 {
+                acc += b.mass;
+                pick = Some(b);
+                if u < acc {
+                    break;
+                }
+            }
+        }
+        let b = pick.expect("a nucleus has mass");
+        let (run, r) = s.own_of(m, b.ctx);
+        let cum = &run.cum[r.start..r.start + b.len];
+        let bad = |w: TokenId| (resample && w == UNK) || b.excl.is_some_and(|e| m.child(e, w).is_some());
+        for _ in 0..MAX_REJECTIONS {
+            let u = (rng.next_u64() >> 11) as f64 / ONE53 * cum[b.len - 1];
+            let i = cum.partition_point(|&c| c <= u).min(b.len - 1);
+            let w = run.word[r.start + i];
+            if !bad(w) {
+                return (w, false);
+            }
+        }
+        // Exact: the band's words without the excluded ones, by a linear scan.
+        let mut weights = vec![0.0; m.vocab.len()];
+        for i in 0..b.len {
+            let w = run.word[r.start + i];
+            if !bad(w) {
+                weights[w as usize] = run.val[r.start + i];
+            }
+        }
+        (draw_linear(rng, &weights).unwrap_or(EOS), true)
+    }
+}
+
 /// Draws sentences from one model with one configuration. Build it once
 /// (it precomputes alias tables over every context's successors, or caches
 /// decoding tables per context); clone it per thread.
@@ -554,6 +848,9 @@ pub struct Sampler<'m> {
     config: SampleConfig,
     /// Ancestral tables (absent when a decoding knob is on).
     tables: Option<Arc<Tables>>,
+    /// Sorted runs for top-p alone (no other knob), shared by clones.
+    sorted: Option<Arc<Sorted>>,
+    nuclei: HashMap<State, Nucleus>,
     cache: HashMap<State, Table>,
     cache_entries: usize,
     scratch: Vec<f64>,
@@ -566,10 +863,13 @@ impl<'m> Sampler<'m> {
     pub fn new(model: &'m Model, config: &SampleConfig) -> Result<Self> {
         config.validate()?;
         let tables = (!config.transforms()).then(|| Arc::new(Tables::new(model)));
+        let sorted = config.nucleus_only().then(|| Arc::new(Sorted::new(model)));
         Ok(Sampler {
             model,
             config: config.clone(),
             tables,
+            sorted,
+            nuclei: HashMap::new(),
             cache: HashMap::new(),
             cache_entries: 0,
             scratch: Vec::new(),
@@ -636,7 +936,10 @@ impl<'m> Sampler<'m> {
     pub fn next_word<R: Rng + ?Sized>(&mut self, rng: &mut R, ctx: State) -> Result<(TokenId, State)> {
         let resample = self.config.unk == UnkPolicy::Resample;
         let Some(tables) = self.tables.clone() else {
-            let w = self.draw_transformed(rng, ctx)?;
+            let w = match self.sorted.clone() {
+                Some(sorted) => self.draw_nucleus(&sorted, rng, ctx)?,
+                None => self.draw_transformed(rng, ctx)?,
+            };
             return Ok((w, next_state(self.model, ctx, w)));
         };
         for _ in 0..MAX_REJECTIONS {
@@ -723,6 +1026,22 @@ impl<'m> Sampler<'m> {
             return m.levels[k].word[t.succ[k - 1].draw(rng, s, e - s)];
         }
         self.draw_below(t, rng, ctx)
+    }
+
+    /// A draw from the nucleus of `ctx` (top-p alone), cached per context.
+    fn draw_nucleus<R: Rng + ?Sized>(&mut self, s: &Sorted, rng: &mut R, ctx: State) -> Result<TokenId> {
+        let resample = self.config.unk == UnkPolicy::Resample;
+        if !self.nuclei.contains_key(&ctx) {
+            let top_p = self.config.top_p.unwrap_or(1.0);
+            let n = Nucleus::new(s, self.model, ctx, top_p, resample).ok_or_else(|| no_mass(self.model, ctx))?;
+            if self.nuclei.len() >= CACHE_MAX_ENTRIES / 8 {
+                self.nuclei.clear();
+            }
+            self.nuclei.insert(ctx, n);
+        }
+        let (w, fallback) = self.nuclei[&ctx].draw(s, self.model, rng, resample);
+        self.stats.exact_fallbacks += usize::from(fallback);
+        Ok(w)
     }
 
     /// A draw from the cached decoding table of `ctx`.

@@ -415,3 +415,31 @@ fn bad_configs_are_refused_with_their_value() {
     assert!(err.to_string().contains("prefix token id 1"), "{err}");
     assert!(beam_search(&m, &[], 0, 5).unwrap_err().to_string().contains("beam width must be >= 1, got 0"));
 }
+
+#[test]
+fn top_p_alone_matches_where_the_nucleus_reaches_into_backoff() {
+    // Top-p alone is drawn from sorted bands (own successors, then each
+    // shorter context's) without the full distribution: check contexts whose
+    // nucleus stays within the own successors, crosses into the bigram band
+    // and into the unigram band (rare contexts, high top-p), with and
+    // without `<unk>`.
+    for order in [2, 3] {
+        let m = model(Smoothing::ModifiedKneserNey, order);
+        let contexts = ["", "The", "of the", "The jury", "said", "jury said"];
+        for (i, top_p) in [0.3, 0.9, 0.995].into_iter().enumerate() {
+            for (u, unk) in [UnkPolicy::Resample, UnkPolicy::Keep].into_iter().enumerate() {
+                let config = SampleConfig { top_p: Some(top_p), unk, ..SampleConfig::default() };
+                for (j, c) in contexts.iter().enumerate() {
+                    if (i + j + u) % 2 == 1 {
+                        continue;
+                    }
+                    let ctx = state_after(&m, c);
+                    let expected = naive_transform(&config, naive(&m, ctx));
+                    let seed = 9000 + 1000 * order as u64 + 100 * i as u64 + 10 * u as u64 + j as u64;
+                    let observed = draws(&m, &config, ctx, seed);
+                    chi_square(&format!("order {order} {config:?} after '<s> {c}'"), &observed, &expected);
+                }
+            }
+        }
+    }
+}
