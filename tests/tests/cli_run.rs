@@ -108,6 +108,17 @@ fn replace_collapses_accumulate_does_not_and_threads_do_not_matter() {
     assert_eq!(replace[0], accumulate[0]);
     let share = mean_by_generation(&rows, "accumulate", "human_share");
     assert!((share[3] - 43111.0 / (43111.0 + 3.0 * 8000.0)).abs() < 0.02, "{share:?}");
+    // Metrics measure text of the human size: the whole training text, or an
+    // equal-size sample of the growing accumulate pool.
+    for r in &rows {
+        let (train, measured): (usize, usize) =
+            (r["train_tokens"].parse().unwrap(), r["metrics_tokens"].parse().unwrap());
+        if r["regime"] == "accumulate" && r["generation"] != "0" {
+            assert!(train > 51_000 && (43_111..43_111 + 200).contains(&measured), "{train} {measured}");
+        } else {
+            assert_eq!(train, measured, "{r:?}");
+        }
+    }
 
     let summary = std::fs::read_to_string(one.join("summary.csv")).unwrap();
     assert!(summary.starts_with(

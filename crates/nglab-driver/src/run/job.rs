@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 
 use super::config::{Cell, Experiment, Regime};
 use super::files::{read_ids, write_atomic, write_ids};
-use super::regime::{synthetic_budget, training_text, TrainingText};
+use super::regime::{measured_text, synthetic_budget, training_text, TrainingText};
 use super::sampling::sample;
 
 /// The human side of an experiment, shared by every job.
@@ -41,6 +41,9 @@ pub enum Purpose {
     Compose = 2,
     /// The metrics' equal-size samples.
     Metrics = 3,
+    /// The equal-size sample of a training text larger than the human one
+    /// (the `accumulate` pool) that the metrics measure.
+    MeasuredText = 4,
 }
 
 /// The random stream of (seed, generation, purpose): independent of the cell,
@@ -90,7 +93,17 @@ pub struct GenRecord {
     pub human_tokens: usize,
     /// Human tokens / training tokens.
     pub human_share: Option<f64>,
-    /// The training text's metrics against the human training text.
+    /// Tokens of the whole training text.
+    pub train_tokens: usize,
+    /// Sentences of the whole training text.
+    pub train_sentences: usize,
+    /// Distinct tokens of the whole training text.
+    pub types: usize,
+    /// Tokens seen once in the whole training text.
+    pub hapax: usize,
+    /// The metrics, against the human training text, of the training text
+    /// or, when it is larger than the human text (`accumulate`), of an
+    /// equal-size sample of it ([`measured_text`]).
     pub metrics: MetricsReport,
     /// Held-out perplexity and its OOV rate.
     pub heldout_ppl: Option<f64>,
@@ -295,16 +308,22 @@ pub fn run_job(
         };
 
         let t = Instant::now();
+        let measured = measured_text(
+            &text.corpus,
+            human.train.n_tokens(),
+            &mut stream(job.seed, g, Purpose::MeasuredText),
+        );
         let metrics = ctx
             .metrics
             .compute(
-                &text.corpus,
+                &measured,
                 &human.vocab,
                 Some(&human.reference),
                 None,
                 &mut stream(job.seed, g, Purpose::Metrics),
             )
             .with_context(|| format!("metrics of generation {g}"))?;
+        drop(measured);
         timings.push(("metrics".to_owned(), t.elapsed().as_secs_f64()));
 
         let t = Instant::now();
@@ -389,6 +408,7 @@ pub fn run_job(
         timings.push(("score".to_owned(), t.elapsed().as_secs_f64()));
 
         let mut freqs: Vec<u64> = unigram_counts(&text.corpus).into_iter().filter(|&c| c > 0).collect();
+        let (types, hapax) = (freqs.len(), freqs.iter().filter(|&&c| c == 1).count());
         freqs.sort_unstable_by(|a, b| b.cmp(a));
         let rank_freq = log_ranks(freqs.len()).into_iter().map(|r| (r as u64, freqs[r - 1])).collect();
         let samples = newest
@@ -432,6 +452,10 @@ pub fn run_job(
             generation: g,
             human_tokens: text.human_tokens,
             human_share: text.human_share(),
+            train_tokens: text.corpus.n_tokens(),
+            train_sentences: text.corpus.n_sentences(),
+            types,
+            hapax,
             metrics,
             heldout_ppl,
             heldout_ppl_excl_oov,

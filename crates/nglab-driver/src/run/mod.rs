@@ -20,7 +20,14 @@
 //! rows are generations 0..G-1.
 //!
 //! Every model uses the human training vocabulary, fixed, so perplexities
-//! are comparable. Randomness comes from one ChaCha8 stream per (seed,
+//! are comparable. The text metrics (diversity, distribution, tails,
+//! repetition) are length-sensitive, so every generation is measured on text
+//! of the human training size: the training text itself under `replace`,
+//! `mix` and `accumulate-subsample`, and an equal-size random sample of whole
+//! sentences of the pool under `accumulate` (whose pool is g + 1 times that
+//! size at generation g); the pool's size, types and hapaxes, its perplexity
+//! under the generation-0 model and the model's held-out perplexity use the
+//! whole pool (see the column docs in `tables.rs`). Randomness comes from one ChaCha8 stream per (seed,
 //! generation, purpose), the same in every cell (seeds are paired), so the
 //! results do not depend on threads or scheduling. Each completed generation
 //! is written to `DIR/state/JOB/` atomically (the next synthetic corpus, then
@@ -250,6 +257,15 @@ pub fn execute(config: &RunConfig) -> anyhow::Result<()> {
             None => eprintln!("nglab run: [{step}/{total_steps}] {line}"),
         }
     };
+    // Longest jobs first (the growing `accumulate` pools), so that the last
+    // jobs to finish are short ones and every worker stays busy to the end.
+    // Only the order of execution changes: the outputs are in grid order.
+    let mut schedule: Vec<usize> = (0..jobs.len()).collect();
+    schedule.sort_by_key(|&i| match jobs[i].cell.regime {
+        Regime::Accumulate => 0,
+        Regime::AccumulateSubsample => 1,
+        Regime::Replace | Regime::Mix { .. } => 2,
+    });
     let next = AtomicUsize::new(0);
     let failed = AtomicBool::new(false);
     let errors: Mutex<Vec<(usize, anyhow::Error)>> = Mutex::new(Vec::new());
@@ -257,10 +273,11 @@ pub fn execute(config: &RunConfig) -> anyhow::Result<()> {
     std::thread::scope(|s| {
         for _ in 0..workers {
             s.spawn(|| loop {
-                let i = next.fetch_add(1, Ordering::Relaxed);
-                if i >= jobs.len() || failed.load(Ordering::Relaxed) {
+                let k = next.fetch_add(1, Ordering::Relaxed);
+                if k >= jobs.len() || failed.load(Ordering::Relaxed) {
                     break;
                 }
+                let i = schedule[k];
                 let job = &jobs[i];
                 if let Err(e) = job::run_job(&ctx, job, &progress, &cancelled) {
                     failed.store(true, Ordering::Relaxed);

@@ -76,6 +76,28 @@ pub fn cell_values(cell: &Cell) -> Vec<String> {
 }
 
 /// The measured columns of one generation, in `metrics.csv` order.
+///
+/// What each column measures:
+/// - `train_tokens`, `train_sentences`, `human_share`, `types`, `hapax`: the
+///   whole training text of the generation (under `accumulate`, the whole
+///   pool of human text plus every synthetic corpus so far).
+/// - `metrics_tokens`: tokens of the *measured text*, which every column from
+///   `metrics_sample_tokens` to `self_repetition_4` describes: the training
+///   text itself when it is at most 10% larger than the human training text
+///   (`replace`, `mix`, `accumulate-subsample`, generation 0), else an
+///   equal-size random sample of its whole sentences (the `accumulate` pool,
+///   g + 1 times the human size at generation g). So these length-sensitive
+///   metrics compare texts of the same size across regimes and generations
+///   (REFERENCE section 4), and measuring stays as cheap as for one corpus.
+/// - `metrics_sample_tokens`: the token budget of the lexical metrics (`ttr`
+///   to `distinct_4`), mean of repeated draws of that size from the measured text.
+/// - `entropy_bits`, `zipf_exponent`, `js_to_human`, `kl_to_human`,
+///   `survival_*` (share of the human text's word or bigram types of that
+///   count band present), `compression_ratio`, `self_repetition_4`: the whole
+///   measured text against the whole human training text.
+/// - `heldout_*`: the generation's model on the held-out human text;
+///   `synthetic_ppl_gen0`: the whole training text under the generation-0
+///   model; `ngrams`: n-grams of the generation's model, all orders.
 pub fn measures(r: &GenRecord) -> Vec<(&'static str, Value)> {
     let m = &r.metrics;
     let band = |order: usize, band: &str| {
@@ -87,11 +109,12 @@ pub fn measures(r: &GenRecord) -> Vec<(&'static str, Value)> {
     };
     use Value::{Int, Num};
     vec![
-        ("train_tokens", Int(m.tokens as u64)),
-        ("train_sentences", Int(m.sentences as u64)),
+        ("train_tokens", Int(r.train_tokens as u64)),
+        ("train_sentences", Int(r.train_sentences as u64)),
         ("human_share", Num(r.human_share)),
-        ("types", Int(m.types as u64)),
-        ("hapax", Int(m.hapax as u64)),
+        ("types", Int(r.types as u64)),
+        ("hapax", Int(r.hapax as u64)),
+        ("metrics_tokens", Int(m.tokens as u64)),
         ("metrics_sample_tokens", Int(m.sample.sample_tokens as u64)),
         ("ttr", Num(m.ttr)),
         ("mattr", Num(m.mattr)),
