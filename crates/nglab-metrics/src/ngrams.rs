@@ -2,12 +2,15 @@
 //!
 //! An order-1 type is its token id. An order-`n` type (n >= 2) is keyed by
 //! `(id of its (n-1)-gram prefix) << 32 | last token`, so every key is an exact
-//! `u64` whatever the vocabulary size, and mapping the types of one table onto
-//! another is one lookup per type (the prefix is mapped first).
+//! `u64` whatever the vocabulary size. Types are found by sorting the keys of
+//! every position (no hash table: random inserts into a table larger than the
+//! cache were most of the cost), and numbered in ascending key order, so a
+//! table's keys are sorted by id. Mapping the types of one table onto another
+//! is then a sort of the translated keys and a merge (the prefix is mapped first).
 //!
 //! **Invariant:** n-grams never cross a sentence boundary and carry no padding.
+//! **Invariant:** at every order `n >= 2`, type ids ascend with their key.
 
-use hashbrown::HashMap;
 use nglab_tokenizer::{Corpus, TokenId};
 
 /// The highest n-gram order the metrics use.
@@ -18,13 +21,24 @@ pub(crate) const NONE: u32 = u32::MAX;
 /// The types of one order `n >= 2`.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct OrderTypes {
-    map: HashMap<u64, u32>,
     /// Per type: the id of its prefix at order `n - 1`.
     prefix: Vec<u32>,
     /// Per type: its last token.
     last: Vec<TokenId>,
     /// Per type: its number of occurrences.
     pub(crate) counts: Vec<u64>,
+}
+
+impl OrderTypes {
+    /// The key of type `id`: `prefix << 32 | last`.
+    fn key(&self, id: usize) -> u64 {
+        (u64::from(self.prefix[id]) << 32) | u64::from(self.last[id])
+    }
+}
+
+/// Sorts `(key, payload)` pairs by key (pairs of equal keys in any order).
+fn sort_by_key(pairs: &mut [(u64, u32)]) {
+    pairs.sort_unstable_by_key(|&(key, _)| key);
 }
 
 /// The n-gram types of a corpus for orders `1..=MAX_ORDER`.
@@ -65,10 +79,9 @@ impl NgramTable {
         }
         let mut higher = Vec::with_capacity(MAX_ORDER - 1);
         let mut positions: Positions = Vec::with_capacity(MAX_ORDER - 1);
+        let mut keyed: Vec<(u64, u32)> = Vec::with_capacity(ids.len());
         for order in 2..=MAX_ORDER {
-            let mut types =
-                OrderTypes { map: HashMap::with_capacity(ids.len() / 2), ..OrderTypes::default() };
-            let mut pos = vec![NONE; ids.len()];
+            keyed.clear();
             for &(start, end) in &bounds {
                 if end - start < order {
                     continue;
@@ -76,18 +89,24 @@ impl NgramTable {
                 for i in start..=end - order {
                     let prefix = if order == 2 { ids[i] } else { positions[order - 3][i] };
                     debug_assert_ne!(prefix, NONE, "a prefix inside the sentence exists");
-                    let last = ids[i + order - 1];
-                    let key = (u64::from(prefix) << 32) | u64::from(last);
-                    let next = u32::try_from(types.counts.len()).expect("fewer than 2^32 n-gram types");
-                    let id = *types.map.entry(key).or_insert(next);
-                    if id == next {
-                        types.prefix.push(prefix);
-                        types.last.push(last);
-                        types.counts.push(0);
-                    }
-                    types.counts[id as usize] += 1;
-                    pos[i] = id;
+                    let key = (u64::from(prefix) << 32) | u64::from(ids[i + order - 1]);
+                    keyed.push((key, u32::try_from(i).expect("fewer than 2^32 tokens")));
                 }
+            }
+            sort_by_key(&mut keyed);
+            let mut types = OrderTypes::default();
+            let mut pos = vec![NONE; ids.len()];
+            let mut previous = None;
+            for &(key, i) in &keyed {
+                if previous != Some(key) {
+                    previous = Some(key);
+                    types.prefix.push((key >> 32) as u32);
+                    types.last.push(key as u32);
+                    types.counts.push(0);
+                }
+                let id = types.counts.len() - 1;
+                types.counts[id] += 1;
+                pos[i as usize] = u32::try_from(id).expect("fewer than 2^32 n-gram types");
             }
             higher.push(types);
             positions.push(pos);
@@ -128,22 +147,30 @@ impl NgramTable {
             })
             .collect();
         mapped.push(order1);
+        let mut keyed: Vec<(u64, u32)> = Vec::new();
         for (k, types) in self.higher.iter().enumerate() {
             let prev = &mapped[k];
             let target = &other.higher[k];
-            let ids = types
-                .prefix
-                .iter()
-                .zip(&types.last)
-                .map(|(&p, &last)| {
-                    let q = prev[p as usize];
-                    if q == NONE {
-                        return NONE;
-                    }
-                    let key = (u64::from(q) << 32) | u64::from(last);
-                    target.map.get(&key).copied().unwrap_or(NONE)
-                })
-                .collect();
+            // This table's types with a prefix in `other`, by their key there.
+            keyed.clear();
+            for (t, (&p, &last)) in types.prefix.iter().zip(&types.last).enumerate() {
+                let q = prev[p as usize];
+                if q != NONE {
+                    keyed.push(((u64::from(q) << 32) | u64::from(last), t as u32));
+                }
+            }
+            sort_by_key(&mut keyed);
+            // Merge with `other`'s keys, ascending with its ids.
+            let mut ids = vec![NONE; types.counts.len()];
+            let mut j = 0;
+            for &(key, t) in &keyed {
+                while j < target.prefix.len() && target.key(j) < key {
+                    j += 1;
+                }
+                if j < target.prefix.len() && target.key(j) == key {
+                    ids[t as usize] = j as u32;
+                }
+            }
             mapped.push(ids);
         }
         mapped
@@ -192,5 +219,82 @@ mod tests {
         let present: Vec<usize> = m.iter().map(|v| v.iter().filter(|&&x| x != NONE).count()).collect();
         // a: 1-grams 3,4,5,6 all in b; 2-grams 34,45,56 all in b; 3-grams 345 no, 456 yes; 4-gram no.
         assert_eq!(present, vec![4, 3, 1, 0]);
+    }
+
+    /// The n-gram spelled by type `id` of `order`, following the prefixes.
+    fn spell(t: &NgramTable, order: usize, id: u32) -> Vec<u32> {
+        if order == 1 {
+            return vec![id];
+        }
+        let types = &t.higher[order - 2];
+        let mut ngram = spell(t, order - 1, types.prefix[id as usize]);
+        ngram.push(types.last[id as usize]);
+        ngram
+    }
+
+    /// Naive oracle: every n-gram within a sentence, counted in a BTreeMap.
+    fn naive(lines: &[Vec<u32>], order: usize) -> std::collections::BTreeMap<Vec<u32>, u64> {
+        let mut counts = std::collections::BTreeMap::new();
+        for l in lines {
+            for w in l.windows(order) {
+                *counts.entry(w.to_vec()).or_insert(0) += 1;
+            }
+        }
+        counts
+    }
+
+    fn table_counts(t: &NgramTable, order: usize) -> std::collections::BTreeMap<Vec<u32>, u64> {
+        (0..t.counts(order).len() as u32)
+            .filter(|&id| t.counts(order)[id as usize] > 0)
+            .map(|id| (spell(t, order, id), t.counts(order)[id as usize]))
+            .collect()
+    }
+
+    fn lines() -> impl proptest::strategy::Strategy<Value = Vec<Vec<u32>>> {
+        use proptest::prelude::*;
+        // A small alphabet so that n-grams repeat.
+        prop::collection::vec(prop::collection::vec(0u32..5, 0..12), 0..12)
+    }
+
+    proptest::proptest! {
+        /// Sorted-key tables == naive counting; positions spell their n-gram;
+        /// keys ascend with ids; `map_onto` == naive lookup.
+        #[test]
+        fn fast_tables_equal_naive_counts(a in lines(), b in lines()) {
+            let (ra, rb): (Vec<&[u32]>, Vec<&[u32]>) =
+                (a.iter().map(Vec::as_slice).collect(), b.iter().map(Vec::as_slice).collect());
+            let (ca, cb) = (corpus(&ra), corpus(&rb));
+            let (ta, pos) = NgramTable::build(&ca);
+            let (tb, _) = NgramTable::build(&cb);
+            for order in 1..=MAX_ORDER {
+                proptest::prop_assert_eq!(table_counts(&ta, order), naive(&a, order), "order {}", order);
+            }
+            let ids = ca.ids();
+            for (k, p) in pos.iter().enumerate() {
+                for (i, &id) in p.iter().enumerate() {
+                    if id != NONE {
+                        proptest::prop_assert_eq!(&spell(&ta, k + 2, id)[..], &ids[i..i + k + 2]);
+                    }
+                }
+            }
+            for types in &ta.higher {
+                proptest::prop_assert!((1..types.counts.len()).all(|i| types.key(i - 1) < types.key(i)));
+            }
+            let mapped = ta.map_onto(&tb);
+            for order in 1..=MAX_ORDER {
+                let in_b = naive(&b, order);
+                for (id, &m) in mapped[order - 1].iter().enumerate() {
+                    if ta.counts(order)[id] == 0 {
+                        continue;
+                    }
+                    let ngram = spell(&ta, order, id as u32);
+                    if m == NONE {
+                        proptest::prop_assert!(!in_b.contains_key(&ngram), "{:?} is in b", ngram);
+                    } else {
+                        proptest::prop_assert_eq!(spell(&tb, order, m), ngram);
+                    }
+                }
+            }
+        }
     }
 }
