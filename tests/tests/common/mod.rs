@@ -1,11 +1,9 @@
 //! Helpers shared by the end-to-end tests: run the `nglab` binary, make
 //! scratch directories, check one-line errors.
 //!
-//! Use from a test file with `mod common;`. The binary is built once per test
-//! process with `cargo build -p nglab-driver --bin nglab` into the target
-//! directory the tests run from, so it is never stale (Cargo builds the
-//! binaries of *other* packages only when asked, and `CARGO_BIN_EXE_*` exists
-//! only for a package's own binaries).
+//! Use from a test file with `mod common;`. `CARGO_BIN_EXE_*` exists only for
+//! a package's own binaries, so `tests/Cargo.toml` builds the driver's
+//! `main.rs` as `nglab-e2e`: always up to date, built in the same cargo run.
 
 // Each test file uses a different subset of these helpers.
 #![allow(dead_code)]
@@ -13,28 +11,11 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::OnceLock;
 
-/// The path of the `nglab` binary, built (or brought up to date) on first use.
+/// The path of the `nglab` binary: the driver's `main.rs`, built by
+/// `cargo test` as this package's binary `nglab-e2e`.
 pub fn nglab_bin() -> &'static Path {
-    static BIN: OnceLock<PathBuf> = OnceLock::new();
-    BIN.get_or_init(|| {
-        let exe = std::env::current_exe().expect("the test binary has a path");
-        // target/<profile>/deps/<test binary>
-        let profile_dir = exe.parent().and_then(Path::parent).expect("tests run from target/<profile>/deps");
-        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
-        let mut build = Command::new(cargo);
-        build.args(["build", "--quiet", "-p", "nglab-driver", "--bin", "nglab"]);
-        if profile_dir.file_name().is_some_and(|n| n == "release") {
-            build.arg("--release");
-        }
-        if let Some(target_dir) = profile_dir.parent() {
-            build.env("CARGO_TARGET_DIR", target_dir);
-        }
-        let out = build.output().expect("cargo runs");
-        assert!(out.status.success(), "building nglab failed:\n{}", String::from_utf8_lossy(&out.stderr));
-        profile_dir.join(format!("nglab{}", std::env::consts::EXE_SUFFIX))
-    })
+    Path::new(env!("CARGO_BIN_EXE_nglab-e2e"))
 }
 
 /// Runs `nglab` with `args` in `dir` (the working directory).
