@@ -12,7 +12,7 @@ use nglab_tokenizer::TokenizerSpec;
 use serde::Deserialize;
 
 /// How the training text of generation g+1 is made from generation g's
-/// samples and the human text. See the module docs of [`crate::run`].
+/// samples and the human text. See the module docs of [`crate::run`](mod@crate::run).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Regime {
     /// Only the last generation's samples.
