@@ -36,9 +36,51 @@ impl OrderTypes {
     }
 }
 
-/// Sorts `(key, payload)` pairs by key (pairs of equal keys in any order).
+/// Sorts `(key, payload)` pairs by key (pairs of equal keys in any order):
+/// a least-significant-digit radix sort over the bits the keys use (a key
+/// `prefix << 32 | last` is compacted to `prefix << bits(last) | last`, the
+/// same order), which is several times faster than a comparison sort here.
 fn sort_by_key(pairs: &mut [(u64, u32)]) {
-    pairs.sort_unstable_by_key(|&(key, _)| key);
+    const DIGIT: u32 = 11;
+    const MASK: u64 = (1 << DIGIT) - 1;
+    if pairs.len() < 1024 {
+        pairs.sort_unstable_by_key(|&(key, _)| key);
+        return;
+    }
+    let (mut high, mut low) = (0u32, 0u32);
+    for &(key, _) in pairs.iter() {
+        high |= (key >> 32) as u32;
+        low |= key as u32;
+    }
+    let low_bits = 32 - low.leading_zeros();
+    let bits = low_bits + (32 - high.leading_zeros());
+    let compact = |key: u64| ((key >> 32) << low_bits) | (key & 0xffff_ffff);
+    let mut scratch = vec![(0u64, 0u32); pairs.len()];
+    let (mut src, mut dst) = (&mut *pairs, &mut scratch[..]);
+    let passes = bits.div_ceil(DIGIT);
+    for pass in 0..passes {
+        let shift = pass * DIGIT;
+        let mut offsets = [0usize; 1 << DIGIT];
+        for &(key, _) in src.iter() {
+            offsets[((compact(key) >> shift) & MASK) as usize] += 1;
+        }
+        let mut sum = 0;
+        for slot in offsets.iter_mut() {
+            let n = *slot;
+            *slot = sum;
+            sum += n;
+        }
+        for &pair in src.iter() {
+            let digit = ((compact(pair.0) >> shift) & MASK) as usize;
+            dst[offsets[digit]] = pair;
+            offsets[digit] += 1;
+        }
+        std::mem::swap(&mut src, &mut dst);
+    }
+    if passes % 2 == 1 {
+        // The sorted pairs are in `scratch`.
+        dst.copy_from_slice(src);
+    }
 }
 
 /// The n-gram types of a corpus for orders `1..=MAX_ORDER`.
@@ -257,6 +299,24 @@ mod tests {
     }
 
     proptest::proptest! {
+        /// The radix sort orders keys like a comparison sort, keys of any width.
+        #[test]
+        fn radix_sort_sorts(keys in proptest::collection::vec((0u64..1 << 20, 0u64..1 << 32), 0..3000),
+                            wide in proptest::bool::ANY) {
+            let mut pairs: Vec<(u64, u32)> = keys
+                .iter()
+                .enumerate()
+                .map(|(i, &(h, l))| (((if wide { h << 12 } else { h }) << 32) | l >> (i % 32), i as u32))
+                .collect();
+            let mut expect: Vec<u64> = pairs.iter().map(|p| p.0).collect();
+            expect.sort_unstable();
+            sort_by_key(&mut pairs);
+            proptest::prop_assert_eq!(pairs.iter().map(|p| p.0).collect::<Vec<_>>(), expect);
+            let mut payloads: Vec<u32> = pairs.iter().map(|p| p.1).collect();
+            payloads.sort_unstable();
+            proptest::prop_assert!(payloads.iter().enumerate().all(|(i, &p)| p == i as u32));
+        }
+
         /// Sorted-key tables == naive counting; positions spell their n-gram;
         /// keys ascend with ids; `map_onto` == naive lookup.
         #[test]
