@@ -29,7 +29,8 @@ pub fn read_model(path: &Path) -> anyhow::Result<Model> {
 
 /// Writes `path` through `write`, atomically: into a temporary file beside it,
 /// renamed into place only when everything succeeded, removed otherwise. A
-/// path of `-` writes to standard output.
+/// path of `-` writes to standard output; an existing path that is not a
+/// regular file (`/dev/null`, a FIFO) is written in place, never replaced.
 pub fn write_atomic(
     path: &Path,
     write: impl FnOnce(&mut dyn Write) -> anyhow::Result<()>,
@@ -38,6 +39,15 @@ pub fn write_atomic(
         let mut out = BufWriter::new(std::io::stdout().lock());
         write(&mut out)?;
         return Ok(out.flush()?);
+    }
+    if std::fs::metadata(path).is_ok_and(|m| !m.is_file() && !m.is_dir()) {
+        let result = (|| -> anyhow::Result<()> {
+            let file = std::fs::OpenOptions::new().write(true).open(path)?;
+            let mut out = BufWriter::new(file);
+            write(&mut out)?;
+            Ok(out.flush()?)
+        })();
+        return result.with_context(|| format!("writing {}", path.display()));
     }
     let tmp = temp_path(path);
     let result = (|| {

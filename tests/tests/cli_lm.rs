@@ -1,0 +1,127 @@
+//! End-to-end tests of `nglab train` and `nglab ppl`: KenLM parity through the
+//! command line, and bad input (one-line error, exit code 2, no output left).
+
+use std::path::{Path, PathBuf};
+
+mod common;
+
+fn data(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("data/kenlm").join(name)
+}
+
+fn s(p: &Path) -> &str {
+    p.to_str().expect("UTF-8 path")
+}
+
+/// (perplexity incl. OOVs, excl. OOVs) in a `query` summary file.
+fn query_ppl(name: &str) -> (f64, f64) {
+    let t = std::fs::read_to_string(data(name)).expect("query summary");
+    let v: Vec<f64> = t.lines().take(2).map(|l| l.split('\t').nth(1).unwrap().parse().unwrap()).collect();
+    (v[0], v[1])
+}
+
+#[test]
+fn train_then_ppl_agree_with_kenlm() {
+    let dir = common::scratch_dir("cli-lm");
+    let model = dir.join("o3.arpa");
+    let train = data("brown-2k.train.txt");
+    common::stdout_ok(&common::nglab(&["train", "--input", s(&train), "--order", "3", "--out", s(&model)]));
+    let test = data("brown-300.test.txt");
+    let json =
+        common::stdout_ok(&common::nglab(&["ppl", "--model", s(&model), "--input", s(&test), "--json"]));
+    let v: serde_json::Value = serde_json::from_str(&json).expect("JSON");
+    let (incl, excl) = query_ppl("brown-2k.o3.query.txt");
+    let rel = |a: f64, b: f64| (a - b).abs() / b;
+    assert!(rel(v["perplexity"].as_f64().unwrap(), incl) < 1e-4, "{json}");
+    assert!(rel(v["perplexity_excl_oov"].as_f64().unwrap(), excl) < 1e-4, "{json}");
+    assert_eq!(
+        (v["tokens"].as_u64(), v["oov"].as_u64(), v["sentences"].as_u64()),
+        (Some(6704), Some(997), Some(300))
+    );
+    assert!(v["log10_prob"].as_f64().unwrap() < 0.0);
+    // Only the model is in the directory: no temporary file left behind.
+    assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 1);
+}
+
+#[test]
+fn mle_perplexity_is_null_with_a_reason() {
+    let dir = common::scratch_dir("cli-lm-mle");
+    let model = dir.join("mle.arpa");
+    let train = data("repeated-6x.train.txt");
+    common::stdout_ok(&common::nglab(&[
+        "train",
+        "--input",
+        s(&train),
+        "--order",
+        "2",
+        "--smoothing",
+        "mle",
+        "--out",
+        s(&model),
+    ]));
+    let test = dir.join("test.txt");
+    std::fs::write(&test, "a log\n").unwrap();
+    let json =
+        common::stdout_ok(&common::nglab(&["ppl", "--model", s(&model), "--input", s(&test), "--json"]));
+    let v: serde_json::Value = serde_json::from_str(&json).expect("JSON");
+    assert!(v["perplexity"].is_null(), "{json}");
+    assert!(v["null_reason"].as_str().unwrap().contains("probability 0"), "{json}");
+}
+
+/// Each bad input: the arguments, what the one-line error must contain, and
+/// the output path that must not exist afterwards.
+#[test]
+fn bad_input_is_one_line_and_leaves_nothing() {
+    let dir = common::scratch_dir("cli-lm-bad");
+    let write = |name: &str, bytes: &[u8]| {
+        let p = dir.join(name);
+        std::fs::write(&p, bytes).unwrap();
+        p
+    };
+    let empty = write("empty.txt", b"");
+    let blank = write("blank.txt", b"\n  \n\r\n");
+    let bad_utf8 = write("bad.txt", b"good line\nbad \xff byte\n");
+    let nul = write("nul.txt", b"a b\nc\0d\n");
+    let good = data("repeated-6x.train.txt");
+    let arpa = std::fs::read_to_string(data("repeated-6x.o3.fallback.arpa")).unwrap();
+    let truncated = write("truncated.arpa", &arpa.as_bytes()[..arpa.len() / 2]);
+    let nan = write("nan.arpa", arpa.replacen("-0.27134082\tmat </s>", "NaN\tmat </s>", 1).as_bytes());
+    let positive = write("pos.arpa", arpa.replacen("-0.27134082\tmat </s>", "0.5\tmat </s>", 1).as_bytes());
+    let miscount = write("count.arpa", arpa.replacen("ngram 2=17", "ngram 2=18", 1).as_bytes());
+    let out = dir.join("out.arpa");
+    let o = s(&out);
+    let train = |input: &Path, extra: &[&str], expect: &str| {
+        let args = [&["train", "--input", s(input), "--out", o][..], extra].concat();
+        common::one_line_error(&common::nglab(&args), expect);
+        assert!(!out.exists(), "{expect}: output left behind");
+    };
+    train(&empty, &[], "no tokens to train on");
+    train(&blank, &[], "no tokens to train on");
+    train(&bad_utf8, &[], "bad.txt:2: invalid UTF-8");
+    train(&nul, &[], "nul.txt:2");
+    train(&dir.join("missing.txt"), &[], "missing.txt");
+    train(&dir, &[], &dir.file_name().unwrap().to_string_lossy());
+    train(&good, &["--order", "0"], "order must be in 1..=12, got 0");
+    train(&good, &["--order", "1000"], "got 1000");
+    train(&good, &["--smoothing", "addk:-1"], "got -1");
+    train(&good, &["--smoothing", "kn:NaN"], "got NaN");
+    train(&good, &["--smoothing", "gt"], "unknown smoothing 'gt'");
+    train(&good, &["--discount-fallback", "0.5,1"], "three numbers");
+    // A full device: the error names the file; nothing is renamed into place.
+    let full = common::nglab(&["train", "--input", s(&good), "--out", "/dev/full"]);
+    assert_eq!(full.status.code(), Some(2));
+    use std::os::unix::fs::FileTypeExt;
+    let kind = std::fs::metadata("/dev/full").expect("/dev/full").file_type();
+    assert!(kind.is_char_device(), "/dev/full was replaced by a file");
+
+    let test = s(&good);
+    let ppl = |model: &Path, expect: &str| {
+        common::one_line_error(&common::nglab(&["ppl", "--model", s(model), "--input", test]), expect);
+    };
+    ppl(&truncated, "unexpected end of file");
+    ppl(&nan, "log10 probability is NaN");
+    ppl(&positive, "positive log10 probability 0.5");
+    ppl(&miscount, "17 2-grams where the header announced 18");
+    ppl(&good, "no \\data\\ section");
+    ppl(&dir, "is a directory");
+}
