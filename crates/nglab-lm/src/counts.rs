@@ -12,18 +12,27 @@ use crate::{Error, Result};
 /// The largest supported order.
 pub const MAX_ORDER: usize = 12;
 
+/// An n-gram's id and count, kept together in its hash slot so that counting
+/// an occurrence touches one cache line.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Slot {
+    pub(crate) id: u32,
+    pub(crate) count: u64,
+}
+
 /// One order's n-grams, indexed by n-gram id.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Table {
-    /// Key `prefix << 32 | word` -> id (orders >= 2 only).
-    pub(crate) index: HashMap<u64, u32>,
+    /// Key `prefix << 32 | word` -> id and count (orders >= 2 only).
+    pub(crate) index: HashMap<u64, Slot>,
     /// Id of the prefix (the first n-1 words) in the order below.
     pub(crate) prefix: Vec<u32>,
     /// The last word.
     pub(crate) word: Vec<TokenId>,
     /// Id of the suffix (the last n-1 words) in the order below.
     pub(crate) suffix: Vec<u32>,
-    /// How often the n-gram occurs (padded as KenLM pads; see [`NgramCounts`]).
+    /// How often each unigram occurs (order 1 only; higher orders keep their
+    /// counts in `index`: see [`Table::raw_counts`]).
     pub(crate) count: Vec<u64>,
 }
 
@@ -32,17 +41,33 @@ impl Table {
         self.word.len()
     }
 
-    fn id_of(&mut self, prefix: u32, word: TokenId, suffix: u32) -> u32 {
+    /// The id of n-gram `prefix word`, inserted if new, with `add` added to its count.
+    fn add(&mut self, prefix: u32, word: TokenId, suffix: u32, add: u64) -> u32 {
         let key = (u64::from(prefix) << 32) | u64::from(word);
         let next = self.word.len() as u32;
-        let id = *self.index.entry(key).or_insert(next);
+        let slot = self.index.entry(key).or_insert(Slot { id: next, count: 0 });
+        slot.count += add;
+        let id = slot.id;
         if id == next {
             self.prefix.push(prefix);
             self.word.push(word);
             self.suffix.push(suffix);
-            self.count.push(0);
         }
         id
+    }
+
+    /// The count of every n-gram, by id.
+    pub(crate) fn raw_counts(&self) -> Vec<u64> {
+        if self.index.is_empty() {
+            return self.count.clone();
+        }
+        let mut out = vec![0; self.len()];
+        // Each slot writes its own id: the visiting order cannot matter.
+        #[allow(clippy::iter_over_hash_type)]
+        for slot in self.index.values() {
+            out[slot.id as usize] = slot.count;
+        }
+        out
     }
 }
 
@@ -98,7 +123,12 @@ impl NgramCounts {
     /// The raw count of an n-gram given by its token ids, 0 if unseen.
     pub fn count(&self, ngram: &[TokenId]) -> u64 {
         match self.find(ngram) {
-            Some(id) => self.tables[ngram.len() - 1].count[id as usize],
+            Some(id) if ngram.len() == 1 => self.tables[0].count[id as usize],
+            Some(_) => {
+                let key = (u64::from(self.find(&ngram[..ngram.len() - 1]).unwrap_or(0)) << 32)
+                    | u64::from(ngram[ngram.len() - 1]);
+                self.tables[ngram.len() - 1].index.get(&key).map_or(0, |s| s.count)
+            }
             None => 0,
         }
     }
@@ -111,7 +141,7 @@ impl NgramCounts {
         let mut id = first;
         for (n, &w) in rest.iter().enumerate() {
             let key = (u64::from(id) << 32) | u64::from(w);
-            id = *self.tables[n + 1].index.get(&key)?;
+            id = self.tables[n + 1].index.get(&key)?.id;
         }
         Some(id)
     }
@@ -142,9 +172,7 @@ impl NgramCounts {
             self.tables[0].count[w as usize] += 1;
             let top = (avail + 1).min(self.order);
             for n in 1..top {
-                let id = self.tables[n].id_of(prev[n - 1], w, cur[n - 1]);
-                self.tables[n].count[id as usize] += 1;
-                cur[n] = id;
+                cur[n] = self.tables[n].add(prev[n - 1], w, cur[n - 1], 1);
             }
             avail = top;
             prev[..top].copy_from_slice(&cur[..top]);
@@ -176,11 +204,10 @@ impl NgramCounts {
         let mut map: Vec<u32> = (0..other.tables[0].len() as u32).collect();
         for n in 1..self.order {
             let src = &other.tables[n];
+            let counts = src.raw_counts();
             let mut next = Vec::with_capacity(src.len());
             for i in 0..src.len() {
-                let id = self.tables[n].id_of(map[src.prefix[i] as usize], src.word[i], 0);
-                self.tables[n].count[id as usize] += src.count[i];
-                next.push(id);
+                next.push(self.tables[n].add(map[src.prefix[i] as usize], src.word[i], 0, counts[i]));
             }
             // Suffixes: the suffix of an order-(n+1) gram is an order-n gram,
             // so `map` (order n) translates it; new grams had a placeholder.

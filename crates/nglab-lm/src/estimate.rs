@@ -37,7 +37,7 @@ pub fn estimate(counts: &NgramCounts, vocab: &Vocab, config: &EstimateConfig) ->
     let perms = sort_skeletons(&mut skel);
     let mut counts_used: Vec<Vec<u64>> = Vec::with_capacity(order);
     for (n, perm) in perms.iter().enumerate() {
-        let raw = &tables[n].count;
+        let raw = tables[n].raw_counts();
         counts_used.push(perm.iter().map(|&o| raw.get(o as usize).copied().unwrap_or(0)).collect());
     }
     // KenLM computes its discount statistics on adjusted counts, except for
