@@ -4,6 +4,10 @@
 //! cache warm (a long run) and cold (a fresh sampler: every context's table
 //! built once). One thread; `Throughput::Elements` counts sampled words.
 //! `NGLAB_BENCH_FIXTURE=1` benches the 2k fixture even when the full Brown is there.
+//! `NGLAB_BENCH_CPU=PAT` first prints words per CPU second of this thread
+//! (from `/proc/thread-self/stat`; a loaded machine disturbs it less than
+//! wall time) for the configurations whose label contains PAT (`ancestral`,
+//! `top-p`; empty for both), and `NGLAB_BENCH_CPU_ONLY=1` stops there.
 
 // criterion_group! generates an undocumented `pub fn`.
 #![allow(missing_docs)]
@@ -51,8 +55,50 @@ fn run(sampler: &mut Sampler<'_>, n: usize, out: &mut Vec<TokenId>) -> usize {
     words
 }
 
+/// CPU seconds (user + system) of this thread so far, from `/proc/thread-self/stat`.
+fn thread_cpu_seconds() -> Option<f64> {
+    let stat = std::fs::read_to_string("/proc/thread-self/stat").ok()?;
+    let rest = &stat[stat.rfind(')')? + 2..];
+    let f: Vec<&str> = rest.split(' ').collect();
+    // Fields 14 and 15 of stat(5) (utime, stime), counted after the command name.
+    let ticks: f64 = f.get(11)?.parse::<f64>().ok()? + f.get(12)?.parse::<f64>().ok()?;
+    Some(ticks / 100.0)
+}
+
+/// Words per CPU second over at least `min_cpu` seconds of sampling.
+fn cpu_rate(sampler: &mut Sampler<'_>, out: &mut Vec<TokenId>, min_cpu: f64) -> Option<f64> {
+    let start = thread_cpu_seconds()?;
+    let mut words = 0;
+    loop {
+        words += run(sampler, 2_000, out);
+        let t = thread_cpu_seconds()? - start;
+        if t >= min_cpu {
+            return Some(words as f64 / t);
+        }
+    }
+}
+
 fn bench(c: &mut Criterion) {
     let (model, name) = brown_model();
+    if let Ok(pat) = std::env::var("NGLAB_BENCH_CPU") {
+        let mut out = Vec::new();
+        for (label, config) in [
+            ("ancestral", SampleConfig::default()),
+            ("top-p 0.9 warm", SampleConfig { top_p: Some(0.9), ..SampleConfig::default() }),
+        ] {
+            if !label.contains(&pat) {
+                continue;
+            }
+            let mut sampler = Sampler::new(&model, &config).expect("valid config");
+            run(&mut sampler, 20_000, &mut out);
+            if let Some(rate) = cpu_rate(&mut sampler, &mut out, 3.0) {
+                eprintln!("{name}: {label}: {:.3} M words per CPU second", rate / 1e6);
+            }
+        }
+        if std::env::var_os("NGLAB_BENCH_CPU_ONLY").is_some() {
+            return;
+        }
+    }
     let mut group = c.benchmark_group("sample");
     group.sample_size(10);
     let n = 20_000;

@@ -267,17 +267,26 @@ pub enum Ending {
 /// Alias tables (Walker/Vose) over contiguous ranges of one array: entry `i`
 /// of a range starting at `s` is kept if the draw's fraction is below
 /// `thr[s + i]` (a probability scaled to 2^53), else replaced by `s + alias[s + i]`.
+///
+/// Threshold, alias and word share one 16-byte slot: a draw touches one cache
+/// line (two when the alias is taken).
 #[derive(Debug, Default)]
 struct Alias {
-    thr: Vec<u64>,
-    alias: Vec<u32>,
+    slots: Vec<Slot>,
+}
+
+#[derive(Debug, Default, Clone, Copy)]
+struct Slot {
+    thr: u64,
+    alias: u32,
+    word: TokenId,
 }
 
 const ONE53: f64 = (1u64 << 53) as f64;
 
 impl Alias {
     fn with_len(n: usize) -> Self {
-        Alias { thr: vec![0; n], alias: vec![0; n] }
+        Alias { slots: vec![Slot::default(); n] }
     }
 
     /// Builds the table of `start..start + weights.len()`; `small`/`large` are scratch.
@@ -297,8 +306,8 @@ impl Alias {
         }
         while let (Some(&s), Some(&l)) = (small.last(), large.last()) {
             small.pop();
-            self.thr[start + s] = (scaled[s] * ONE53) as u64;
-            self.alias[start + s] = l as u32;
+            self.slots[start + s].thr = (scaled[s] * ONE53) as u64;
+            self.slots[start + s].alias = l as u32;
             scaled[l] -= 1.0 - scaled[s];
             if scaled[l] < 1.0 {
                 large.pop();
@@ -307,20 +316,22 @@ impl Alias {
         }
         // What is left has weight 1 up to rounding.
         for &i in small.iter().chain(large.iter()) {
-            self.thr[start + i] = 1u64 << 53;
-            self.alias[start + i] = i as u32;
+            self.slots[start + i].thr = 1u64 << 53;
+            self.slots[start + i].alias = i as u32;
         }
     }
 
-    /// Draws an index of `start..start + len` (len >= 1).
+    /// Draws an index of `start..start + len` (len >= 1) and its word.
     #[inline]
-    fn draw<R: Rng + ?Sized>(&self, rng: &mut R, start: usize, len: usize) -> usize {
+    fn draw<R: Rng + ?Sized>(&self, rng: &mut R, start: usize, len: usize) -> (usize, TokenId) {
         let x = u128::from(rng.next_u64()) * len as u128;
         let j = start + (x >> 64) as usize;
-        if ((x as u64) >> 11) < self.thr[j] {
-            j
+        let slot = self.slots[j];
+        if ((x as u64) >> 11) < slot.thr {
+            (j, slot.word)
         } else {
-            start + self.alias[j] as usize
+            let i = start + slot.alias as usize;
+            (i, self.slots[i].word)
         }
     }
 }
@@ -329,8 +340,19 @@ impl Alias {
 /// own successors, and whether a backoff draw must avoid them.
 #[derive(Debug, Default)]
 struct ContextLevel {
-    own: Vec<u64>,
-    reject: Vec<bool>,
+    info: Vec<CtxInfo>,
+}
+
+/// Bit of [`CtxInfo::own`] set when a backoff draw must avoid the own successors.
+const REJECT: u64 = 1 << 63;
+
+/// One context: the chance of its own successors (scaled to 2^53, [`REJECT`]
+/// or-ed in) and their range, in one 16-byte slot.
+#[derive(Debug, Default, Clone, Copy)]
+struct CtxInfo {
+    own: u64,
+    start: u32,
+    len: u32,
 }
 
 /// Precomputed tables of pure ancestral sampling, shared by clones.
@@ -353,6 +375,7 @@ impl Tables {
             (0..v).map(|w| if w == BOS as usize { 0.0 } else { model.levels[0].prob[w] }).collect();
         let mut unigram = Alias::with_len(v);
         unigram.build(0, &uni, &mut small, &mut large);
+        unigram.slots.iter_mut().enumerate().for_each(|(w, s)| s.word = w as TokenId);
         // Z of the contexts one order below, starting from the empty context.
         let mut z_below = vec![uni.iter().sum::<f64>()];
         let mut ctx = Vec::with_capacity(order.saturating_sub(1));
@@ -363,7 +386,15 @@ impl Tables {
             let up = &model.levels[k];
             let lower_prob = &model.levels[k - 1].prob;
             let n_ctx = here.len();
-            let mut level = ContextLevel { own: vec![0; n_ctx], reject: vec![false; n_ctx] };
+            let mut level = ContextLevel {
+                info: (0..n_ctx)
+                    .map(|h| CtxInfo {
+                        own: 0,
+                        start: here.child_start[h],
+                        len: here.child_start[h + 1] - here.child_start[h],
+                    })
+                    .collect(),
+            };
             let mut alias = Alias::with_len(up.len());
             let mut z = vec![0.0; n_ctx];
             for (h, z_h) in z.iter_mut().enumerate() {
@@ -406,25 +437,26 @@ impl Tables {
                     if rest <= 1e-12 * z_shorter {
                         rest = 0.0;
                     }
-                    level.reject[h] = true;
+                    level.info[h].own |= REJECT;
                     (l, l + g * rest)
                 };
                 *z_h = total;
                 let own = if total > 0.0 { (own_mass / total).clamp(0.0, 1.0) } else { 0.0 };
-                level.own[h] = (own * ONE53) as u64;
+                level.info[h].own |= (own * ONE53) as u64;
                 alias.build(r.start, &weights, &mut small, &mut large);
             }
             z_below = z;
             ctx.push(level);
+            alias.slots.iter_mut().zip(&up.word).for_each(|(s, &w)| s.word = w);
             succ.push(alias);
         }
         Tables { unigram, ctx, succ }
     }
 
     fn bytes(&self) -> usize {
-        let alias = |a: &Alias| a.thr.len() * 8 + a.alias.len() * 4;
+        let alias = |a: &Alias| a.slots.len() * std::mem::size_of::<Slot>();
         alias(&self.unigram)
-            + self.ctx.iter().map(|c| c.own.len() * 9).sum::<usize>()
+            + self.ctx.iter().map(|c| c.info.len() * std::mem::size_of::<CtxInfo>()).sum::<usize>()
             + self.succ.iter().map(alias).sum::<usize>()
     }
 }
@@ -967,33 +999,32 @@ impl<'m> Sampler<'m> {
         if ctx.order > 0 && (ctx.order as usize) <= t.ctx.len() {
             let k = ctx.order as usize;
             let h = ctx.id as usize;
-            if (rng.next_u64() >> 11) < t.ctx[k - 1].own[h] {
+            let info = t.ctx[k - 1].info[h];
+            if (rng.next_u64() >> 11) < info.own & !REJECT {
                 // Its own successor: the n-gram `ctx w` is known.
-                let cs = &m.levels[k - 1].child_start;
-                let (s, e) = (cs[h] as usize, cs[h + 1] as usize);
-                let i = t.succ[k - 1].draw(rng, s, e - s);
-                let w = m.levels[k].word[i];
+                let (i, w) = t.succ[k - 1].draw(rng, info.start as usize, info.len as usize);
                 let next = if w == UNK { State::EMPTY } else { state_after(m, k + 1, i as u32) };
                 return (w, next);
             }
-            let w = self.draw_below(t, rng, ctx);
-            return (w, next_state(m, ctx, w));
+            let (w, found) = self.draw_below(t, rng, ctx);
+            return (w, next_state_from(m, ctx, w, found));
         }
-        let w = self.draw_from(t, rng, ctx);
-        (w, next_state(m, ctx, w))
+        let (w, found) = self.draw_from(t, rng, ctx);
+        (w, next_state_from(m, ctx, w, found))
     }
 
     /// A draw from `p(.|ctx)` given that `ctx`'s own table was not chosen.
-    fn draw_below<R: Rng + ?Sized>(&mut self, t: &Tables, rng: &mut R, ctx: State) -> TokenId {
+    /// Returns the word and the n-gram it was drawn from (see [`next_state_from`]).
+    fn draw_below<R: Rng + ?Sized>(&mut self, t: &Tables, rng: &mut R, ctx: State) -> (TokenId, State) {
         let m = self.model;
         let shorter = m.shorter(ctx);
-        if !t.ctx[ctx.order as usize - 1].reject[ctx.id as usize] {
+        if t.ctx[ctx.order as usize - 1].info[ctx.id as usize].own & REJECT == 0 {
             return self.draw_from(t, rng, shorter);
         }
         for _ in 0..MAX_REJECTIONS {
-            let w = self.draw_from(t, rng, shorter);
+            let (w, found) = self.draw_from(t, rng, shorter);
             if m.child(ctx, w).is_none() {
-                return w;
+                return (w, found);
             }
         }
         // Exact: p(.|shorter) conditioned on not being a successor of ctx.
@@ -1007,23 +1038,26 @@ impl<'m> Sampler<'m> {
         let w = draw_linear(rng, &p);
         self.scratch = p;
         // The rejection loop only gets here if some mass is left: Z > 0.
-        w.unwrap_or(EOS)
+        let w = w.unwrap_or(EOS);
+        (w, State { order: 1, id: w })
     }
 
     /// A draw from `p(.|ctx)`, normalized by Z(ctx).
-    fn draw_from<R: Rng + ?Sized>(&mut self, t: &Tables, rng: &mut R, ctx: State) -> TokenId {
+    /// Returns the word and the n-gram it was drawn from: `ctx' w` for a
+    /// draw from the successors of some suffix `ctx'` of `ctx`, or the unigram.
+    fn draw_from<R: Rng + ?Sized>(&mut self, t: &Tables, rng: &mut R, ctx: State) -> (TokenId, State) {
         let m = self.model;
         // (A context of the highest order exists only in an order-1 model,
         // as `<s>`: it has no successors and gamma 1.)
         if ctx.order == 0 || ctx.order as usize > t.ctx.len() {
-            return t.unigram.draw(rng, 0, m.levels[0].len()) as TokenId;
+            let (_, w) = t.unigram.draw(rng, 0, m.levels[0].len());
+            return (w, State { order: 1, id: w });
         }
         let k = ctx.order as usize;
-        let h = ctx.id as usize;
-        if (rng.next_u64() >> 11) < t.ctx[k - 1].own[h] {
-            let cs = &m.levels[k - 1].child_start;
-            let (s, e) = (cs[h] as usize, cs[h + 1] as usize);
-            return m.levels[k].word[t.succ[k - 1].draw(rng, s, e - s)];
+        let info = t.ctx[k - 1].info[ctx.id as usize];
+        if (rng.next_u64() >> 11) < info.own & !REJECT {
+            let (i, w) = t.succ[k - 1].draw(rng, info.start as usize, info.len as usize);
+            return (w, State { order: k as u8 + 1, id: i as u32 });
         }
         self.draw_below(t, rng, ctx)
     }
@@ -1121,6 +1155,23 @@ fn next_state(model: &Model, mut ctx: State, w: TokenId) -> State {
         }
         ctx = model.shorter(ctx);
     }
+}
+
+/// The state after `w` follows `ctx`, given `found`, the n-gram `ctx' w` of
+/// some suffix `ctx'` of `ctx` (or the unigram `w`): only the contexts longer
+/// than `ctx'` need a search.
+fn next_state_from(model: &Model, ctx: State, w: TokenId, found: State) -> State {
+    if w == UNK {
+        return State::EMPTY;
+    }
+    let mut c = ctx;
+    while c.order >= found.order {
+        if let Some(id) = model.child(c, w) {
+            return state_after(model, c.order as usize + 1, id);
+        }
+        c = model.shorter(c);
+    }
+    state_after(model, found.order as usize, found.id)
 }
 
 /// One chunk's output: its sentences and each sentence's stats.
