@@ -60,7 +60,7 @@ pub fn estimate(counts: &NgramCounts, vocab: &Vocab, config: &EstimateConfig) ->
     let mut levels: Vec<Level> = Vec::with_capacity(order);
     let mut discounts = Vec::with_capacity(order);
     for n in 1..=order {
-        let sk = &skel[n - 1];
+        let sk = std::mem::take(&mut skel[n - 1]);
         let a = &counts_used[n - 1];
         let mut coc = [0u64; 4];
         for &c in stat_counts.as_ref().map_or(a, |s| &s[n - 1]) {
@@ -70,10 +70,10 @@ pub fn estimate(counts: &NgramCounts, vocab: &Vocab, config: &EstimateConfig) ->
         }
         let d = discounts_for(&sm, coc, n, config.fallback);
         let mut level = Level {
-            prefix: sk.prefix.clone(),
-            word: sk.word.clone(),
-            suffix: sk.suffix.clone(),
             prob: vec![0.0; sk.word.len()],
+            prefix: sk.prefix,
+            word: sk.word,
+            suffix: sk.suffix,
             backoff: Vec::new(),
             child_start: Vec::new(),
         };
@@ -95,7 +95,7 @@ pub fn estimate(counts: &NgramCounts, vocab: &Vocab, config: &EstimateConfig) ->
             level.prob[BOS as usize] = 0.0;
         } else {
             let below = &mut levels[n - 2];
-            below.child_start = child_starts(below.len(), &sk.prefix);
+            below.child_start = child_starts(below.len(), &level.prefix);
             below.backoff = vec![1.0; below.len()];
             for h in 0..below.len() {
                 let r = below.child_start[h] as usize..below.child_start[h + 1] as usize;
@@ -107,7 +107,7 @@ pub fn estimate(counts: &NgramCounts, vocab: &Vocab, config: &EstimateConfig) ->
                 // relative frequencies.
                 let g = if let Smoothing::StupidBackoff { .. } = sm { 0.0 } else { below.backoff[h] };
                 for i in r {
-                    level.prob[i] += g * below.prob[sk.suffix[i] as usize];
+                    level.prob[i] += g * below.prob[level.suffix[i] as usize];
                 }
             }
         }
