@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Side by side with KenLM, in one run, on the same input: wall time and peak
 # memory of estimating modified Kneser-Ney (nglab train vs lmplz -S 1G) and of
-# scoring Brown test from the ARPA file (nglab ppl vs query), median of RUNS runs.
+# scoring Brown test from the ARPA file (nglab ppl vs query), and of sampling 1M tokens
+# (nglab sample, one thread) vs scoring those 1M tokens (query), median of RUNS runs.
 # Prints ratios (nglab / KenLM; below 1 means nglab is faster).
 # usage: scripts/bench-kenlm.sh [ORDER...]   (default: 3 5); RUNS=5 by default.
 set -euo pipefail
@@ -43,4 +44,9 @@ for n in "${ORDERS[@]}"; do
   ours=$(IN=/dev/null OUT=/dev/null measure "$NGLAB" ppl --model "$WORK/kenlm.o$n.arpa" --input "$TEST")
   theirs=$(IN=$TEST OUT=/dev/null measure "$KENLM/query" -v summary "$WORK/kenlm.o$n.arpa")
   row "$ours" "$theirs" "score test, order $n ARPA"
+  # Sampling 1M tokens (pure ancestral, one thread) against query scoring the same 1M tokens.
+  SAMPLE=$WORK/sample.o$n.txt
+  ours=$(IN=/dev/null OUT=/dev/null measure "$NGLAB" sample --model "$WORK/kenlm.o$n.arpa" --tokens 1000000 --seed 1 --threads 1 --out "$SAMPLE")
+  theirs=$(IN=$SAMPLE OUT=/dev/null measure "$KENLM/query" -v summary "$WORK/kenlm.o$n.arpa")
+  row "$ours" "$theirs" "sample 1M vs query, order $n"
 done
