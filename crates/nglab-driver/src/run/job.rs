@@ -2,10 +2,11 @@
 //! generation's state written atomically so that an interrupted run resumes.
 
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 use std::time::Instant;
 
 use anyhow::Context;
-use nglab_lm::{estimate, EstimateConfig, NgramCounts, Perplexity, SentenceScore};
+use nglab_lm::{estimate, EstimateConfig, Model, NgramCounts, Perplexity, SentenceScore, Smoothing};
 use nglab_metrics::{unigram_counts, MetricsReport, Reference, TextMetrics};
 use nglab_tokenizer::{AnyTokenizer, Corpus, Tokenizer, Vocab};
 use rand::{RngCore, SeedableRng};
@@ -133,6 +134,66 @@ pub struct GenRecord {
     pub timings: Vec<(String, f64)>,
 }
 
+/// Generation 0 of a cell: the human text's counts and model, the same for
+/// every cell of the same order and smoothing and for every seed.
+pub struct Gen0 {
+    counts: NgramCounts,
+    model: Model,
+    count_seconds: f64,
+    estimate_seconds: f64,
+}
+
+/// The generation-0 models of a run, each built once, by the first job that
+/// needs it (a job needing one under construction waits for it): the jobs of
+/// a grid would otherwise all count and estimate the same human text.
+pub struct Gen0Cache {
+    slots: Vec<(Gen0Key, OnceLock<Result<Gen0, String>>)>,
+}
+
+/// What generation 0 depends on besides the human text: order and smoothing.
+type Gen0Key = (usize, Smoothing);
+
+impl Gen0Cache {
+    /// One empty slot per distinct (order, smoothing) of `cells`.
+    pub fn new(cells: &[Cell]) -> Gen0Cache {
+        let mut slots: Vec<(Gen0Key, OnceLock<Result<Gen0, String>>)> = Vec::new();
+        for c in cells {
+            if !slots.iter().any(|(key, _)| *key == (c.order, c.smoothing)) {
+                slots.push(((c.order, c.smoothing), OnceLock::new()));
+            }
+        }
+        Gen0Cache { slots }
+    }
+
+    /// The generation 0 of `cell`, and whether this call built it.
+    fn get(&self, cell: &Cell, human: &Human) -> anyhow::Result<(&Gen0, bool)> {
+        let slot = &self
+            .slots
+            .iter()
+            .find(|(key, _)| *key == (cell.order, cell.smoothing))
+            .expect("a slot per cell")
+            .1;
+        let mut built = false;
+        let gen0 = slot.get_or_init(|| {
+            built = true;
+            let build = || -> anyhow::Result<Gen0> {
+                let t = Instant::now();
+                let mut counts = NgramCounts::new(cell.order)?;
+                counts.add_corpus(&human.train);
+                let count_seconds = t.elapsed().as_secs_f64();
+                let t = Instant::now();
+                let model = estimate(&counts, &human.vocab, &EstimateConfig::new(cell.smoothing)?)?;
+                Ok(Gen0 { counts, model, count_seconds, estimate_seconds: t.elapsed().as_secs_f64() })
+            };
+            build().map_err(|e| format!("{e:#}"))
+        });
+        match gen0 {
+            Ok(gen0) => Ok((gen0, built)),
+            Err(e) => Err(anyhow::anyhow!("{e}")).context("training generation 0"),
+        }
+    }
+}
+
 /// Context shared by the jobs of a run.
 pub struct JobContext<'a> {
     /// The experiment.
@@ -141,6 +202,8 @@ pub struct JobContext<'a> {
     pub human: &'a Human,
     /// The metrics.
     pub metrics: &'a TextMetrics,
+    /// The generation-0 models, shared by the jobs.
+    pub gen0: &'a Gen0Cache,
     /// `DIR/state`.
     pub state_dir: PathBuf,
     /// `DIR/corpora` when synthetic corpora are kept.
@@ -238,11 +301,14 @@ pub fn run_job(
         Ok(counts)
     };
     let t = Instant::now();
-    let counts0 = count(&human.train)?;
-    let count0 = t.elapsed().as_secs_f64();
-    let t = Instant::now();
-    let gen0 = estimate(&counts0, &human.vocab, &estimate_config).context("training generation 0")?;
-    let estimate0 = t.elapsed().as_secs_f64();
+    let (shared, built) = ctx.gen0.get(cell, human)?;
+    let gen0 = &shared.model;
+    // Timings: the work done or the wait for another job's.
+    let (count0, estimate0) = if built {
+        (shared.count_seconds, shared.estimate_seconds)
+    } else {
+        (t.elapsed().as_secs_f64(), 0.0)
+    };
 
     // Under accumulate, the counts and the generation-0 score of the growing
     // pool are kept and extended by each new corpus, in the same order on a
@@ -251,7 +317,7 @@ pub fn run_job(
     let mut pool_counts = None;
     let mut pool_score = None;
     if accumulate && done > 0 {
-        let mut counts = counts0.clone();
+        let mut counts = shared.counts.clone();
         let mut score = Perplexity::default();
         human.train.sentences().for_each(|s| score.add(&gen0.score_sentence(s)));
         for corpus in &synthetic[..done - 1] {
@@ -261,9 +327,8 @@ pub fn run_job(
         pool_counts = Some(counts);
         pool_score = Some(score);
     } else if accumulate {
-        pool_counts = Some(counts0.clone());
+        pool_counts = Some(shared.counts.clone());
     }
-    drop(counts0);
 
     for g in done..exp.generations {
         if cancelled() {
@@ -288,7 +353,7 @@ pub fn run_job(
         let model = if g == 0 {
             timings.push(("count".to_owned(), count0));
             timings.push(("estimate".to_owned(), estimate0));
-            &gen0
+            gen0
         } else {
             let t = Instant::now();
             let counts = match &mut pool_counts {
@@ -496,5 +561,35 @@ fn infinite_reason(p: &Perplexity) -> String {
         "no tokens to score".to_owned()
     } else {
         "infinite: the model gives probability 0 to a token".to_owned()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cell(regime: &str, order: usize, smoothing: &str, temperature: f64) -> Cell {
+        Cell {
+            regime: regime.parse().unwrap(),
+            order,
+            smoothing: smoothing.parse().unwrap(),
+            temperature,
+            top_p: 1.0,
+            top_k: 0,
+        }
+    }
+
+    #[test]
+    fn one_generation_0_per_order_and_smoothing() {
+        let cells = [
+            cell("replace", 3, "mkn", 1.0),
+            cell("accumulate", 3, "mkn", 0.8),
+            cell("replace", 2, "mkn", 1.0),
+            cell("mix:0.1", 3, "wb", 1.0),
+            cell("mix:0.1", 2, "mkn", 1.0),
+        ];
+        let keys: Vec<(usize, String)> =
+            Gen0Cache::new(&cells).slots.iter().map(|((o, s), _)| (*o, s.to_string())).collect();
+        assert_eq!(keys, [(3, "mkn".to_owned()), (2, "mkn".to_owned()), (3, "wb".to_owned())]);
     }
 }

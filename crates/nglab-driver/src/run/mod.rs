@@ -55,7 +55,7 @@ use nglab_tokenizer::{AnyTokenizer, Corpus, CorpusText, Utf8Policy, Vocab};
 
 pub use config::{Cell, Experiment, List, RawConfig, Regime, RunConfig};
 
-use job::{GenRecord, Human, Job, JobContext};
+use job::{Gen0Cache, GenRecord, Human, Job, JobContext};
 
 /// Arguments of `nglab run`. A LIST is comma-separated; the grid is the
 /// product of the lists. Every flag has a key in the `--config` TOML file
@@ -218,10 +218,12 @@ pub fn execute(config: &RunConfig) -> anyhow::Result<()> {
         .flat_map(|(cell_index, &cell)| (0..exp.seeds).map(move |seed| Job { cell_index, cell, seed }))
         .collect();
     let workers = config.threads.min(jobs.len()).max(1);
+    let gen0 = Gen0Cache::new(&cells);
     let ctx = JobContext {
         experiment: exp,
         human: &human,
         metrics: &metrics,
+        gen0: &gen0,
         state_dir: out.join("state"),
         corpora_dir: exp.keep_corpora.then(|| out.join("corpora")),
         sample_threads: (config.threads / workers).max(1),
