@@ -280,6 +280,8 @@ struct Slot {
     thr: u64,
     alias: u32,
     word: TokenId,
+    /// Id of the state after this n-gram: itself, or its suffix at the highest order.
+    next: u32,
 }
 
 const ONE53: f64 = (1u64 << 53) as f64;
@@ -321,17 +323,17 @@ impl Alias {
         }
     }
 
-    /// Draws an index of `start..start + len` (len >= 1) and its word.
+    /// Draws an index of `start..start + len` (len >= 1) and its slot.
     #[inline]
-    fn draw<R: Rng + ?Sized>(&self, rng: &mut R, start: usize, len: usize) -> (usize, TokenId) {
+    fn draw<R: Rng + ?Sized>(&self, rng: &mut R, start: usize, len: usize) -> (usize, Slot) {
         let x = u128::from(rng.next_u64()) * len as u128;
         let j = start + (x >> 64) as usize;
         let slot = self.slots[j];
         if ((x as u64) >> 11) < slot.thr {
-            (j, slot.word)
+            (j, slot)
         } else {
             let i = start + slot.alias as usize;
-            (i, self.slots[i].word)
+            (i, self.slots[i])
         }
     }
 }
@@ -447,7 +449,11 @@ impl Tables {
             }
             z_below = z;
             ctx.push(level);
-            alias.slots.iter_mut().zip(&up.word).for_each(|(s, &w)| s.word = w);
+            let top = k + 1 == order;
+            for (i, s) in alias.slots.iter_mut().enumerate() {
+                s.word = up.word[i];
+                s.next = if top { up.suffix[i] } else { i as u32 };
+            }
             succ.push(alias);
         }
         Tables { unigram, ctx, succ }
@@ -1002,8 +1008,11 @@ impl<'m> Sampler<'m> {
             let info = t.ctx[k - 1].info[h];
             if (rng.next_u64() >> 11) < info.own & !REJECT {
                 // Its own successor: the n-gram `ctx w` is known.
-                let (i, w) = t.succ[k - 1].draw(rng, info.start as usize, info.len as usize);
-                let next = if w == UNK { State::EMPTY } else { state_after(m, k + 1, i as u32) };
+                let (_, slot) = t.succ[k - 1].draw(rng, info.start as usize, info.len as usize);
+                let w = slot.word;
+                // `state_after(m, k + 1, i)`, stored in the slot.
+                let order = if k + 1 == m.order() { k } else { k + 1 };
+                let next = if w == UNK { State::EMPTY } else { State { order: order as u8, id: slot.next } };
                 return (w, next);
             }
             let (w, found) = self.draw_below(t, rng, ctx);
@@ -1050,14 +1059,14 @@ impl<'m> Sampler<'m> {
         // (A context of the highest order exists only in an order-1 model,
         // as `<s>`: it has no successors and gamma 1.)
         if ctx.order == 0 || ctx.order as usize > t.ctx.len() {
-            let (_, w) = t.unigram.draw(rng, 0, m.levels[0].len());
-            return (w, State { order: 1, id: w });
+            let (_, slot) = t.unigram.draw(rng, 0, m.levels[0].len());
+            return (slot.word, State { order: 1, id: slot.word });
         }
         let k = ctx.order as usize;
         let info = t.ctx[k - 1].info[ctx.id as usize];
         if (rng.next_u64() >> 11) < info.own & !REJECT {
-            let (i, w) = t.succ[k - 1].draw(rng, info.start as usize, info.len as usize);
-            return (w, State { order: k as u8 + 1, id: i as u32 });
+            let (i, slot) = t.succ[k - 1].draw(rng, info.start as usize, info.len as usize);
+            return (slot.word, State { order: k as u8 + 1, id: i as u32 });
         }
         self.draw_below(t, rng, ctx)
     }
