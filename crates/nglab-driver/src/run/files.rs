@@ -2,33 +2,14 @@
 //! input hashes.
 
 use std::fs::File;
-use std::io::{BufWriter, Read, Write};
+use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context};
 use nglab_tokenizer::Corpus;
 use sha2::{Digest, Sha256};
 
-/// Writes `path` atomically: into a temporary file beside it, renamed into
-/// place only when complete, so a killed run never leaves half a file.
-pub fn write_atomic(
-    path: &Path,
-    write: impl FnOnce(&mut dyn Write) -> anyhow::Result<()>,
-) -> anyhow::Result<()> {
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    let tmp = path.with_file_name(format!(".{name}.tmp"));
-    let result = (|| {
-        let file = File::create(&tmp).with_context(|| format!("cannot create {}", tmp.display()))?;
-        let mut out = BufWriter::with_capacity(1 << 16, file);
-        write(&mut out)?;
-        out.into_inner().map_err(|e| e.into_error())?.sync_all()?;
-        std::fs::rename(&tmp, path).with_context(|| format!("cannot rename into {}", path.display()))
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    result.with_context(|| format!("writing {}", path.display()))
-}
+pub use crate::io::write_atomic;
 
 /// Writes a corpus as little-endian u32s: sentences, then per sentence its
 /// length and ids.
