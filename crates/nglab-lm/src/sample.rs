@@ -669,7 +669,8 @@ impl Sorted {
                 o.fill(r.start, &mut items);
                 items.clear();
                 items.extend(r.clone().map(|i| {
-                    let p = if k == 1 { uni_prob[up.word[i] as usize] } else { here.prob[up.suffix[i] as usize] };
+                    let p =
+                        if k == 1 { uni_prob[up.word[i] as usize] } else { here.prob[up.suffix[i] as usize] };
                     (p, up.word[i])
                 }));
                 l.fill(r.start, &mut items);
@@ -738,13 +739,7 @@ struct Nucleus {
 }
 
 /// The mass within `cut` of the bands, with the prefix length of each band.
-fn nucleus_mass(
-    s: &Sorted,
-    m: &Model,
-    bands: &mut [Band],
-    cut: Cut,
-    unk: Option<(f64, usize)>,
-) -> f64 {
+fn nucleus_mass(s: &Sorted, m: &Model, bands: &mut [Band], cut: Cut, unk: Option<(f64, usize)>) -> f64 {
     let mut total = 0.0;
     for (j, b) in bands.iter_mut().enumerate() {
         let (run, r) = s.own_of(m, b.ctx);
@@ -1076,7 +1071,8 @@ impl<'m> Sampler<'m> {
         let resample = self.config.unk == UnkPolicy::Resample;
         if !self.nuclei.contains_key(&ctx) {
             let top_p = self.config.top_p.unwrap_or(1.0);
-            let n = Nucleus::new(s, self.model, ctx, top_p, resample).ok_or_else(|| no_mass(self.model, ctx))?;
+            let n =
+                Nucleus::new(s, self.model, ctx, top_p, resample).ok_or_else(|| no_mass(self.model, ctx))?;
             if self.nuclei.len() >= CACHE_MAX_ENTRIES / 8 {
                 self.nuclei.clear();
             }
