@@ -1,13 +1,14 @@
 //! Sampling throughput from an order-3 modified Kneser-Ney model of Brown
 //! (`corpora/brown/train.txt` when it was fetched, else the committed 2k
-//! fixture): pure ancestral sampling, and top-p 0.9 with its decoding-table
-//! cache warm (a long run) and cold (a fresh sampler: every context's table
-//! built once). One thread; `Throughput::Elements` counts sampled words.
+//! fixture): pure ancestral sampling, top-p 0.9 with its per-context cache
+//! warm (a long run) and cold (a fresh sampler: every context's table built
+//! once), and top-k 50 and temperature 0.7 warm. One thread; `Throughput::Elements` counts sampled words.
 //! `NGLAB_BENCH_FIXTURE=1` benches the 2k fixture even when the full Brown is there.
 //! `NGLAB_BENCH_CPU=PAT` first prints words per CPU second of this thread
 //! (from `/proc/thread-self/stat`; a loaded machine disturbs it less than
 //! wall time) for the configurations whose label contains PAT (`ancestral`,
-//! `top-p`; empty for both), and `NGLAB_BENCH_CPU_ONLY=1` stops there.
+//! `top-p`, `top-k`, `min-p`, `temperature`, `warm`, `cold`; empty for all),
+//! and `NGLAB_BENCH_CPU_ONLY=1` stops there.
 
 // criterion_group! generates an undocumented `pub fn`.
 #![allow(missing_docs)]
@@ -86,6 +87,9 @@ fn bench(c: &mut Criterion) {
         for (label, config) in [
             ("ancestral", SampleConfig::default()),
             ("top-p 0.9 warm", SampleConfig { top_p: Some(0.9), ..SampleConfig::default() }),
+            ("top-k 50 warm", SampleConfig { top_k: Some(50), ..SampleConfig::default() }),
+            ("min-p 0.05 warm", SampleConfig { min_p: Some(0.05), ..SampleConfig::default() }),
+            ("temperature 0.7 warm", SampleConfig { temperature: 0.7, ..SampleConfig::default() }),
         ] {
             if !label.contains(&pat) {
                 continue;
@@ -94,6 +98,27 @@ fn bench(c: &mut Criterion) {
             run(&mut sampler, 20_000, &mut out);
             if let Some(rate) = cpu_rate(&mut sampler, &mut out, 3.0) {
                 eprintln!("{name}: {label}: {:.3} M words per CPU second", rate / 1e6);
+            }
+        }
+        // Cold: a fresh sampler's first 20,000 sentences (its set-up and
+        // every context's first visit included), as one generation starts.
+        for (label, config) in [
+            ("top-p 0.9 cold", SampleConfig { top_p: Some(0.9), ..SampleConfig::default() }),
+            ("top-k 50 cold", SampleConfig { top_k: Some(50), ..SampleConfig::default() }),
+            ("min-p 0.05 cold", SampleConfig { min_p: Some(0.05), ..SampleConfig::default() }),
+            ("temperature 0.7 cold", SampleConfig { temperature: 0.7, ..SampleConfig::default() }),
+        ] {
+            if !label.contains(&pat) {
+                continue;
+            }
+            let start = thread_cpu_seconds();
+            let mut sampler = Sampler::new(&model, &config).expect("valid config");
+            let words = run(&mut sampler, 20_000, &mut out);
+            if let (Some(a), Some(b)) = (start, thread_cpu_seconds()) {
+                eprintln!(
+                    "{name}: {label}: {:.3} M words per CPU second ({words} words)",
+                    words as f64 / (b - a) / 1e6
+                );
             }
         }
         if std::env::var_os("NGLAB_BENCH_CPU_ONLY").is_some() {
@@ -122,6 +147,16 @@ fn bench(c: &mut Criterion) {
     group.bench_function(BenchmarkId::new("top-p 0.9 cold", &name), |b| {
         b.iter(|| run(&mut Sampler::new(&model, &top_p).expect("valid config"), n, &mut out))
     });
+
+    for (label, config) in [
+        ("top-k 50 warm", SampleConfig { top_k: Some(50), ..SampleConfig::default() }),
+        ("temperature 0.7 warm", SampleConfig { temperature: 0.7, ..SampleConfig::default() }),
+    ] {
+        let mut warm = Sampler::new(&model, &config).expect("valid config");
+        let words = run(&mut warm, n, &mut out);
+        group.throughput(Throughput::Elements(words as u64));
+        group.bench_function(BenchmarkId::new(label, &name), |b| b.iter(|| run(&mut warm, n, &mut out)));
+    }
     group.finish();
 }
 

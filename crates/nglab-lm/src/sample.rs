@@ -46,8 +46,8 @@
 //! then a draw in proportion to `q`. Greedy takes the most probable word
 //! (the smaller id on a tie), which none of the other knobs can change.
 //!
-//! **Top-p alone** (temperature 1, no other knob) never builds the full
-//! distribution: `p(.|c)` splits into bands, the successors of `c`, those of
+//! **Truncation at temperature 1** (top-k, top-p, min-p, alone or together,
+//! not greedy) never builds the full distribution: `p(.|c)` splits into bands, the successors of `c`, those of
 //! `c'` not following `c` (scaled by `gamma(c)`), ..., the unigrams; each band
 //! in `(p desc, word asc)` order is a sorted run of the model without the
 //! successors of the context one longer, which are themselves a prefix of a
@@ -55,8 +55,13 @@
 //! of a context is a binary search per band (O(order^2 log^2 |V|)), cached as
 //! a few numbers per context, and a draw picks a band by mass and a word of
 //! its prefix by cumulative weight, rejecting excluded words ([`Nucleus`]).
-//! The kept set is the one defined above up to floating-point rounding of the
-//! masses compared with the target (sums in another order).
+//! Every truncation is such a cut: top-k's is the `k`-th word (the number of
+//! words within a cut is a binary search per band, like its mass), top-p's
+//! the first reaching `top_p` of the mass within top-k's, min-p's the
+//! threshold `min_p` times the first word's probability; the kept set is the
+//! earliest of them. It is the one defined above up to floating-point
+//! rounding of the masses compared with the target (sums in another order).
+//! Temperature other than 1 and greedy use the full distribution.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -185,13 +190,10 @@ impl SampleConfig {
         Ok(())
     }
 
-    /// Whether top-p is the only knob on (see [`Nucleus`]).
-    fn nucleus_only(&self) -> bool {
-        self.top_p.is_some_and(|p| p < 1.0)
-            && self.temperature == 1.0
-            && !self.greedy
-            && self.top_k.is_none()
-            && self.min_p.is_none_or(|p| p == 0.0)
+    /// Whether the knobs are truncations only (top-k, top-p, min-p at
+    /// temperature 1, not greedy), drawn from sorted bands (see [`Nucleus`]).
+    fn banded(&self) -> bool {
+        self.transforms() && self.temperature == 1.0 && !self.greedy
     }
 
     /// Whether a knob needs the full next-token distribution.
@@ -631,7 +633,7 @@ impl SortedRun {
     }
 }
 
-/// Sorted views of the model for exact nucleus (top-p) sampling without
+/// Sorted views of the model for exact truncated (top-k, top-p, min-p) sampling without
 /// O(|V|) work per context; shared by clones. See [`Nucleus`].
 #[derive(Debug)]
 struct Sorted {
@@ -724,11 +726,12 @@ struct Band {
     mass: f64,
 }
 
-/// The nucleus of one context, found in O(order^2 log^2 |V|) from the sorted
+/// The truncated distribution (top-k, top-p, min-p at temperature 1; "the
+/// nucleus") of one context, found in O(order^2 log^2 |V|) from the sorted
 /// runs: `p(.|c)` splits into bands (see [`Band`]) whose sorted orders are
 /// the sorted runs of `c_j` without the successors of `c_(j-1)`, which form a
 /// prefix of the `low` run of `c_(j-1)` under any cut (same sort key). So the
-/// mass above any cut is a few binary searches, the cut itself a binary
+/// mass (and number of words) above any cut is a few binary searches, the cut itself a binary
 /// search per band, and a draw picks a band by mass, then a word of its
 /// prefix by its cumulative weights, rejecting the excluded words (and
 /// `<unk>` under resample).
@@ -738,9 +741,17 @@ struct Nucleus {
     total: f64,
 }
 
-/// The mass within `cut` of the bands, with the prefix length of each band.
-fn nucleus_mass(s: &Sorted, m: &Model, bands: &mut [Band], cut: Cut, unk: Option<(f64, usize)>) -> f64 {
+/// The mass and the number of words within `cut` of the bands, with the
+/// prefix length of each band.
+fn nucleus_mass(
+    s: &Sorted,
+    m: &Model,
+    bands: &mut [Band],
+    cut: Cut,
+    unk: Option<(f64, usize)>,
+) -> (f64, usize) {
     let mut total = 0.0;
+    let mut count = 0;
     for (j, b) in bands.iter_mut().enumerate() {
         let (run, r) = s.own_of(m, b.ctx);
         let scale = b.scale;
@@ -748,6 +759,7 @@ fn nucleus_mass(s: &Sorted, m: &Model, bands: &mut [Band], cut: Cut, unk: Option
         let (val, word) = (&run.val[r.clone()], &run.word[r.clone()]);
         let len = partition(n, |i| within(scale * val[i], word[i], cut));
         let mut mass = if len == 0 { 0.0 } else { run.cum[r.start + len - 1] };
+        let mut n_in = len;
         if let Some(e) = b.excl {
             let (lrun, lr) = s.low_of(m, e);
             let (lval, lword) = (&lrun.val[lr.clone()], &lrun.word[lr.clone()]);
@@ -755,18 +767,21 @@ fn nucleus_mass(s: &Sorted, m: &Model, bands: &mut [Band], cut: Cut, unk: Option
             if q > 0 {
                 mass -= lrun.cum[lr.start + q - 1];
             }
+            n_in = n_in.saturating_sub(q);
         }
         let mut mass = (scale * mass).max(0.0);
         if let Some((x, band)) = unk {
             if band == j && within(x, UNK, cut) {
                 mass = (mass - x).max(0.0);
+                n_in = n_in.saturating_sub(1);
             }
         }
         b.len = len;
         b.mass = mass;
         total += mass;
+        count += n_in;
     }
-    total
+    (total, count)
 }
 
 /// The first `i` in `0..n` where `pred` turns false (`pred` true then false).
@@ -784,7 +799,8 @@ fn partition(n: usize, mut pred: impl FnMut(usize) -> bool) -> usize {
 }
 
 impl Nucleus {
-    fn new(s: &Sorted, m: &Model, ctx: State, top_p: f64, resample: bool) -> Option<Nucleus> {
+    fn new(s: &Sorted, m: &Model, ctx: State, config: &SampleConfig) -> Option<Nucleus> {
+        let resample = config.unk == UnkPolicy::Resample;
         let mut bands = Vec::with_capacity(m.order());
         let mut c = ctx;
         let mut f = 1.0;
@@ -807,28 +823,55 @@ impl Nucleus {
             None
         };
         let all: Cut = (0.0, TokenId::MAX);
-        let total = nucleus_mass(s, m, &mut bands, all, unk);
+        let (total, n) = nucleus_mass(s, m, &mut bands, all, unk);
         if total.is_nan() || total <= 0.0 {
             return None;
         }
-        let target = top_p * total;
-        // The earliest cut, over the bands' own runs, whose mass reaches the target.
-        let mut best: Option<Cut> = None;
         let mut scratch = bands.clone();
-        for b in &bands {
-            let (run, r) = s.own_of(m, b.ctx);
-            let scale = b.scale;
-            let at = |i: usize| (scale * run.val[r.start + i], run.word[r.start + i]);
-            let i = partition(r.len(), |i| nucleus_mass(s, m, &mut scratch, at(i), unk) < target);
-            if i < r.len() {
-                let cut = at(i);
-                if best.is_none_or(|b| by_weight(&cut, &b).is_lt()) {
-                    best = Some(cut);
+        // The earliest cut, over the bands' own runs, at which `reached`
+        // (monotone: false, then true) holds of (mass, count) within it. The
+        // true cut is a word of some band, found by that band's search; the
+        // other bands' searches give later (or equal) cuts.
+        let mut earliest = |reached: &dyn Fn(f64, usize) -> bool| -> Option<Cut> {
+            let mut best: Option<Cut> = None;
+            for b in &bands {
+                let (run, r) = s.own_of(m, b.ctx);
+                let scale = b.scale;
+                let at = |i: usize| (scale * run.val[r.start + i], run.word[r.start + i]);
+                let i = partition(r.len(), |i| {
+                    let (x, k) = nucleus_mass(s, m, &mut scratch, at(i), unk);
+                    !reached(x, k)
+                });
+                if i < r.len() {
+                    let cut = at(i);
+                    if best.is_none_or(|b| by_weight(&cut, &b).is_lt()) {
+                        best = Some(cut);
+                    }
                 }
             }
+            best
+        };
+        let earlier = |a: Cut, b: Cut| if by_weight(&a, &b).is_le() { a } else { b };
+        let mut cut = all;
+        // Top-k: the k-th word in `by_weight` order.
+        if let Some(k) = config.top_k.filter(|&k| k < n) {
+            cut = earliest(&|_, count| count >= k).unwrap_or(all);
         }
-        let cut = best.unwrap_or(all);
-        let total = nucleus_mass(s, m, &mut scratch, cut, unk);
+        // Top-p: the shortest prefix reaching `top_p` of the mass left.
+        if let Some(top_p) = config.top_p.filter(|&p| p < 1.0) {
+            let mut probe = bands.clone();
+            let target = top_p * nucleus_mass(s, m, &mut probe, cut, unk).0;
+            if let Some(c) = earliest(&|mass, _| mass >= target) {
+                cut = earlier(c, cut);
+            }
+        }
+        // Min-p: the words at least `min_p` times the most probable one (the 1st word).
+        if let Some(min_p) = config.min_p.filter(|&p| p > 0.0) {
+            if let Some(best) = earliest(&|_, count| count >= 1) {
+                cut = earlier((min_p * best.0, TokenId::MAX), cut);
+            }
+        }
+        let (total, _) = nucleus_mass(s, m, &mut scratch, cut, unk);
         if total.is_nan() || total <= 0.0 {
             return None;
         }
@@ -881,7 +924,7 @@ pub struct Sampler<'m> {
     config: SampleConfig,
     /// Ancestral tables (absent when a decoding knob is on).
     tables: Option<Arc<Tables>>,
-    /// Sorted runs for top-p alone (no other knob), shared by clones.
+    /// Sorted runs for truncation at temperature 1 (see [`Nucleus`]), shared by clones.
     sorted: Option<Arc<Sorted>>,
     nuclei: HashMap<State, Nucleus>,
     cache: HashMap<State, Table>,
@@ -896,7 +939,7 @@ impl<'m> Sampler<'m> {
     pub fn new(model: &'m Model, config: &SampleConfig) -> Result<Self> {
         config.validate()?;
         let tables = (!config.transforms()).then(|| Arc::new(Tables::new(model)));
-        let sorted = config.nucleus_only().then(|| Arc::new(Sorted::new(model)));
+        let sorted = config.banded().then(|| Arc::new(Sorted::new(model)));
         Ok(Sampler {
             model,
             config: config.clone(),
@@ -1066,13 +1109,12 @@ impl<'m> Sampler<'m> {
         self.draw_below(t, rng, ctx)
     }
 
-    /// A draw from the nucleus of `ctx` (top-p alone), cached per context.
+    /// A draw from the truncated distribution of `ctx` (top-k, top-p, min-p
+    /// at temperature 1), cached per context.
     fn draw_nucleus<R: Rng + ?Sized>(&mut self, s: &Sorted, rng: &mut R, ctx: State) -> Result<TokenId> {
         let resample = self.config.unk == UnkPolicy::Resample;
         if !self.nuclei.contains_key(&ctx) {
-            let top_p = self.config.top_p.unwrap_or(1.0);
-            let n =
-                Nucleus::new(s, self.model, ctx, top_p, resample).ok_or_else(|| no_mass(self.model, ctx))?;
+            let n = Nucleus::new(s, self.model, ctx, &self.config).ok_or_else(|| no_mass(self.model, ctx))?;
             if self.nuclei.len() >= CACHE_MAX_ENTRIES / 8 {
                 self.nuclei.clear();
             }

@@ -416,6 +416,32 @@ fn bad_configs_are_refused_with_their_value() {
     assert!(beam_search(&m, &[], 0, 5).unwrap_err().to_string().contains("beam width must be >= 1, got 0"));
 }
 
+/// Chi-square checks of each of `knobs` with both `<unk>` policies after
+/// contexts of orders 2 and 3 MKN models whose cut stays within the own
+/// successors or crosses into the bigram and unigram bands; one combination
+/// (knob `i`, policy `u`, context `j`) in `every` is checked.
+fn check_bands(knobs: &[SampleConfig], every: usize, seed_base: u64) {
+    for order in [2, 3] {
+        let m = model(Smoothing::ModifiedKneserNey, order);
+        let contexts = ["", "The", "of the", "The jury", "said", "jury said"];
+        for (i, knob) in knobs.iter().enumerate() {
+            for (u, unk) in [UnkPolicy::Resample, UnkPolicy::Keep].into_iter().enumerate() {
+                let config = SampleConfig { unk, ..knob.clone() };
+                for (j, c) in contexts.iter().enumerate() {
+                    if (i + j + u) % every != 0 {
+                        continue;
+                    }
+                    let ctx = state_after(&m, c);
+                    let expected = naive_transform(&config, naive(&m, ctx));
+                    let seed = seed_base + 1000 * order as u64 + 100 * i as u64 + 10 * u as u64 + j as u64;
+                    let observed = draws(&m, &config, ctx, seed);
+                    chi_square(&format!("order {order} {config:?} after '<s> {c}'"), &observed, &expected);
+                }
+            }
+        }
+    }
+}
+
 #[test]
 fn top_p_alone_matches_where_the_nucleus_reaches_into_backoff() {
     // Top-p alone is drawn from sorted bands (own successors, then each
@@ -423,23 +449,26 @@ fn top_p_alone_matches_where_the_nucleus_reaches_into_backoff() {
     // nucleus stays within the own successors, crosses into the bigram band
     // and into the unigram band (rare contexts, high top-p), with and
     // without `<unk>`.
-    for order in [2, 3] {
-        let m = model(Smoothing::ModifiedKneserNey, order);
-        let contexts = ["", "The", "of the", "The jury", "said", "jury said"];
-        for (i, top_p) in [0.3, 0.9, 0.995].into_iter().enumerate() {
-            for (u, unk) in [UnkPolicy::Resample, UnkPolicy::Keep].into_iter().enumerate() {
-                let config = SampleConfig { top_p: Some(top_p), unk, ..SampleConfig::default() };
-                for (j, c) in contexts.iter().enumerate() {
-                    if (i + j + u) % 2 == 1 {
-                        continue;
-                    }
-                    let ctx = state_after(&m, c);
-                    let expected = naive_transform(&config, naive(&m, ctx));
-                    let seed = 9000 + 1000 * order as u64 + 100 * i as u64 + 10 * u as u64 + j as u64;
-                    let observed = draws(&m, &config, ctx, seed);
-                    chi_square(&format!("order {order} {config:?} after '<s> {c}'"), &observed, &expected);
-                }
-            }
-        }
-    }
+    let knobs: Vec<SampleConfig> =
+        [0.3, 0.9, 0.995].map(|p| SampleConfig { top_p: Some(p), ..SampleConfig::default() }).into();
+    check_bands(&knobs, 2, 9000);
+}
+
+#[test]
+fn top_k_and_min_p_match_where_the_cut_reaches_into_backoff() {
+    // Top-k and min-p (alone, together and with top-p) at temperature 1 are
+    // drawn from the same sorted bands as top-p: small k / large min-p keep
+    // the cut within the own successors, large k / small min-p cross into the
+    // bigram and unigram bands of rare contexts.
+    let knobs = [
+        SampleConfig { top_k: Some(3), ..SampleConfig::default() },
+        SampleConfig { top_k: Some(60), ..SampleConfig::default() },
+        SampleConfig { top_k: Some(2000), ..SampleConfig::default() },
+        SampleConfig { min_p: Some(0.3), ..SampleConfig::default() },
+        SampleConfig { min_p: Some(0.02), ..SampleConfig::default() },
+        SampleConfig { min_p: Some(0.0005), ..SampleConfig::default() },
+        SampleConfig { top_k: Some(500), top_p: Some(0.95), min_p: Some(0.001), ..SampleConfig::default() },
+        SampleConfig { top_k: Some(40), top_p: Some(0.7), ..SampleConfig::default() },
+    ];
+    check_bands(&knobs, 3, 20_000);
 }
