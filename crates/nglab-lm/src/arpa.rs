@@ -10,6 +10,8 @@
 
 use std::io::{BufRead, Write};
 
+use hashbrown::HashMap;
+
 use nglab_tokenizer::{TokenId, Vocab, BOS, UNK};
 
 use crate::model::{child_starts, Level, Model, ModelInfo};
@@ -146,59 +148,101 @@ impl Model {
 struct ArpaReader<R> {
     input: R,
     line_no: u64,
-    buf: String,
+    /// The current line's bytes, its end included until [`Self::fill_line`] trims it.
+    buf: Vec<u8>,
+}
+
+/// Whether `l` is blank (whitespace only, as `str::trim` sees it). Decides on
+/// the first byte that is not ASCII whitespace, so n-gram lines cost one byte.
+fn is_blank(l: &str) -> bool {
+    match l.bytes().find(|b| !b.is_ascii_whitespace()) {
+        None => true,
+        Some(b) if b.is_ascii() => false,
+        Some(_) => l.trim().is_empty(),
+    }
+}
+
+/// The next field of `s` from byte `*pos` on, fields being separated by runs
+/// of spaces and tabs; advances `*pos` past it.
+fn next_field<'a>(s: &'a str, pos: &mut usize) -> Option<&'a str> {
+    let b = s.as_bytes();
+    let sep = |c: u8| c == b' ' || c == b'\t';
+    while *pos < b.len() && sep(b[*pos]) {
+        *pos += 1;
+    }
+    if *pos == b.len() {
+        return None;
+    }
+    let start = *pos;
+    while *pos < b.len() && !sep(b[*pos]) {
+        *pos += 1;
+    }
+    Some(&s[start..*pos])
+}
+
+/// 10^x, exact shortcuts for the values most lines hold.
+fn pow10(x: f64) -> f64 {
+    if x <= LOG_ZERO {
+        0.0
+    } else if x == 0.0 {
+        1.0
+    } else {
+        10f64.powf(x)
+    }
 }
 
 impl<R: BufRead> ArpaReader<R> {
     fn new(input: R) -> Self {
-        ArpaReader { input, line_no: 0, buf: String::new() }
+        ArpaReader { input, line_no: 0, buf: Vec::new() }
     }
 
     fn err<T>(&self, msg: impl Into<String>) -> Result<T> {
         Err(Error::Arpa { line: self.line_no, msg: msg.into() })
     }
 
-    /// The next line without its end, or `None` at the end of the input.
-    fn next_line(&mut self) -> Result<Option<&str>> {
+    /// Reads the next line into `buf` without its end (not yet checked to be
+    /// UTF-8); false at the end of the input.
+    fn fill_line(&mut self) -> Result<bool> {
         self.buf.clear();
-        let n = match self.input.read_line(&mut self.buf) {
-            Ok(n) => n,
-            Err(e) if e.kind() == std::io::ErrorKind::InvalidData => {
-                self.line_no += 1;
-                return self.err("invalid UTF-8");
-            }
-            Err(e) => return Err(e.into()),
-        };
-        if n == 0 {
-            return Ok(None);
+        if self.input.read_until(b'\n', &mut self.buf)? == 0 {
+            return Ok(false);
         }
         self.line_no += 1;
-        Ok(Some(self.buf.trim_end_matches(['\n', '\r'])))
+        while matches!(self.buf.last(), Some(b'\n' | b'\r')) {
+            self.buf.pop();
+        }
+        Ok(true)
+    }
+
+    /// The current line as text.
+    fn text(&self) -> Result<&str> {
+        match std::str::from_utf8(&self.buf) {
+            Ok(s) => Ok(s),
+            Err(_) => self.err("invalid UTF-8"),
+        }
+    }
+
+    /// The next line without its end, or `None` at the end of the input.
+    fn next_line(&mut self) -> Result<Option<&str>> {
+        if !self.fill_line()? {
+            return Ok(None);
+        }
+        self.text().map(Some)
     }
 
     fn next_nonblank(&mut self, what: &str) -> Result<String> {
-        let mut out = String::new();
-        self.next_nonblank_into(&mut out, what)?;
-        Ok(out)
+        self.next_nonblank_line(what)?;
+        Ok(self.text()?.to_string())
     }
 
-    /// Reads the next non-blank line into `out` (without its end).
-    fn next_nonblank_into(&mut self, out: &mut String, what: &str) -> Result<()> {
+    /// Moves to the next non-blank line, which `text` then returns.
+    fn next_nonblank_line(&mut self, what: &str) -> Result<()> {
         loop {
-            match self.next_line()? {
-                None => {
-                    return Err(Error::Arpa {
-                        line: self.line_no,
-                        msg: format!("unexpected end of file, expected {what}"),
-                    })
-                }
-                Some(l) if l.trim().is_empty() => continue,
-                Some(_) => {
-                    std::mem::swap(out, &mut self.buf);
-                    let end = out.trim_end_matches(['\n', '\r']).len();
-                    out.truncate(end);
-                    return Ok(());
-                }
+            if !self.fill_line()? {
+                return self.err(format!("unexpected end of file, expected {what}"));
+            }
+            if !is_blank(self.text()?) {
+                return Ok(());
             }
         }
     }
@@ -242,44 +286,55 @@ impl<R: BufRead> ArpaReader<R> {
         let order = counts.len();
         let mut vocab = Vocab::new();
         let mut levels: Vec<Level> = Vec::with_capacity(order);
+        if line.trim() != "\\1-grams:" {
+            return self.err(format!("expected '\\1-grams:', got '{line}'"));
+        }
+        let line = self.unigram_section(counts[0], order, &mut vocab)?;
+        levels.push(self.unigrams(&vocab, line.1)?);
+        let mut line = line.0;
         // The previous order's n-grams as word tuples, in model order.
-        let mut below: Vec<TokenId> = Vec::new();
-        let mut uni_seen: Vec<bool> = Vec::new();
-        let mut linebuf = String::new();
-        for n in 1..=order {
+        let mut below: Vec<TokenId> = levels[0].word.clone();
+        // Loading looks words up by the slice: one hash of the line's bytes,
+        // no `String` built.
+        let index: HashMap<&str, TokenId> =
+            vocab.tokens().iter().enumerate().map(|(i, t)| (t.as_str(), i as TokenId)).collect();
+        let mut ranges: Vec<(usize, usize)> = Vec::with_capacity(order + 2);
+        for n in 2..=order {
             if line.trim() != format!("\\{n}-grams:") {
                 return self.err(format!("expected '\\{n}-grams:', got '{line}'"));
             }
-            let mut sec = Section::with_capacity(n, counts[n - 1]);
-            if n == 1 {
-                let v = counts[0] + 3;
-                sec.prob = vec![f64::NAN; v];
-                sec.backoff = vec![1.0; v];
-            }
+            let count = counts[n - 1];
+            let mut sec = Section::with_capacity(n, count);
             let what = format!("{n}-grams or the next section");
-            // The words of the previous line and their ids: in suffix order,
+            // The ids of the previous line's words: in suffix order,
             // neighbouring lines mostly share their last words.
-            let (mut prev_words, mut prev_ids): (Vec<String>, Vec<TokenId>) =
-                (vec![String::new(); n], vec![0; n]);
+            let mut prev_ids: Vec<TokenId> = vec![UNK; n];
             loop {
-                self.next_nonblank_into(&mut linebuf, &what)?;
-                let l = linebuf.as_str();
+                self.next_nonblank_line(&what)?;
+                let l = self.text()?;
                 if l.starts_with('\\') {
                     line = l.to_string();
                     break;
                 }
-                if sec.lines.len() == counts[n - 1] {
-                    return self.err(format!("more {n}-grams than the {} announced", counts[n - 1]));
+                if sec.len == count {
+                    return self.err(format!("more {n}-grams than the {count} announced"));
                 }
-                let mut fields = l.split(['\t', ' ']).filter(|f| !f.is_empty());
-                let lp = self.number(fields.next(), "log10 probability")?;
+                let mut pos = 0;
+                let lp = self.number(next_field(l, &mut pos), "log10 probability")?;
                 if lp > 0.0 {
                     return self.err(format!("positive log10 probability {lp}"));
                 }
-                let parts: Vec<&str> = fields.collect();
-                let (words, bo) = match parts.len() {
-                    k if k == n => (&parts[..], 0.0),
-                    k if k == n + 1 && n < order => (&parts[..n], self.number(Some(parts[n]), "backoff")?),
+                ranges.clear();
+                while ranges.len() <= n + 1 {
+                    let Some(f) = next_field(l, &mut pos) else { break };
+                    ranges.push((pos - f.len(), pos));
+                }
+                let bo = match ranges.len() {
+                    k if k == n => 0.0,
+                    k if k == n + 1 && n < order => {
+                        let (a, b) = ranges[n];
+                        self.number(Some(&l[a..b]), "backoff")?
+                    }
                     _ => {
                         return self.err(format!(
                             "expected {n} words{}, got '{l}'",
@@ -287,68 +342,93 @@ impl<R: BufRead> ArpaReader<R> {
                         ))
                     }
                 };
-                let p = if lp <= LOG_ZERO { 0.0 } else { 10f64.powf(lp) };
-                let b = if bo <= LOG_ZERO { 0.0 } else { 10f64.powf(bo) };
-                if n == 1 {
-                    let w = vocab.get_or_insert(words[0]) as usize;
-                    if uni_seen.len() <= w {
-                        uni_seen.resize(w + 1, false);
-                    }
-                    if uni_seen[w] {
-                        return self.err(format!("duplicate unigram '{}'", words[0]));
-                    }
-                    uni_seen[w] = true;
-                    if w >= sec.prob.len() {
-                        return self.err(format!("more 1-grams than the {} announced", counts[0]));
-                    }
-                    sec.prob[w] = p;
-                    sec.backoff[w] = b;
-                    sec.lines.push(self.line_no);
-                    continue;
-                }
-                for (k, &w) in words.iter().enumerate() {
-                    if prev_words[k] != w {
-                        prev_ids[k] = match vocab.get(w) {
-                            Some(id) => id,
+                for (k, &(a, b)) in ranges[..n].iter().enumerate() {
+                    let w = &l[a..b];
+                    if vocab.token(prev_ids[k]) != w {
+                        prev_ids[k] = match index.get(w) {
+                            Some(&id) => id,
                             None => return self.err(format!("word '{w}' has no unigram")),
                         };
-                        prev_words[k].clear();
-                        prev_words[k].push_str(w);
                     }
-                    sec.words.push(prev_ids[k]);
                 }
-                sec.prob.push(p);
-                sec.backoff.push(b);
-                sec.lines.push(self.line_no);
+                sec.words.extend_from_slice(&prev_ids);
+                sec.prob.push(pow10(lp));
+                sec.backoff.push(pow10(bo));
+                sec.push_line(self.line_no);
             }
-            if sec.lines.len() != counts[n - 1] {
-                return self.err(format!(
-                    "{} {n}-grams where the header announced {}",
-                    sec.lines.len(),
-                    counts[n - 1]
-                ));
+            if sec.len != count {
+                return self.err(format!("{} {n}-grams where the header announced {count}", sec.len));
             }
-            let level = if n == 1 {
-                let level = self.unigrams(&vocab, sec)?;
-                below = level.word.clone();
-                level
-            } else {
-                let (level, words) = sec.link(&below, &vocab)?;
-                below = words;
-                level
-            };
+            let (level, words) = sec.link(&below, &vocab)?;
+            below = words;
             levels.push(level);
         }
         if line.trim() != "\\end\\" {
             return self.err(format!("expected '\\end\\', got '{line}'"));
         }
         drop(below);
+        drop(index);
         for n in 0..order {
             let above: &[u32] = if n + 1 < order { &levels[n + 1].prefix } else { &[] };
             let cs = child_starts(levels[n].len(), above);
             levels[n].child_start = cs;
         }
         Ok(Model { vocab, levels, info: ModelInfo { smoothing, discounts: Vec::new() } })
+    }
+
+    /// Reads the unigrams into `vocab`; returns the line that ends the section
+    /// and the section (probabilities indexed by word id).
+    fn unigram_section(
+        &mut self,
+        count: usize,
+        order: usize,
+        vocab: &mut Vocab,
+    ) -> Result<(String, Section)> {
+        let mut sec = Section::with_capacity(1, count);
+        let v = count + 3;
+        sec.prob = vec![f64::NAN; v];
+        sec.backoff = vec![1.0; v];
+        let mut uni_seen: Vec<bool> = Vec::new();
+        loop {
+            self.next_nonblank_line("1-grams or the next section")?;
+            let l = self.text()?;
+            if l.starts_with('\\') {
+                return Ok((l.to_string(), sec));
+            }
+            if sec.len == count {
+                return self.err(format!("more 1-grams than the {count} announced"));
+            }
+            let mut pos = 0;
+            let lp = self.number(next_field(l, &mut pos), "log10 probability")?;
+            if lp > 0.0 {
+                return self.err(format!("positive log10 probability {lp}"));
+            }
+            let fields: Vec<&str> = std::iter::from_fn(|| next_field(l, &mut pos)).take(3).collect();
+            let bo = match fields.len() {
+                1 => 0.0,
+                2 if order > 1 => self.number(Some(fields[1]), "backoff")?,
+                _ => {
+                    return self.err(format!(
+                        "expected 1 words{}, got '{l}'",
+                        if order > 1 { " and an optional backoff" } else { "" }
+                    ))
+                }
+            };
+            let w = vocab.get_or_insert(fields[0]) as usize;
+            if uni_seen.len() <= w {
+                uni_seen.resize(w + 1, false);
+            }
+            if uni_seen[w] {
+                return self.err(format!("duplicate unigram '{}'", fields[0]));
+            }
+            uni_seen[w] = true;
+            if w >= sec.prob.len() {
+                return self.err(format!("more 1-grams than the {count} announced"));
+            }
+            sec.prob[w] = pow10(lp);
+            sec.backoff[w] = pow10(bo);
+            sec.len += 1;
+        }
     }
 
     fn unigrams(&self, vocab: &Vocab, mut sec: Section) -> Result<Level> {
@@ -412,8 +492,11 @@ struct Section {
     words: Vec<TokenId>,
     prob: Vec<f64>,
     backoff: Vec<f64>,
-    /// The line of each n-gram, for errors.
-    lines: Vec<u64>,
+    /// Number of n-grams read.
+    len: usize,
+    /// Runs of consecutive n-gram lines, for errors: (first n-gram, its line).
+    /// One run unless blank lines interrupt the section.
+    runs: Vec<(usize, u64)>,
 }
 
 impl Section {
@@ -424,8 +507,30 @@ impl Section {
             words: Vec::with_capacity(cap * n),
             prob: Vec::with_capacity(cap),
             backoff: Vec::with_capacity(cap),
-            lines: Vec::with_capacity(count),
+            len: 0,
+            runs: Vec::new(),
         }
+    }
+
+    /// Records that the next n-gram is on line `line`.
+    fn push_line(&mut self, line: u64) {
+        match self.runs.last() {
+            Some(&(i, l)) if l + (self.len - i) as u64 == line => {}
+            _ => self.runs.push((self.len, line)),
+        }
+        self.len += 1;
+    }
+
+    /// The line n-gram `i` was read from.
+    fn line(&self, i: u32) -> u64 {
+        Section::line_in(&self.runs, i)
+    }
+
+    fn line_in(runs: &[(usize, u64)], i: u32) -> u64 {
+        let i = i as usize;
+        let r = runs.partition_point(|&(start, _)| start <= i) - 1;
+        let (start, line) = runs[r];
+        line + (i - start) as u64
     }
 
     fn tuple(&self, i: u32) -> &[TokenId] {
@@ -442,11 +547,14 @@ impl Section {
         let n = self.n;
         let m = self.prob.len();
         let text = |t: &[TokenId]| t.iter().map(|&w| vocab.token(w)).collect::<Vec<_>>().join(" ");
-        let err = |i: u32, msg: String| Err(Error::Arpa { line: self.lines[i as usize], msg });
+        let err = |i: u32, msg: String| Err(Error::Arpa { line: self.line(i), msg });
         let lower = |j: usize| &below[j * (n - 1)..(j + 1) * (n - 1)];
         let n_below = below.len() / (n - 1);
 
         let bits = (32 - (vocab.len().max(2) as u32 - 1).leading_zeros()) as usize;
+        if n * bits <= 128 {
+            return self.link_packed(below, vocab, bits);
+        }
         let perm = sorted_by_words(m, bits, |i| self.tuple(i));
         let mut words = Vec::with_capacity(m * n);
         let mut prefix = Vec::with_capacity(m);
@@ -493,6 +601,99 @@ impl Section {
             suffix,
             prob: perm.iter().map(|&i| self.prob[i as usize]).collect(),
             backoff: perm.iter().map(|&i| self.backoff[i as usize]).collect(),
+            child_start: Vec::new(),
+        };
+        Ok((level, words))
+    }
+
+    /// [`Section::link`] for tuples that fit in 128 bits at `bits` bits a
+    /// word: sorts, checks and merges the packed integers, so no step reads
+    /// the section's tuples in random order or compares slices.
+    fn link_packed(self, below: &[TokenId], vocab: &Vocab, bits: usize) -> Result<(Level, Vec<TokenId>)> {
+        let n = self.n;
+        let m = self.len;
+        let text = |t: &[TokenId]| t.iter().map(|&w| vocab.token(w)).collect::<Vec<_>>().join(" ");
+        let pack = |t: &[TokenId]| t.iter().fold(0u128, |acc, &w| (acc << bits) | u128::from(w));
+        let unpack = |key: u128, len: usize, out: &mut Vec<TokenId>| {
+            let word_mask = (1u128 << bits) - 1;
+            out.extend((0..len).rev().map(|k| ((key >> (k * bits)) & word_mask) as TokenId));
+        };
+        let n_below = below.len() / (n - 1);
+        let lower = |j: usize| pack(&below[j * (n - 1)..(j + 1) * (n - 1)]);
+        let mut keyed: Vec<(u128, u32)> =
+            self.words.chunks_exact(n).enumerate().map(|(i, t)| (pack(t), i as u32)).collect();
+        drop(self.words);
+        keyed.sort_unstable();
+        let err = |i: u32, msg: String| Err(Error::Arpa { line: Section::line_in(&self.runs, i), msg });
+        let mut prefix = Vec::with_capacity(m);
+        let mut scratch = Vec::with_capacity(n);
+        let (mut j, mut lower_j) = (0usize, if n_below > 0 { lower(0) } else { 0 });
+        for (k, &(key, i)) in keyed.iter().enumerate() {
+            if k > 0 && keyed[k - 1].0 == key {
+                scratch.clear();
+                unpack(key, n, &mut scratch);
+                return err(i, format!("duplicate {n}-gram '{}'", text(&scratch)));
+            }
+            let want = key >> bits;
+            while j < n_below && lower_j < want {
+                j += 1;
+                if j < n_below {
+                    lower_j = lower(j);
+                }
+            }
+            if j == n_below || lower_j != want {
+                scratch.clear();
+                unpack(key, n, &mut scratch);
+                return err(
+                    i,
+                    format!(
+                        "n-gram '{}' has no prefix ({}) of a lower order",
+                        text(&scratch),
+                        text(&scratch[..n - 1])
+                    ),
+                );
+            }
+            prefix.push(j as u32);
+        }
+        let mut words = Vec::with_capacity(m * n);
+        for &(key, _) in &keyed {
+            unpack(key, n, &mut words);
+        }
+        let prob = keyed.iter().map(|&(_, i)| self.prob[i as usize]).collect();
+        drop(self.prob);
+        let backoff = keyed.iter().map(|&(_, i)| self.backoff[i as usize]).collect();
+        drop(self.backoff);
+        // Suffixes: visit the n-grams in the order of their last n - 1 words.
+        let suffix_mask = (1u128 << ((n - 1) * bits)) - 1;
+        let perm: Vec<u32> = keyed.iter().map(|&(_, i)| i).collect();
+        for (k, e) in keyed.iter_mut().enumerate() {
+            *e = (e.0 & suffix_mask, k as u32);
+        }
+        keyed.sort_unstable();
+        let mut suffix = vec![0u32; m];
+        let (mut j, mut lower_j) = (0usize, if n_below > 0 { lower(0) } else { 0 });
+        for &(want, k) in &keyed {
+            while j < n_below && lower_j < want {
+                j += 1;
+                if j < n_below {
+                    lower_j = lower(j);
+                }
+            }
+            if j == n_below || lower_j != want {
+                let t = &words[k as usize * n..(k as usize + 1) * n];
+                return err(
+                    perm[k as usize],
+                    format!("n-gram '{}' has no suffix ({}) of a lower order", text(t), text(&t[1..])),
+                );
+            }
+            suffix[k as usize] = j as u32;
+        }
+        let level = Level {
+            prefix,
+            word: (0..m).map(|k| words[k * n + n - 1]).collect(),
+            suffix,
+            prob,
+            backoff,
             child_start: Vec::new(),
         };
         Ok((level, words))
