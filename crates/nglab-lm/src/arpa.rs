@@ -552,8 +552,9 @@ impl Section {
         let n_below = below.len() / (n - 1);
 
         let bits = (32 - (vocab.len().max(2) as u32 - 1).leading_zeros()) as usize;
-        if n * bits <= 128 {
-            return self.link_packed(below, vocab, bits);
+        let ibits = (32 - (m.max(2) as u32 - 1).leading_zeros()) as usize;
+        if n * bits + ibits <= 128 {
+            return self.link_packed(below, vocab, bits, ibits);
         }
         let perm = sorted_by_words(m, bits, |i| self.tuple(i));
         let mut words = Vec::with_capacity(m * n);
@@ -607,9 +608,16 @@ impl Section {
     }
 
     /// [`Section::link`] for tuples that fit in 128 bits at `bits` bits a
-    /// word: sorts, checks and merges the packed integers, so no step reads
-    /// the section's tuples in random order or compares slices.
-    fn link_packed(self, below: &[TokenId], vocab: &Vocab, bits: usize) -> Result<(Level, Vec<TokenId>)> {
+    /// word, with the n-gram's index in the low `ibits` bits: sorts, checks and
+    /// merges plain integers, so no step reads the section's tuples in random
+    /// order or compares slices.
+    fn link_packed(
+        self,
+        below: &[TokenId],
+        vocab: &Vocab,
+        bits: usize,
+        ibits: usize,
+    ) -> Result<(Level, Vec<TokenId>)> {
         let n = self.n;
         let m = self.len;
         let text = |t: &[TokenId]| t.iter().map(|&w| vocab.token(w)).collect::<Vec<_>>().join(" ");
@@ -620,16 +628,19 @@ impl Section {
         };
         let n_below = below.len() / (n - 1);
         let lower = |j: usize| pack(&below[j * (n - 1)..(j + 1) * (n - 1)]);
-        let mut keyed: Vec<(u128, u32)> =
-            self.words.chunks_exact(n).enumerate().map(|(i, t)| (pack(t), i as u32)).collect();
+        let imask = (1u128 << ibits) - 1;
+        let split = |e: u128| (e >> ibits, (e & imask) as u32);
+        let mut keyed: Vec<u128> =
+            self.words.chunks_exact(n).enumerate().map(|(i, t)| (pack(t) << ibits) | i as u128).collect();
         drop(self.words);
         keyed.sort_unstable();
         let err = |i: u32, msg: String| Err(Error::Arpa { line: Section::line_in(&self.runs, i), msg });
         let mut prefix = Vec::with_capacity(m);
         let mut scratch = Vec::with_capacity(n);
         let (mut j, mut lower_j) = (0usize, if n_below > 0 { lower(0) } else { 0 });
-        for (k, &(key, i)) in keyed.iter().enumerate() {
-            if k > 0 && keyed[k - 1].0 == key {
+        for (k, &e) in keyed.iter().enumerate() {
+            let (key, i) = split(e);
+            if k > 0 && keyed[k - 1] >> ibits == key {
                 scratch.clear();
                 unpack(key, n, &mut scratch);
                 return err(i, format!("duplicate {n}-gram '{}'", text(&scratch)));
@@ -656,23 +667,24 @@ impl Section {
             prefix.push(j as u32);
         }
         let mut words = Vec::with_capacity(m * n);
-        for &(key, _) in &keyed {
-            unpack(key, n, &mut words);
+        for &e in &keyed {
+            unpack(split(e).0, n, &mut words);
         }
-        let prob = keyed.iter().map(|&(_, i)| self.prob[i as usize]).collect();
+        let prob = keyed.iter().map(|&e| self.prob[split(e).1 as usize]).collect();
         drop(self.prob);
-        let backoff = keyed.iter().map(|&(_, i)| self.backoff[i as usize]).collect();
+        let backoff = keyed.iter().map(|&e| self.backoff[split(e).1 as usize]).collect();
         drop(self.backoff);
         // Suffixes: visit the n-grams in the order of their last n - 1 words.
         let suffix_mask = (1u128 << ((n - 1) * bits)) - 1;
-        let perm: Vec<u32> = keyed.iter().map(|&(_, i)| i).collect();
+        let perm: Vec<u32> = keyed.iter().map(|&e| split(e).1).collect();
         for (k, e) in keyed.iter_mut().enumerate() {
-            *e = (e.0 & suffix_mask, k as u32);
+            *e = ((split(*e).0 & suffix_mask) << ibits) | k as u128;
         }
         keyed.sort_unstable();
         let mut suffix = vec![0u32; m];
         let (mut j, mut lower_j) = (0usize, if n_below > 0 { lower(0) } else { 0 });
-        for &(want, k) in &keyed {
+        for &e in &keyed {
+            let (want, k) = split(e);
             while j < n_below && lower_j < want {
                 j += 1;
                 if j < n_below {
