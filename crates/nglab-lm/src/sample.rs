@@ -61,7 +61,9 @@
 //! threshold `min_p` times the first word's probability; the kept set is the
 //! earliest of them. It is the one defined above up to floating-point
 //! rounding of the masses compared with the target (sums in another order).
-//! Temperature other than 1 and greedy use the full distribution.
+//! **Temperature alone** draws exactly from per-context tempered normalisers
+//! ([`Tempered`]); temperature with a truncation, and greedy, use the full
+//! distribution.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -194,6 +196,15 @@ impl SampleConfig {
     /// temperature 1, not greedy), drawn from sorted bands (see [`Nucleus`]).
     fn banded(&self) -> bool {
         self.transforms() && self.temperature == 1.0 && !self.greedy
+    }
+
+    /// Whether temperature is the only knob on (see [`Tempered`]).
+    fn tempered_only(&self) -> bool {
+        self.temperature != 1.0
+            && !self.greedy
+            && self.top_k.is_none()
+            && self.top_p.is_none_or(|p| p == 1.0)
+            && self.min_p.is_none_or(|p| p == 0.0)
     }
 
     /// Whether a knob needs the full next-token distribution.
@@ -915,6 +926,99 @@ impl Nucleus {
     }
 }
 
+/// Temperature alone, exactly and without the full distribution: with
+/// `a = 1/T`, `q(w|c) ∝ p(w|c)^a` has the normaliser
+/// `S(c) = sum_{w in A(c)} prob[c w]^a + gamma(c)^a (S(c') - sum_{w in A(c)} p(w|c')^a)`
+/// (the words outside `A(c)` have `p(w|c) = gamma(c) p(w|c')`), and
+/// `S(empty) = sum_w prob[w]^a` (`<s>` excluded). A draw takes an own
+/// successor (in proportion to `prob[c w]^a`) with probability
+/// `own / S(c)`, else draws from `q(.|c')` until the word is not in `A(c)`
+/// (recursively; after [`MAX_REJECTIONS`] exactly in O(|V|)). Built per
+/// context on its first visit, in O(|A(c)| order), and cached.
+#[derive(Debug, Clone)]
+struct Tempered {
+    /// `S(c)`.
+    total: f64,
+    /// The own successors' part of `S(c)`.
+    own: f64,
+    words: Box<[TokenId]>,
+    cum: Box<[f64]>,
+}
+
+impl Tempered {
+    /// The table of `c`, given those of its suffixes in `done`.
+    fn new(m: &Model, c: State, inv_t: f64, done: &HashMap<State, Tempered>) -> Tempered {
+        let pow = |x: f64| if x > 0.0 { x.powf(inv_t) } else { 0.0 };
+        let (words, weights): (Vec<TokenId>, Vec<f64>) = if c.order == 0 {
+            let uni = &m.levels[0].prob;
+            (0..uni.len() as TokenId).filter(|&w| w != BOS).map(|w| (w, pow(uni[w as usize]))).unzip()
+        } else if c.order as usize >= m.order() {
+            (Vec::new(), Vec::new())
+        } else {
+            let up = &m.levels[c.order as usize];
+            m.children(c).filter(|&i| up.word[i] != BOS).map(|i| (up.word[i], pow(up.prob[i]))).unzip()
+        };
+        let mut acc = 0.0;
+        let cum: Vec<f64> = weights
+            .iter()
+            .map(|&x| {
+                acc += x;
+                acc
+            })
+            .collect();
+        let own = acc;
+        let total = if c.order == 0 {
+            own
+        } else {
+            let shorter = m.shorter(c);
+            let s_shorter = done[&shorter].total;
+            let sub: f64 = words.iter().map(|&w| pow(m.prob(shorter, w).0)).sum();
+            let mut rest = (s_shorter - sub).max(0.0);
+            if rest <= 1e-12 * s_shorter {
+                rest = 0.0;
+            }
+            own + pow(m.gamma(c)) * rest
+        };
+        Tempered { total, own, words: words.into(), cum: cum.into() }
+    }
+
+    /// A draw from `q(.|c)` (`<unk>` included), and whether it fell back to O(|V|).
+    fn draw<R: Rng + ?Sized>(
+        m: &Model,
+        all: &HashMap<State, Tempered>,
+        rng: &mut R,
+        c: State,
+        inv_t: f64,
+    ) -> (TokenId, bool) {
+        let t = &all[&c];
+        let u = (rng.next_u64() >> 11) as f64 / ONE53 * t.total;
+        if c.order == 0 || u < t.own {
+            let n = t.words.len();
+            let v = (rng.next_u64() >> 11) as f64 / ONE53 * t.own;
+            let i = t.cum.partition_point(|&x| x <= v).min(n - 1);
+            return (t.words[i], false);
+        }
+        let shorter = m.shorter(c);
+        let mut fell_back = false;
+        for _ in 0..MAX_REJECTIONS {
+            let (w, f) = Tempered::draw(m, all, rng, shorter, inv_t);
+            fell_back |= f;
+            if m.child(c, w).is_none() {
+                return (w, fell_back);
+            }
+        }
+        // Exact: q(.|c') without the successors of c.
+        let mut p = Vec::new();
+        full_distribution(m, shorter, &mut p);
+        let up = &m.levels[c.order as usize];
+        for i in m.children(c) {
+            p[up.word[i] as usize] = 0.0;
+        }
+        p.iter_mut().filter(|x| **x > 0.0).for_each(|x| *x = x.powf(inv_t));
+        (draw_linear(rng, &p).unwrap_or(EOS), true)
+    }
+}
+
 /// Draws sentences from one model with one configuration. Build it once
 /// (it precomputes alias tables over every context's successors, or caches
 /// decoding tables per context); clone it per thread.
@@ -927,6 +1031,7 @@ pub struct Sampler<'m> {
     /// Sorted runs for truncation at temperature 1 (see [`Nucleus`]), shared by clones.
     sorted: Option<Arc<Sorted>>,
     nuclei: HashMap<State, Nucleus>,
+    tempered: HashMap<State, Tempered>,
     cache: HashMap<State, Table>,
     cache_entries: usize,
     scratch: Vec<f64>,
@@ -946,6 +1051,7 @@ impl<'m> Sampler<'m> {
             tables,
             sorted,
             nuclei: HashMap::new(),
+            tempered: HashMap::new(),
             cache: HashMap::new(),
             cache_entries: 0,
             scratch: Vec::new(),
@@ -1014,6 +1120,7 @@ impl<'m> Sampler<'m> {
         let Some(tables) = self.tables.clone() else {
             let w = match self.sorted.clone() {
                 Some(sorted) => self.draw_nucleus(&sorted, rng, ctx)?,
+                None if self.config.tempered_only() => self.draw_tempered(rng, ctx)?,
                 None => self.draw_transformed(rng, ctx)?,
             };
             return Ok((w, next_state(self.model, ctx, w)));
@@ -1123,6 +1230,51 @@ impl<'m> Sampler<'m> {
         let (w, fallback) = self.nuclei[&ctx].draw(s, self.model, rng, resample);
         self.stats.exact_fallbacks += usize::from(fallback);
         Ok(w)
+    }
+
+    /// A draw from `q ∝ p^(1/T)` after `ctx` (temperature alone), from the
+    /// tempered tables of `ctx` and its suffixes ([`Tempered`]).
+    fn draw_tempered<R: Rng + ?Sized>(&mut self, rng: &mut R, ctx: State) -> Result<TokenId> {
+        let m = self.model;
+        let inv_t = 1.0 / self.config.temperature;
+        if !self.tempered.contains_key(&ctx) {
+            if self.tempered.len() >= CACHE_MAX_ENTRIES / 8 {
+                self.tempered.clear();
+            }
+            let mut chain = Vec::with_capacity(m.order());
+            let mut c = ctx;
+            while !self.tempered.contains_key(&c) {
+                chain.push(c);
+                if c.order == 0 {
+                    break;
+                }
+                c = m.shorter(c);
+            }
+            for &c in chain.iter().rev() {
+                let t = Tempered::new(m, c, inv_t, &self.tempered);
+                self.tempered.insert(c, t);
+            }
+        }
+        if self.tempered[&ctx].total.is_nan() || self.tempered[&ctx].total <= 0.0 {
+            return Err(no_mass(m, ctx));
+        }
+        let resample = self.config.unk == UnkPolicy::Resample;
+        for _ in 0..MAX_REJECTIONS {
+            let (w, fallback) = Tempered::draw(m, &self.tempered, rng, ctx, inv_t);
+            self.stats.exact_fallbacks += usize::from(fallback);
+            if !(resample && w == UNK) {
+                return Ok(w);
+            }
+        }
+        // q(<unk> | ctx) is close to 1: draw exactly from the rest.
+        self.stats.exact_fallbacks += 1;
+        let mut p = std::mem::take(&mut self.scratch);
+        full_distribution(m, ctx, &mut p);
+        p[UNK as usize] = 0.0;
+        p.iter_mut().filter(|x| **x > 0.0).for_each(|x| *x = x.powf(inv_t));
+        let w = draw_linear(rng, &p);
+        self.scratch = p;
+        w.ok_or_else(|| no_mass(m, ctx))
     }
 
     /// A draw from the cached decoding table of `ctx`.

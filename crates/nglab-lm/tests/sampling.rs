@@ -472,3 +472,12 @@ fn top_k_and_min_p_match_where_the_cut_reaches_into_backoff() {
     ];
     check_bands(&knobs, 3, 20_000);
 }
+
+#[test]
+fn temperature_alone_matches_with_tempered_normalisers() {
+    // Temperature alone draws from per-context tempered normalisers: an own
+    // successor, or the shorter context's tempered distribution without the
+    // own successors (by rejection). Below and above 1.
+    let knobs = [0.4, 0.7, 1.6].map(|t| SampleConfig { temperature: t, ..SampleConfig::default() });
+    check_bands(&knobs, 3, 40_000);
+}
