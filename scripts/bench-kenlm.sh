@@ -9,16 +9,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ORDERS=("$@"); [[ $# -gt 0 ]] || ORDERS=(3 5)
 RUNS=${RUNS:-5}
-SHARED=${NGLAB_SHARED:-../shared}
-PEERS=${PEERS:-${XDG_CACHE_HOME:-$HOME/.cache}/nglab-peers}
-KENLM=$PEERS/kenlm/bin
-[[ -x $KENLM/lmplz && -x $KENLM/query ]] || PEERS=$PEERS bash "$SHARED/peers/build-kenlm.sh"
-[[ -s corpora/brown/train.txt ]] || bash scripts/fetch-corpus.sh brown
-cargo build --release --locked -q -p nglab-driver
-NGLAB=target/release/nglab
-WORK=${WORK:-target/bench-kenlm}
-mkdir -p "$WORK"
-TRAIN=corpora/brown/train.txt TEST=corpora/brown/test.txt
+source scripts/kenlm-env.sh bench-kenlm
 
 # measure NAME CMD...: runs CMD RUNS times (stdin/stdout given by the caller via
 # env IN/OUT); prints "median_seconds peak_kib".

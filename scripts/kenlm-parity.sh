@@ -7,16 +7,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ORDERS=("${@:-3}"); [[ $# -gt 0 ]] || ORDERS=(3 5)
-SHARED=${NGLAB_SHARED:-../shared}
-PEERS=${PEERS:-${XDG_CACHE_HOME:-$HOME/.cache}/nglab-peers}
-KENLM=$PEERS/kenlm/bin
-[[ -x $KENLM/lmplz && -x $KENLM/query ]] || PEERS=$PEERS bash "$SHARED/peers/build-kenlm.sh"
-[[ -s corpora/brown/train.txt ]] || bash scripts/fetch-corpus.sh brown
-cargo build --release --locked -q -p nglab-driver
-NGLAB=target/release/nglab
-WORK=${WORK:-target/kenlm-parity}
-mkdir -p "$WORK"
-TRAIN=corpora/brown/train.txt TEST=corpora/brown/test.txt
+source scripts/kenlm-env.sh kenlm-parity
 status=0
 for n in "${ORDERS[@]}"; do
   echo "== order $n"
