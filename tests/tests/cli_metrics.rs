@@ -149,3 +149,25 @@ fn errors_name_the_offending_value() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("sample_tokens must be at least 1, got 0"));
 }
+
+#[test]
+fn model_perplexity_matches_kenlm_query() {
+    let kenlm = Path::new(env!("CARGO_MANIFEST_DIR")).join("data/kenlm");
+    let (model, input) = (kenlm.join("brown-2k.o3.arpa"), kenlm.join("brown-300.test.txt"));
+    let v = json(&["--input", input.to_str().unwrap(), "--model", model.to_str().unwrap()]);
+    let m = &v["model"];
+    // KenLM query on the same model and text: 520.9356631032592 / 234.7029862621396.
+    let rel = |a: f64, b: f64| (a - b).abs() / b;
+    assert!(rel(m["perplexity"].as_f64().unwrap(), 520.9356631032592) < 1e-4, "{m}");
+    assert!(rel(m["perplexity_excl_oov"].as_f64().unwrap(), 234.7029862621396) < 1e-4, "{m}");
+    assert_eq!(
+        (m["tokens"].as_u64(), m["oov"].as_u64(), m["sentences"].as_u64()),
+        (Some(6704), Some(997), Some(300))
+    );
+    let (p10, med, p90) = (
+        m["sentence_ppl_p10"].as_f64().unwrap(),
+        m["sentence_ppl_median"].as_f64().unwrap(),
+        m["sentence_ppl_p90"].as_f64().unwrap(),
+    );
+    assert!(1.0 < p10 && p10 <= med && med <= p90, "{m}");
+}

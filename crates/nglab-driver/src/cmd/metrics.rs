@@ -35,9 +35,64 @@ pub struct MetricsArgs {
     /// Seed of the sample draws.
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
+    /// An ARPA model: adds the input's perplexity under it (KenLM query's
+    /// conventions) and the distribution of its per-sentence perplexities.
+    #[arg(long)]
+    pub model: Option<PathBuf>,
     /// Print one JSON object instead of a table.
     #[arg(long)]
     pub json: bool,
+}
+
+/// Model-based metrics of the input (`--model`). Undefined values are null.
+#[derive(Debug, Serialize)]
+struct ModelMetrics {
+    perplexity: Option<f64>,
+    perplexity_excl_oov: Option<f64>,
+    oov_rate: Option<f64>,
+    tokens: u64,
+    oov: u64,
+    sentences: u64,
+    /// Per-sentence perplexity (`</s>` counted): mean and quantiles over the
+    /// sentences with a finite value, for Shumailov et al.'s histograms.
+    sentence_ppl_mean: Option<f64>,
+    sentence_ppl_p10: Option<f64>,
+    sentence_ppl_median: Option<f64>,
+    sentence_ppl_p90: Option<f64>,
+    /// Sentences the model gives probability 0 (infinite perplexity).
+    sentences_zero_prob: u64,
+}
+
+fn model_metrics(model_path: &Path, input: &Path) -> anyhow::Result<ModelMetrics> {
+    let model = crate::io::read_model(model_path)?;
+    let text = crate::io::read_text(input, false)?;
+    let corpus = Corpus::encode_frozen(text.sentences(), &nglab_tokenizer::Whitespace, model.vocab())?;
+    let ppl = model.perplexity(&corpus).with_context(|| format!("scoring {}", input.display()))?;
+    let mut per: Vec<f64> = corpus
+        .sentences()
+        .map(|s| {
+            let sc = model.score_sentence(s);
+            10f64.powf(-sc.log10_prob / sc.tokens as f64)
+        })
+        .collect();
+    let zero = per.iter().filter(|p| !p.is_finite()).count() as u64;
+    per.retain(|p| p.is_finite());
+    per.sort_by(f64::total_cmp);
+    let q = |f: f64| (!per.is_empty()).then(|| per[((per.len() - 1) as f64 * f).round() as usize]);
+    let finite = |x: Option<f64>| x.filter(|v| v.is_finite());
+    Ok(ModelMetrics {
+        perplexity: finite(ppl.perplexity()),
+        perplexity_excl_oov: finite(ppl.perplexity_excl_oov()),
+        oov_rate: ppl.oov_rate(),
+        tokens: ppl.tokens,
+        oov: ppl.oov,
+        sentences: ppl.sentences,
+        sentence_ppl_mean: (!per.is_empty()).then(|| per.iter().sum::<f64>() / per.len() as f64),
+        sentence_ppl_p10: q(0.1),
+        sentence_ppl_median: q(0.5),
+        sentence_ppl_p90: q(0.9),
+        sentences_zero_prob: zero,
+    })
 }
 
 /// What `--json` prints: provenance, then the report's fields at top level.
@@ -52,6 +107,10 @@ struct Output<'a> {
     config: &'a MetricsConfig,
     #[serde(flatten)]
     metrics: &'a MetricsReport,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    model_path: Option<&'a Path>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    model: Option<&'a ModelMetrics>,
 }
 
 /// Runs `nglab metrics`.
@@ -77,6 +136,7 @@ pub fn run(args: &MetricsArgs) -> anyhow::Result<()> {
     let report = metrics
         .compute(&text, &vocab, reference.as_ref(), heldout.as_ref(), &mut rng)
         .with_context(|| format!("computing the metrics of {}", args.input.display()))?;
+    let model = args.model.as_deref().map(|m| model_metrics(m, &args.input)).transpose()?;
 
     let mut out = BufWriter::new(std::io::stdout().lock());
     if args.json {
@@ -89,11 +149,25 @@ pub fn run(args: &MetricsArgs) -> anyhow::Result<()> {
             seed: args.seed,
             config: metrics.config(),
             metrics: &report,
+            model_path: args.model.as_deref(),
+            model: model.as_ref(),
         };
         serde_json::to_writer_pretty(&mut out, &output).context("writing JSON")?;
         writeln!(out)?;
     } else {
         write_table(&mut out, &args.input, &report)?;
+        if let Some(m) = &model {
+            writeln!(
+                out,
+                "\nmodel: perplexity {} (excluding OOVs {}), OOV rate {}; per-sentence perplexity p10 {} median {} p90 {}",
+                fmt(m.perplexity),
+                fmt(m.perplexity_excl_oov),
+                fmt(m.oov_rate),
+                fmt(m.sentence_ppl_p10),
+                fmt(m.sentence_ppl_median),
+                fmt(m.sentence_ppl_p90)
+            )?;
+        }
     }
     out.flush()?;
     Ok(())
