@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use nglab_metrics::{MetricsConfig, MetricsReport, Reference, TextMetrics};
-use nglab_tokenizer::{Corpus, Vocab};
+use nglab_tokenizer::{Corpus, CorpusText, Vocab, Whitespace};
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use serde::Serialize;
@@ -63,10 +63,10 @@ struct ModelMetrics {
     sentences_zero_prob: u64,
 }
 
-fn model_metrics(model_path: &Path, input: &Path) -> anyhow::Result<ModelMetrics> {
+/// `text` is the input already read, encoded again into the model's vocabulary.
+fn model_metrics(model_path: &Path, input: &Path, text: &CorpusText) -> anyhow::Result<ModelMetrics> {
     let model = crate::io::read_model(model_path)?;
-    let text = crate::io::read_text(input, false)?;
-    let corpus = Corpus::encode_frozen(text.sentences(), &nglab_tokenizer::Whitespace, model.vocab())?;
+    let corpus = Corpus::encode_frozen(text.sentences(), &Whitespace, model.vocab())?;
     let ppl = model.perplexity(&corpus).with_context(|| format!("scoring {}", input.display()))?;
     let mut per: Vec<f64> = corpus
         .sentences()
@@ -123,20 +123,20 @@ pub fn run(args: &MetricsArgs) -> anyhow::Result<()> {
     };
     let metrics = TextMetrics::new(config).context("invalid metrics options")?;
     let mut vocab = Vocab::new();
-    let text = read_corpus(&args.input, &mut vocab)?;
+    let (input_text, text) = read_corpus(&args.input, &mut vocab)?;
     let reference = match &args.reference {
-        Some(path) => Some(Reference::new(&read_corpus(path, &mut vocab)?)),
+        Some(path) => Some(Reference::new(&read_corpus(path, &mut vocab)?.1)),
         None => None,
     };
     let heldout = match &args.heldout {
-        Some(path) => Some(Reference::new(&read_corpus(path, &mut vocab)?)),
+        Some(path) => Some(Reference::new(&read_corpus(path, &mut vocab)?.1)),
         None => None,
     };
     let mut rng = ChaCha8Rng::seed_from_u64(args.seed);
     let report = metrics
         .compute(&text, &vocab, reference.as_ref(), heldout.as_ref(), &mut rng)
         .with_context(|| format!("computing the metrics of {}", args.input.display()))?;
-    let model = args.model.as_deref().map(|m| model_metrics(m, &args.input)).transpose()?;
+    let model = args.model.as_deref().map(|m| model_metrics(m, &args.input, &input_text)).transpose()?;
 
     let mut out = BufWriter::new(std::io::stdout().lock());
     if args.json {
@@ -173,26 +173,13 @@ pub fn run(args: &MetricsArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Reads a corpus file: one sentence per non-blank line, tokens split on
-/// whitespace, ids from the shared `vocab`.
-// TODO(#5): switch to the tokenizer crate's corpus reader once it is committed.
-fn read_corpus(path: &Path, vocab: &mut Vocab) -> anyhow::Result<Corpus> {
-    let bytes = std::fs::read(path).with_context(|| format!("reading corpus {}", path.display()))?;
-    let text = String::from_utf8(bytes).map_err(|e| {
-        let offset = e.utf8_error().valid_up_to();
-        let line = e.as_bytes()[..offset].iter().filter(|&&b| b == b'\n').count() + 1;
-        anyhow::anyhow!("{}:{line}: invalid UTF-8 at byte offset {offset}", path.display())
-    })?;
-    let mut corpus = Corpus::new();
-    let mut ids = Vec::new();
-    for line in text.lines() {
-        ids.clear();
-        ids.extend(line.split_whitespace().map(|w| vocab.get_or_insert(w)));
-        if !ids.is_empty() {
-            corpus.push(&ids);
-        }
-    }
-    Ok(corpus)
+/// Reads a corpus file with the project's reader (one sentence per
+/// non-blank line, errors naming the line) and encodes it with the
+/// whitespace tokenizer into the shared `vocab`.
+fn read_corpus(path: &Path, vocab: &mut Vocab) -> anyhow::Result<(CorpusText, Corpus)> {
+    let text = crate::io::read_text(path, false)?;
+    let corpus = Corpus::encode_growing(text.sentences(), &Whitespace, vocab)?;
+    Ok((text, corpus))
 }
 
 fn fmt(v: Option<f64>) -> String {
