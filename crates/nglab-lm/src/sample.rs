@@ -278,11 +278,12 @@ pub enum Ending {
 }
 
 /// Alias tables (Walker/Vose) over contiguous ranges of one array: entry `i`
-/// of a range starting at `s` is kept if the draw's fraction is below
-/// `thr[s + i]` (a probability scaled to 2^53), else replaced by `s + alias[s + i]`.
+/// of a range is kept if the draw's fraction is below its threshold (a
+/// probability scaled to 2^53), else replaced by its alias.
 ///
-/// Threshold, alias and word share one 16-byte slot: a draw touches one cache
-/// line (two when the alias is taken).
+/// A slot holds the threshold and both outcomes (word and next state id of
+/// the entry and of its alias) in 24 bytes: a draw reads one slot, whichever
+/// outcome it takes.
 #[derive(Debug, Default)]
 struct Alias {
     slots: Vec<Slot>,
@@ -291,10 +292,12 @@ struct Alias {
 #[derive(Debug, Default, Clone, Copy)]
 struct Slot {
     thr: u64,
-    alias: u32,
     word: TokenId,
     /// Id of the state after this n-gram: itself, or its suffix at the highest order.
     next: u32,
+    /// `word` and `next` of the alias (its absolute index while building).
+    alias_word: TokenId,
+    alias_next: u32,
 }
 
 const ONE53: f64 = (1u64 << 53) as f64;
@@ -322,7 +325,7 @@ impl Alias {
         while let (Some(&s), Some(&l)) = (small.last(), large.last()) {
             small.pop();
             self.slots[start + s].thr = (scaled[s] * ONE53) as u64;
-            self.slots[start + s].alias = l as u32;
+            self.slots[start + s].alias_next = (start + l) as u32;
             scaled[l] -= 1.0 - scaled[s];
             if scaled[l] < 1.0 {
                 large.pop();
@@ -332,21 +335,33 @@ impl Alias {
         // What is left has weight 1 up to rounding.
         for &i in small.iter().chain(large.iter()) {
             self.slots[start + i].thr = 1u64 << 53;
-            self.slots[start + i].alias = i as u32;
+            self.slots[start + i].alias_next = (start + i) as u32;
         }
     }
 
-    /// Draws an index of `start..start + len` (len >= 1) and its slot.
+    /// Sets every slot's word and next state id (`outcome(index)`), and
+    /// copies its alias's into it; after all ranges were built.
+    fn finish(&mut self, outcome: impl Fn(usize) -> (TokenId, u32)) {
+        for (i, s) in self.slots.iter_mut().enumerate() {
+            (s.word, s.next) = outcome(i);
+        }
+        for i in 0..self.slots.len() {
+            let a = self.slots[i].alias_next as usize;
+            let (w, n) = (self.slots[a].word, self.slots[a].next);
+            self.slots[i].alias_word = w;
+            self.slots[i].alias_next = n;
+        }
+    }
+
+    /// Draws an entry of `start..start + len` (len >= 1): its word and next state id.
     #[inline]
-    fn draw<R: Rng + ?Sized>(&self, rng: &mut R, start: usize, len: usize) -> (usize, Slot) {
+    fn draw<R: Rng + ?Sized>(&self, rng: &mut R, start: usize, len: usize) -> (TokenId, u32) {
         let x = u128::from(rng.next_u64()) * len as u128;
-        let j = start + (x >> 64) as usize;
-        let slot = self.slots[j];
+        let slot = self.slots[start + (x >> 64) as usize];
         if ((x as u64) >> 11) < slot.thr {
-            (j, slot)
+            (slot.word, slot.next)
         } else {
-            let i = start + slot.alias as usize;
-            (i, self.slots[i])
+            (slot.alias_word, slot.alias_next)
         }
     }
 }
@@ -390,7 +405,7 @@ impl Tables {
             (0..v).map(|w| if w == BOS as usize { 0.0 } else { model.levels[0].prob[w] }).collect();
         let mut unigram = Alias::with_len(v);
         unigram.build(0, &uni, &mut small, &mut large);
-        unigram.slots.iter_mut().enumerate().for_each(|(w, s)| s.word = w as TokenId);
+        unigram.finish(|w| (w as TokenId, w as u32));
         // Z of the contexts one order below, starting from the empty context.
         let mut z_below = vec![uni.iter().sum::<f64>()];
         let mut ctx = Vec::with_capacity(order.saturating_sub(1));
@@ -463,10 +478,7 @@ impl Tables {
             z_below = z;
             ctx.push(level);
             let top = k + 1 == order;
-            for (i, s) in alias.slots.iter_mut().enumerate() {
-                s.word = up.word[i];
-                s.next = if top { up.suffix[i] } else { i as u32 };
-            }
+            alias.finish(|i| (up.word[i], if top { up.suffix[i] } else { i as u32 }));
             succ.push(alias);
         }
         Tables { unigram, ctx, succ }
@@ -1117,9 +1129,15 @@ impl<'m> Sampler<'m> {
     /// Draws the next word after `ctx` (never `<s>`) and the state after it.
     pub fn next_word<R: Rng + ?Sized>(&mut self, rng: &mut R, ctx: State) -> Result<(TokenId, State)> {
         let resample = self.config.unk == UnkPolicy::Resample;
-        let Some(tables) = self.tables.clone() else {
-            let w = match self.sorted.clone() {
-                Some(sorted) => self.draw_nucleus(&sorted, rng, ctx)?,
+        // The shared tables are taken out and put back, not cloned: no
+        // reference counting per token.
+        let Some(tables) = self.tables.take() else {
+            let w = match self.sorted.take() {
+                Some(sorted) => {
+                    let w = self.draw_nucleus(&sorted, rng, ctx);
+                    self.sorted = Some(sorted);
+                    w?
+                }
                 None if self.config.tempered_only() => self.draw_tempered(rng, ctx)?,
                 None => self.draw_transformed(rng, ctx)?,
             };
@@ -1131,8 +1149,10 @@ impl<'m> Sampler<'m> {
                 self.stats.unk_resampled += 1;
                 continue;
             }
+            self.tables = Some(tables);
             return Ok((w, next));
         }
+        self.tables = Some(tables);
         // p(<unk> | ctx) is close to 1: draw exactly from the rest.
         self.stats.exact_fallbacks += 1;
         let mut p = std::mem::take(&mut self.scratch);
@@ -1153,11 +1173,10 @@ impl<'m> Sampler<'m> {
             let info = t.ctx[k - 1].info[h];
             if (rng.next_u64() >> 11) < info.own & !REJECT {
                 // Its own successor: the n-gram `ctx w` is known.
-                let (_, slot) = t.succ[k - 1].draw(rng, info.start as usize, info.len as usize);
-                let w = slot.word;
+                let (w, id) = t.succ[k - 1].draw(rng, info.start as usize, info.len as usize);
                 // `state_after(m, k + 1, i)`, stored in the slot.
                 let order = if k + 1 == m.order() { k } else { k + 1 };
-                let next = if w == UNK { State::EMPTY } else { State { order: order as u8, id: slot.next } };
+                let next = if w == UNK { State::EMPTY } else { State { order: order as u8, id } };
                 return (w, next);
             }
             let (w, found) = self.draw_below(t, rng, ctx);
@@ -1204,14 +1223,16 @@ impl<'m> Sampler<'m> {
         // (A context of the highest order exists only in an order-1 model,
         // as `<s>`: it has no successors and gamma 1.)
         if ctx.order == 0 || ctx.order as usize > t.ctx.len() {
-            let (_, slot) = t.unigram.draw(rng, 0, m.levels[0].len());
-            return (slot.word, State { order: 1, id: slot.word });
+            let (w, _) = t.unigram.draw(rng, 0, m.levels[0].len());
+            return (w, State { order: 1, id: w });
         }
         let k = ctx.order as usize;
         let info = t.ctx[k - 1].info[ctx.id as usize];
         if (rng.next_u64() >> 11) < info.own & !REJECT {
-            let (i, slot) = t.succ[k - 1].draw(rng, info.start as usize, info.len as usize);
-            return (slot.word, State { order: k as u8 + 1, id: i as u32 });
+            let (w, id) = t.succ[k - 1].draw(rng, info.start as usize, info.len as usize);
+            // At the highest order the slot holds the suffix: the state after it.
+            let order = if k + 1 == m.order() { k } else { k + 1 };
+            return (w, State { order: order as u8, id });
         }
         self.draw_below(t, rng, ctx)
     }
@@ -1364,6 +1385,11 @@ fn next_state_from(model: &Model, ctx: State, w: TokenId, found: State) -> State
         return State::EMPTY;
     }
     let mut c = ctx;
+    // `ctx w` at the highest order leaves the state `shorter(ctx) w` (the
+    // suffix of an n-gram is in the model): its search adds nothing.
+    if c.order as usize + 1 == model.order() {
+        c = model.shorter(c);
+    }
     while c.order >= found.order {
         if let Some(id) = model.child(c, w) {
             return state_after(model, c.order as usize + 1, id);
