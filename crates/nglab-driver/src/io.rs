@@ -68,3 +68,12 @@ fn temp_path(path: &Path) -> PathBuf {
     let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     path.with_file_name(format!(".{name}.tmp{}", std::process::id()))
 }
+
+/// Whether `name` is a temporary file of [`write_atomic`] (`.NAME.tmpPID`),
+/// which only a killed process leaves behind.
+pub fn is_temp_name(name: &str) -> bool {
+    name.starts_with('.')
+        && name
+            .rsplit_once(".tmp")
+            .is_some_and(|(_, pid)| !pid.is_empty() && pid.bytes().all(|b| b.is_ascii_digit()))
+}

@@ -9,6 +9,7 @@ use anyhow::{bail, Context};
 use nglab_tokenizer::Corpus;
 use sha2::{Digest, Sha256};
 
+use crate::io::is_temp_name;
 pub use crate::io::write_atomic;
 
 /// Writes a corpus as little-endian u32s: sentences, then per sentence its
@@ -154,7 +155,7 @@ pub fn check_dir(dir: &Path, config_json: &str, resume: bool) -> anyhow::Result<
                 .with_context(|| format!("reading {}", dir.display()))?
                 .filter_map(|e| e.ok())
                 .map(|e| e.file_name().to_string_lossy().into_owned())
-                .filter(|n| n != LOCK)
+                .filter(|n| n != LOCK && !is_temp_name(n))
                 .collect();
             entries.sort();
             if let Some(first) = entries.first() {
@@ -167,6 +168,28 @@ pub fn check_dir(dir: &Path, config_json: &str, resume: bool) -> anyhow::Result<
         }
         Err(e) => Err(e).with_context(|| format!("reading {}", config_path.display())),
     }
+}
+
+/// Removes the temporary files that killed runs left in the run directory
+/// `dir` (locked by this process, so no other writer is at work) and in its
+/// subdirectories.
+pub fn remove_stale_temps(dir: &Path) -> anyhow::Result<()> {
+    let entries = match std::fs::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => return Err(e).with_context(|| format!("reading {}", dir.display())),
+    };
+    for entry in entries {
+        let entry = entry.with_context(|| format!("reading {}", dir.display()))?;
+        let path = entry.path();
+        let file_type = entry.file_type().with_context(|| format!("reading {}", path.display()))?;
+        if file_type.is_dir() {
+            remove_stale_temps(&path)?;
+        } else if file_type.is_file() && is_temp_name(&entry.file_name().to_string_lossy()) {
+            std::fs::remove_file(&path).with_context(|| format!("removing {}", path.display()))?;
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -201,6 +224,18 @@ mod tests {
         check_dir(&out, "{}", true).unwrap();
         assert!(check_dir(&out, "{\"x\":1}", true).unwrap_err().to_string().contains("holds another run"));
         std::fs::remove_file(out.join("config.json")).unwrap();
+        // A run killed while writing its config.json left only a temporary file.
+        std::fs::write(out.join(".config.json.tmp123"), "{").unwrap();
+        check_dir(&out, "{}", false).unwrap();
+        std::fs::create_dir_all(out.join("state/job")).unwrap();
+        std::fs::write(out.join("state/job/.gen-0.json.tmp7"), "").unwrap();
+        std::fs::write(out.join("state/job/gen-0.json"), "").unwrap();
+        remove_stale_temps(&out).unwrap();
+        assert!(
+            !out.join(".config.json.tmp123").exists() && !out.join("state/job/.gen-0.json.tmp7").exists()
+        );
+        assert!(out.join("state/job/gen-0.json").exists() && out.join(LOCK).exists());
+        std::fs::remove_dir_all(out.join("state")).unwrap();
         std::fs::write(out.join("notes.txt"), "").unwrap();
         assert!(check_dir(&out, "{}", false).unwrap_err().to_string().contains("is not empty (notes.txt"));
     }

@@ -6,7 +6,9 @@ use std::sync::OnceLock;
 use std::time::Instant;
 
 use anyhow::Context;
-use nglab_lm::{estimate, EstimateConfig, Model, NgramCounts, Perplexity, SentenceScore, Smoothing};
+use nglab_lm::{
+    estimate, EstimateConfig, Model, NgramCounts, Perplexity, SampleStats, SentenceScore, Smoothing,
+};
 use nglab_metrics::{unigram_counts, MetricsReport, Reference, TextMetrics};
 use nglab_tokenizer::{AnyTokenizer, Corpus, Tokenizer, Vocab};
 use rand::{RngCore, SeedableRng};
@@ -15,7 +17,7 @@ use serde::{Deserialize, Serialize};
 
 use super::config::{Cell, Experiment, Regime};
 use super::files::{read_ids, write_atomic, write_ids};
-use super::regime::{measured_text, synthetic_budget, training_text, TrainingText};
+use super::regime::{synthetic_budget, training_text, TrainingText};
 use super::sampling::sample;
 
 /// The human side of an experiment, shared by every job.
@@ -42,9 +44,6 @@ pub enum Purpose {
     Compose = 2,
     /// The metrics' equal-size samples.
     Metrics = 3,
-    /// The equal-size sample of a training text larger than the human one
-    /// (the `accumulate` pool) that the metrics measure.
-    MeasuredText = 4,
 }
 
 /// The random stream of (seed, generation, purpose): independent of the cell,
@@ -102,9 +101,8 @@ pub struct GenRecord {
     pub types: usize,
     /// Tokens seen once in the whole training text.
     pub hapax: usize,
-    /// The metrics, against the human training text, of the training text
-    /// or, when it is larger than the human text (`accumulate`), of an
-    /// equal-size sample of it ([`measured_text`]).
+    /// The metrics of the whole training text against the human training
+    /// text (the lexical ones on samples of the human training size).
     pub metrics: MetricsReport,
     /// Held-out perplexity and its OOV rate.
     pub heldout_ppl: Option<f64>,
@@ -120,6 +118,12 @@ pub struct GenRecord {
     pub ngrams_by_order: Vec<usize>,
     /// Orders whose discounts fell back to the configured defaults.
     pub discount_fallback: Vec<usize>,
+    /// Sentences of the corpus this generation's model sampled for the next
+    /// generation that were cut at the maximum length (`None` at the last
+    /// generation, which samples nothing).
+    pub sampled_max_len_hits: Option<usize>,
+    /// `<unk>` draws the sampler redrew while sampling that corpus.
+    pub sampled_unk_redrawn: Option<usize>,
     /// Why a value of this record (outside `metrics`) is undefined.
     pub undefined: Vec<(String, String)>,
     /// Per-sentence log10 perplexity under the generation-0 model of the
@@ -373,22 +377,16 @@ pub fn run_job(
         };
 
         let t = Instant::now();
-        let measured = measured_text(
-            &text.corpus,
-            human.train.n_tokens(),
-            &mut stream(job.seed, g, Purpose::MeasuredText),
-        );
         let metrics = ctx
             .metrics
             .compute(
-                &measured,
+                &text.corpus,
                 &human.vocab,
                 Some(&human.reference),
                 None,
                 &mut stream(job.seed, g, Purpose::Metrics),
             )
             .with_context(|| format!("metrics of generation {g}"))?;
-        drop(measured);
         timings.push(("metrics".to_owned(), t.elapsed().as_secs_f64()));
 
         let t = Instant::now();
@@ -487,16 +485,18 @@ pub fn run_job(
 
         // The next generation's synthetic corpus, saved before this record.
         let mut next = None;
+        let mut sampled = None;
         if g + 1 < exp.generations {
             let t = Instant::now();
             let budget = synthetic_budget(cell.regime, total);
-            let corpus = if budget == 0 {
-                Corpus::new()
+            let (corpus, stats) = if budget == 0 {
+                (Corpus::new(), SampleStats::default())
             } else {
                 let seed = stream(job.seed, g + 1, Purpose::Sample).next_u64();
                 sample(model, cell, budget, seed, ctx.sample_threads)
                     .with_context(|| format!("sampling generation {}", g + 1))?
             };
+            sampled = Some(stats);
             timings.push(("sample".to_owned(), t.elapsed().as_secs_f64()));
             write_ids(&synthetic_path(&ctx.state_dir, job, g + 1), &corpus)?;
             if let Some(dir) = &ctx.corpora_dir {
@@ -535,6 +535,8 @@ pub fn run_job(
                 .filter(|d| d.fallback.is_some())
                 .map(|d| d.order)
                 .collect(),
+            sampled_max_len_hits: sampled.as_ref().map(|s| s.max_len_hits),
+            sampled_unk_redrawn: sampled.as_ref().map(|s| s.unk_resampled),
             undefined,
             ppl_hist,
             rank_freq,

@@ -20,14 +20,13 @@
 //! rows are generations 0..G-1.
 //!
 //! Every model uses the human training vocabulary, fixed, so perplexities
-//! are comparable. The text metrics (diversity, distribution, tails,
-//! repetition) are length-sensitive, so every generation is measured on text
-//! of the human training size: the training text itself under `replace`,
-//! `mix` and `accumulate-subsample`, and an equal-size random sample of whole
-//! sentences of the pool under `accumulate` (whose pool is g + 1 times that
-//! size at generation g); the pool's size, types and hapaxes, its perplexity
-//! under the generation-0 model and the model's held-out perplexity use the
-//! whole pool (see the column docs in `tables.rs`). Randomness comes from one ChaCha8 stream per (seed,
+//! are comparable. The text metrics describe the whole training text of
+//! the generation (under `accumulate`, the pool of human text and every
+//! synthetic corpus so far, g + 1 times the human size at generation g); the
+//! length-sensitive lexical ones (TTR, MATTR, MTLD, distinct-n) are means
+//! over random samples of whole sentences of the human training size, so
+//! they compare texts of the same size across regimes and generations (see
+//! the column docs in `tables.rs`). Randomness comes from one ChaCha8 stream per (seed,
 //! generation, purpose), the same in every cell (seeds are paired), so the
 //! results do not depend on threads or scheduling. Each completed generation
 //! is written to `DIR/state/JOB/` atomically (the next synthetic corpus, then
@@ -207,6 +206,7 @@ pub fn execute(config: &RunConfig) -> anyhow::Result<()> {
     let json = config_json(exp)?;
     let _lock = files::lock(out)?;
     files::check_dir(out, &json, config.resume)?;
+    files::remove_stale_temps(out)?;
     let metrics = TextMetrics::new(metrics_config()).context("invalid metrics settings")?;
     let human = load_human(exp)?;
     files::write_atomic(&out.join("config.json"), |w| Ok(w.write_all(json.as_bytes())?))?;

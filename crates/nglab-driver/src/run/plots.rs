@@ -314,12 +314,10 @@ pub fn write_plots(
                         let values: Vec<f64> = recs
                             .iter()
                             .filter_map(|r| {
-                                measures(&r[g]).into_iter().find(|(m, _)| m == band).and_then(
-                                    |(_, v)| match v {
-                                        super::tables::Value::Num(x) => x,
-                                        super::tables::Value::Int(x) => Some(x as f64),
-                                    },
-                                )
+                                measures(&r[g])
+                                    .into_iter()
+                                    .find(|(m, _)| m == band)
+                                    .and_then(|(_, v)| v.number())
                             })
                             .collect();
                         (!values.is_empty())

@@ -1,7 +1,5 @@
 //! The training text of each generation under each [`Regime`].
 
-use std::borrow::Cow;
-
 use nglab_tokenizer::Corpus;
 use rand::Rng;
 
@@ -72,22 +70,6 @@ fn gather(parts: &[&Corpus], picked: &[(usize, usize)]) -> TrainingText {
         corpus.push(sentence);
     }
     TrainingText { corpus, human_tokens }
-}
-
-/// What the metrics of a generation measure: `text` itself when it holds at
-/// most `budget` tokens plus 10%, else whole sentences of it drawn at random
-/// without replacement until `budget` tokens are reached ([`subsample`]), in
-/// text order. With `budget` the human training size, every regime is
-/// measured on text of about that size, as length-sensitive metrics need:
-/// `replace`, `mix` and `accumulate-subsample` texts differ from it by less
-/// than a sentence and are measured whole; the `accumulate` pool, g + 1 times
-/// that size at generation g, is sampled.
-pub fn measured_text<'a, R: Rng + ?Sized>(text: &'a Corpus, budget: usize, rng: &mut R) -> Cow<'a, Corpus> {
-    if text.n_tokens() <= budget + budget / 10 {
-        Cow::Borrowed(text)
-    } else {
-        Cow::Owned(gather(&[text], &subsample(&[text], budget, rng)).corpus)
-    }
 }
 
 /// The training text of generation `synthetic.len()` (>= 1): `synthetic`
@@ -185,19 +167,5 @@ mod tests {
         let tokens: usize = picked.iter().map(|&(_, s)| c.sentence(s).len()).sum();
         assert!((9..9 + 7).contains(&tokens), "{tokens}");
         assert_eq!(subsample(&[&c], 25, &mut rng).len(), 5, "a budget covering the text takes it all");
-    }
-
-    #[test]
-    fn measured_text_is_the_text_or_an_equal_size_sample() {
-        let c = corpus(0, &[5; 40]);
-        let mut rng = ChaCha8Rng::seed_from_u64(3);
-        assert!(matches!(measured_text(&c, 200, &mut rng), Cow::Borrowed(_)));
-        assert!(matches!(measured_text(&c, 190, &mut rng), Cow::Borrowed(_)), "within 10%");
-        let sample = measured_text(&c, 50, &mut rng);
-        assert_eq!((sample.n_tokens(), sample.n_sentences()), (50, 10));
-        let ids = sample.ids();
-        assert!(ids.windows(2).all(|w| w[0] <= w[1]), "sentences stay in text order");
-        let again = measured_text(&c, 50, &mut ChaCha8Rng::seed_from_u64(3));
-        assert_eq!(again.ids(), ids, "the same stream draws the same sample (a whole text draws nothing)");
     }
 }

@@ -1,6 +1,6 @@
 //! Sampling a generation's synthetic corpus from a model.
 
-use nglab_lm::{sample_corpus, Budget, Model, SampleConfig, UnkPolicy};
+use nglab_lm::{sample_corpus, Budget, Model, SampleConfig, SampleStats, UnkPolicy};
 use nglab_tokenizer::Corpus;
 
 use super::config::Cell;
@@ -25,7 +25,6 @@ pub fn sample(
     tokens: usize,
     seed: u64,
     threads: usize,
-) -> anyhow::Result<Corpus> {
-    let (corpus, _stats) = sample_corpus(model, &sample_config(cell), Budget::Tokens(tokens), seed, threads)?;
-    Ok(corpus)
+) -> anyhow::Result<(Corpus, SampleStats)> {
+    Ok(sample_corpus(model, &sample_config(cell), Budget::Tokens(tokens), seed, threads)?)
 }

@@ -15,14 +15,18 @@ use super::job::{GenRecord, Job};
 pub enum Value {
     /// A count.
     Int(u64),
+    /// A count that may be undefined (empty).
+    MaybeInt(Option<u64>),
     /// A measurement, `None` when undefined.
     Num(Option<f64>),
 }
 
 impl Value {
-    fn number(&self) -> Option<f64> {
+    /// The value as a float, `None` when undefined.
+    pub fn number(&self) -> Option<f64> {
         match self {
             Value::Int(i) => Some(*i as f64),
+            Value::MaybeInt(i) => i.map(|i| i as f64),
             Value::Num(v) => *v,
         }
     }
@@ -55,6 +59,7 @@ impl std::fmt::Display for Value {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Value::Int(i) => write!(f, "{i}"),
+            Value::MaybeInt(i) => i.map_or(Ok(()), |i| write!(f, "{i}")),
             Value::Num(v) => f.write_str(&fmt_num(*v)),
         }
     }
@@ -81,23 +86,25 @@ pub fn cell_values(cell: &Cell) -> Vec<String> {
 /// - `train_tokens`, `train_sentences`, `human_share`, `types`, `hapax`: the
 ///   whole training text of the generation (under `accumulate`, the whole
 ///   pool of human text plus every synthetic corpus so far).
-/// - `metrics_tokens`: tokens of the *measured text*, which every column from
-///   `metrics_sample_tokens` to `self_repetition_4` describes: the training
-///   text itself when it is at most 10% larger than the human training text
-///   (`replace`, `mix`, `accumulate-subsample`, generation 0), else an
-///   equal-size random sample of its whole sentences (the `accumulate` pool,
-///   g + 1 times the human size at generation g). So these length-sensitive
-///   metrics compare texts of the same size across regimes and generations
-///   (REFERENCE section 4), and measuring stays as cheap as for one corpus.
+/// - every column from `metrics_sample_tokens` to `self_repetition_4`: the
+///   same whole training text, against the whole human training text. Under `accumulate` the human text stays in the
+///   pool, so its types all survive (`survival_*` = 1): the tail is kept,
+///   which is the point of that regime.
 /// - `metrics_sample_tokens`: the token budget of the lexical metrics (`ttr`
-///   to `distinct_4`), mean of repeated draws of that size from the measured text.
+///   to `distinct_4`), the human training size: they are means over repeated
+///   draws of whole sentences of that size when the text is larger (the
+///   `accumulate` pool), as length-sensitive metrics need (REFERENCE section 4).
 /// - `entropy_bits`, `zipf_exponent`, `js_to_human`, `kl_to_human`,
 ///   `survival_*` (share of the human text's word or bigram types of that
 ///   count band present), `compression_ratio`, `self_repetition_4`: the whole
-///   measured text against the whole human training text.
+///   text.
 /// - `heldout_*`: the generation's model on the held-out human text;
 ///   `synthetic_ppl_gen0`: the whole training text under the generation-0
 ///   model; `ngrams`: n-grams of the generation's model, all orders.
+/// - `sampled_max_len_hits`, `sampled_unk_redrawn`: the sampler's counts
+///   while the generation's model wrote the next generation's synthetic
+///   corpus (sentences cut at the maximum length, `<unk>` draws redrawn);
+///   empty at the last generation, which samples nothing.
 pub fn measures(r: &GenRecord) -> Vec<(&'static str, Value)> {
     let m = &r.metrics;
     let band = |order: usize, band: &str| {
@@ -107,14 +114,13 @@ pub fn measures(r: &GenRecord) -> Vec<(&'static str, Value)> {
             .and_then(|o| o.bands.iter().find(|b| b.band == band))
             .and_then(|b| b.share)
     };
-    use Value::{Int, Num};
+    use Value::{Int, MaybeInt, Num};
     vec![
         ("train_tokens", Int(r.train_tokens as u64)),
         ("train_sentences", Int(r.train_sentences as u64)),
         ("human_share", Num(r.human_share)),
         ("types", Int(r.types as u64)),
         ("hapax", Int(r.hapax as u64)),
-        ("metrics_tokens", Int(m.tokens as u64)),
         ("metrics_sample_tokens", Int(m.sample.sample_tokens as u64)),
         ("ttr", Num(m.ttr)),
         ("mattr", Num(m.mattr)),
@@ -139,6 +145,8 @@ pub fn measures(r: &GenRecord) -> Vec<(&'static str, Value)> {
         ("heldout_oov_rate", Num(r.heldout_oov_rate)),
         ("synthetic_ppl_gen0", Num(r.synthetic_ppl_gen0)),
         ("ngrams", Int(r.ngrams as u64)),
+        ("sampled_max_len_hits", MaybeInt(r.sampled_max_len_hits.map(|n| n as u64))),
+        ("sampled_unk_redrawn", MaybeInt(r.sampled_unk_redrawn.map(|n| n as u64))),
     ]
 }
 
