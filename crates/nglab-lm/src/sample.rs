@@ -1515,7 +1515,7 @@ pub fn sample_corpus(
             while stats.tokens < n {
                 // Enough chunks for what is left at the mean length so far (one
                 // wave per thread at first); only the speed depends on it.
-                let per_chunk = if stats.sentences == 0 {
+                let per_chunk = if stats.tokens == 0 {
                     f64::INFINITY
                 } else {
                     stats.tokens as f64 / stats.sentences as f64 * CHUNK_SENTENCES as f64
