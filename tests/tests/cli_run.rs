@@ -279,6 +279,8 @@ fn bad_configurations_are_refused_before_any_work() {
     check(&["--train", "no/such/file.txt"], "train file no/such/file.txt does not exist");
     check(&["--order", "0"], "order must be in 1..=");
     check(&["--top-p", "0"], "top_p must be in (0, 1], got 0");
+    check(&["--max-memory", "10M"], "this run needs about 0.");
+    check(&["--max-memory", "10M"], "more than the 0.01 GiB --max-memory: lower --threads");
 
     // A TOML config: flags override it; unknown keys are refused.
     let toml = dir.join("run.toml");

@@ -66,6 +66,12 @@ impl Reference {
     pub fn n_types(&self) -> usize {
         self.table.n_types(1)
     }
+
+    /// Distinct n-grams of `order` (within sentences) of the reference;
+    /// `None` outside the orders it counts, 1 to 4.
+    pub fn n_types_of_order(&self, order: usize) -> Option<usize> {
+        (1..=4).contains(&order).then(|| self.table.n_types(order))
+    }
 }
 
 /// A validated [`MetricsConfig`]: computes a [`MetricsReport`] per text.

@@ -160,6 +160,8 @@ pub struct RawConfig {
     pub resume: Option<bool>,
     /// Worker threads.
     pub threads: Option<usize>,
+    /// Memory the run may need at most (`8G`, `512M`, bytes).
+    pub max_memory: Option<String>,
 }
 
 impl RawConfig {
@@ -167,7 +169,12 @@ impl RawConfig {
     pub fn read_toml(path: &Path) -> anyhow::Result<RawConfig> {
         let text =
             std::fs::read_to_string(path).with_context(|| format!("reading config {}", path.display()))?;
-        toml::from_str(&text).map_err(|e| {
+        Self::from_toml(&text, path)
+    }
+
+    /// Parses the TOML text of a config file; `path` only names it in errors.
+    pub fn from_toml(text: &str, path: &Path) -> anyhow::Result<RawConfig> {
+        toml::from_str(text).map_err(|e| {
             // One line: the file, the line and the message (toml's own Display draws the source).
             let line =
                 e.span().map_or(1, |span| text[..span.start.min(text.len())].matches('\n').count() + 1);
@@ -194,6 +201,7 @@ impl RawConfig {
             keep_corpora: self.keep_corpora.or(file.keep_corpora),
             resume: self.resume.or(file.resume),
             threads: self.threads.or(file.threads),
+            max_memory: self.max_memory.or(file.max_memory),
         }
     }
 }
@@ -299,6 +307,9 @@ pub struct RunConfig {
     pub resume: bool,
     /// Worker threads, >= 1.
     pub threads: usize,
+    /// Refuse to start when the estimated memory exceeds this many bytes
+    /// (`None`: the machine's available memory).
+    pub max_memory: Option<u64>,
 }
 
 /// Defaults of the issue: Brown, whitespace, order 3, mkn, three regimes.
@@ -336,6 +347,28 @@ fn parse_list<T: PartialEq>(
 
 fn number<T: FromStr>(s: &str) -> anyhow::Result<T> {
     s.parse().map_err(|_| anyhow::anyhow!("'{s}' is not a number"))
+}
+
+/// A size in bytes: a number with an optional unit K, M, G or T (powers of
+/// 1024; `KiB`, `GB`... mean the same).
+fn bytes(s: &str) -> anyhow::Result<u64> {
+    let t = s.trim();
+    let split = t.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(t.len());
+    let (number, unit) = t.split_at(split);
+    let shift = match unit.trim().to_ascii_uppercase().trim_end_matches('B').trim_end_matches('I') {
+        "" => 0,
+        "K" => 10,
+        "M" => 20,
+        "G" => 30,
+        "T" => 40,
+        _ => bail!("max_memory: unknown unit in '{s}' (use K, M, G or T)"),
+    };
+    let value: f64 = number.parse().map_err(|_| anyhow::anyhow!("max_memory: '{s}' is not a size"))?;
+    let bytes = value * (1u64 << shift) as f64;
+    if !(bytes >= 1.0 && bytes < u64::MAX as f64) {
+        bail!("max_memory must be at least 1 byte, got '{s}'");
+    }
+    Ok(bytes as u64)
 }
 
 fn input_file(key: &str, path: &Path) -> anyhow::Result<()> {
@@ -400,6 +433,7 @@ impl RunConfig {
             Some(n) => n,
             None => std::thread::available_parallelism().map_or(1, usize::from),
         };
+        let max_memory = raw.max_memory.as_deref().map(bytes).transpose()?;
         input_file("train", &train)?;
         input_file("heldout", &heldout)?;
         Ok(RunConfig {
@@ -421,6 +455,7 @@ impl RunConfig {
             },
             resume: raw.resume.unwrap_or(false),
             threads,
+            max_memory,
         })
     }
 }
@@ -510,6 +545,13 @@ mod tests {
         let smoothing =
             |c: &RunConfig| c.experiment.smoothings.iter().map(ToString::to_string).collect::<Vec<_>>();
         check("smoothing = 'mle,kn'", smoothing, Ok(vec!["mle".into(), "kn".into()]));
+        let max_memory = |c: &RunConfig| c.max_memory;
+        check("", max_memory, Ok(None));
+        check("max_memory = '1536'", max_memory, Ok(Some(1536)));
+        check("max_memory = '1.5K'", max_memory, Ok(Some(1536)));
+        check("max_memory = '8G'", max_memory, Ok(Some(8 << 30)));
+        check("max_memory = '512 MiB'", max_memory, Ok(Some(512 << 20)));
+        check("max_memory = '2GB'", max_memory, Ok(Some(2 << 30)));
     }
 
     #[test]
@@ -531,6 +573,9 @@ mod tests {
         check("generations = 0", unit, Err("generations must be at least 1, got 0"));
         check("seeds = 0", unit, Err("seeds must be at least 1, got 0"));
         check("threads = 0", unit, Err("threads must be at least 1, got 0"));
+        check("max_memory = '8X'", unit, Err("max_memory: unknown unit in '8X' (use K, M, G or T)"));
+        check("max_memory = 'G'", unit, Err("max_memory: 'G' is not a size"));
+        check("max_memory = '0'", unit, Err("max_memory must be at least 1 byte, got '0'"));
         check("train = 'no/such.txt'", unit, Err("train file no/such.txt does not exist"));
         check(
             "heldout = 'corpora/brown/nope.txt'",

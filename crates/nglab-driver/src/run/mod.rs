@@ -37,6 +37,7 @@
 mod config;
 mod files;
 mod job;
+mod memory;
 mod plots;
 mod regime;
 mod report;
@@ -112,6 +113,10 @@ pub struct RunArgs {
     /// Worker threads [default: all cores].
     #[arg(long, value_name = "N")]
     pub threads: Option<usize>,
+    /// Refuse to start a run estimated to need more memory than this (8G, 512M, bytes)
+    /// [default: the machine's available memory].
+    #[arg(long, value_name = "SIZE")]
+    pub max_memory: Option<String>,
 }
 
 impl RunArgs {
@@ -134,6 +139,7 @@ impl RunArgs {
             keep_corpora: self.keep_corpora.then_some(true),
             resume: self.resume.then_some(true),
             threads: self.threads,
+            max_memory: self.max_memory.clone(),
         }
     }
 }
@@ -199,6 +205,32 @@ fn load_human(exp: &Experiment) -> anyhow::Result<Human> {
     Ok(Human { vocab, tokenizer, train, heldout, reference })
 }
 
+/// Stops a run estimated to need more memory than `--max-memory` or, by
+/// default, than the machine has available.
+fn check_memory(
+    config: &RunConfig,
+    human: &Human,
+    workers: usize,
+    sample_threads: usize,
+) -> anyhow::Result<()> {
+    let size = memory::HumanSize::new(&human.train, &human.heldout, human.vocab.len(), &human.reference);
+    let need = memory::estimate(&config.experiment, &size, workers, sample_threads);
+    let (limit, what) = match config.max_memory {
+        Some(limit) => (Some(limit as f64), "--max-memory"),
+        None => (memory::available(), "available on this machine"),
+    };
+    if let Some(limit) = limit.filter(|&limit| need > limit) {
+        anyhow::bail!(
+            "this run needs about {} of memory (estimated from the human text, {workers} jobs at a time), \
+             more than the {} {what}: lower --threads, --generations, --synthetic-tokens or --order",
+            memory::gib(need),
+            memory::gib(limit)
+        );
+    }
+    eprintln!("nglab run: about {} of memory at most (estimated)", memory::gib(need));
+    Ok(())
+}
+
 /// Runs a validated configuration.
 pub fn execute(config: &RunConfig) -> anyhow::Result<()> {
     let exp = &config.experiment;
@@ -209,8 +241,6 @@ pub fn execute(config: &RunConfig) -> anyhow::Result<()> {
     files::remove_stale_temps(out)?;
     let metrics = TextMetrics::new(metrics_config()).context("invalid metrics settings")?;
     let human = load_human(exp)?;
-    files::write_atomic(&out.join("config.json"), |w| Ok(w.write_all(json.as_bytes())?))?;
-
     let cells = exp.cells();
     let jobs: Vec<Job> = cells
         .iter()
@@ -218,6 +248,10 @@ pub fn execute(config: &RunConfig) -> anyhow::Result<()> {
         .flat_map(|(cell_index, &cell)| (0..exp.seeds).map(move |seed| Job { cell_index, cell, seed }))
         .collect();
     let workers = config.threads.min(jobs.len()).max(1);
+    let sample_threads = (config.threads / workers).max(1);
+    check_memory(config, &human, workers, sample_threads)?;
+    files::write_atomic(&out.join("config.json"), |w| Ok(w.write_all(json.as_bytes())?))?;
+
     let gen0 = Gen0Cache::new(&cells);
     let ctx = JobContext {
         experiment: exp,
@@ -226,7 +260,7 @@ pub fn execute(config: &RunConfig) -> anyhow::Result<()> {
         gen0: &gen0,
         state_dir: out.join("state"),
         corpora_dir: exp.keep_corpora.then(|| out.join("corpora")),
-        sample_threads: (config.threads / workers).max(1),
+        sample_threads,
     };
     let total_steps = (jobs.len() * exp.generations) as u64;
     let bar = std::io::stderr().is_terminal().then(|| {
