@@ -145,6 +145,11 @@ impl Model {
     }
 }
 
+/// At most this many n-grams of an order are allocated on the header's word:
+/// a corrupted count (`ngram 1=99999999999999`) must give an error, not an
+/// allocation failure. Larger sections grow as they are read.
+const MAX_PREALLOC: usize = 1 << 22;
+
 struct ArpaReader<R> {
     input: R,
     line_no: u64,
@@ -385,14 +390,17 @@ impl<R: BufRead> ArpaReader<R> {
         vocab: &mut Vocab,
     ) -> Result<(String, Section)> {
         let mut sec = Section::with_capacity(1, count);
-        let v = count + 3;
-        sec.prob = vec![f64::NAN; v];
-        sec.backoff = vec![1.0; v];
+        let v = count.saturating_add(3);
+        sec.prob = vec![f64::NAN; v.min(MAX_PREALLOC)];
+        sec.backoff = vec![1.0; v.min(MAX_PREALLOC)];
         let mut uni_seen: Vec<bool> = Vec::new();
         loop {
             self.next_nonblank_line("1-grams or the next section")?;
             let l = self.text()?;
             if l.starts_with('\\') {
+                if sec.len != count {
+                    return self.err(format!("{} 1-grams where the header announced {count}", sec.len));
+                }
                 return Ok((l.to_string(), sec));
             }
             if sec.len == count {
@@ -422,8 +430,12 @@ impl<R: BufRead> ArpaReader<R> {
                 return self.err(format!("duplicate unigram '{}'", fields[0]));
             }
             uni_seen[w] = true;
-            if w >= sec.prob.len() {
+            if w >= v {
                 return self.err(format!("more 1-grams than the {count} announced"));
+            }
+            if w >= sec.prob.len() {
+                sec.prob.resize(w + 1, f64::NAN);
+                sec.backoff.resize(w + 1, 1.0);
             }
             sec.prob[w] = pow10(lp);
             sec.backoff[w] = pow10(bo);
@@ -460,6 +472,8 @@ impl<R: BufRead> ArpaReader<R> {
         match f.parse::<f64>() {
             Ok(x) if x.is_nan() => self.err(format!("{what} is NaN")),
             Ok(x) if x == f64::INFINITY => self.err(format!("{what} is infinite")),
+            // 10^x must be a finite f64 (a backoff of 10^699 is not one).
+            Ok(x) if x > f64::from(f64::MAX_10_EXP) => self.err(format!("{what} {f} is out of range")),
             Ok(x) => Ok(x),
             Err(_) => self.err(format!("{what} '{f}' is not a number")),
         }
@@ -501,7 +515,7 @@ struct Section {
 
 impl Section {
     fn with_capacity(n: usize, count: usize) -> Self {
-        let cap = if n == 1 { 0 } else { count };
+        let cap = if n == 1 { 0 } else { count.min(MAX_PREALLOC) };
         Section {
             n,
             words: Vec::with_capacity(cap * n),
