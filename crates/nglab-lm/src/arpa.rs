@@ -14,7 +14,7 @@ use hashbrown::HashMap;
 
 use nglab_tokenizer::{TokenId, Vocab, BOS, UNK};
 
-use crate::model::{child_starts, Level, Model, ModelInfo};
+use crate::model::{child_starts, counting_sort, par_pieces, threads, Level, Model, ModelInfo};
 use crate::smoothing::Smoothing;
 use crate::{Error, Result};
 
@@ -22,31 +22,128 @@ const HEADER_TAG: &str = "# nglab: smoothing=";
 /// log10 values at or below this mean probability 0 (SRILM's `-99`).
 const LOG_ZERO: f64 = -99.0;
 
-/// One ARPA line's content, for sorting into suffix order.
+/// Lines formatted per block; each block is cut into pieces formatted on
+/// separate threads and written in order, so memory stays bounded and the
+/// output does not depend on the thread count.
+const WRITE_BLOCK: usize = 1 << 16;
+
+/// log10 `p` as written: an f32, -99 for probability 0 (and anything below).
+fn log10_f32(p: f64) -> f32 {
+    let l = p.log10();
+    if l <= LOG_ZERO {
+        LOG_ZERO as f32
+    } else {
+        l as f32
+    }
+}
+
+/// Appends a log10 value as the shortest f32 that round-trips.
+fn push_log10(out: &mut Vec<u8>, f: f32, buf: &mut ryu::Buffer) {
+    if f == 0.0 {
+        out.push(b'0');
+    } else {
+        push_f32(out, f, buf);
+    }
+}
+
+/// Appends a finite `f` exactly as `format!("{f}")` would (the shortest
+/// digits that round-trip, never an exponent), from ryu's digits, several
+/// times faster to find. The two differ only where two shortest candidates
+/// are equally close (ryu rounds that tie to even, `Display` up): `f` is then
+/// exactly halfway between them, so its exact decimal expansion (as many
+/// fractional digits as `f` has fractional bits) is one digit longer than
+/// theirs. Those rare values go through `Display`.
+fn push_f32(out: &mut Vec<u8>, f: f32, buf: &mut ryu::Buffer) {
+    let s = buf.format_finite(f).as_bytes();
+    let (neg, s) = match s.split_first() {
+        Some((b'-', rest)) => (true, rest),
+        _ => (false, s),
+    };
+    let (mantissa, exp) = match s.iter().position(|&b| b == b'e') {
+        Some(e) => {
+            let (sign, digits) = match s[e + 1] {
+                b'-' => (-1, &s[e + 2..]),
+                _ => (1, &s[e + 1..]),
+            };
+            (&s[..e], sign * digits.iter().fold(0i32, |acc, &d| acc * 10 + i32::from(d - b'0')))
+        }
+        None => (s, 0),
+    };
+    // The significant digits, and where the decimal point falls among them.
+    let dot = mantissa.iter().position(|&b| b == b'.').unwrap_or(mantissa.len());
+    let mut digits = [0u8; 48];
+    let (mut len, mut leading_zeros) = (0, 0);
+    for &b in mantissa.iter().filter(|&&b| b != b'.') {
+        if len == 0 && b == b'0' {
+            leading_zeros += 1;
+        } else {
+            digits[len] = b;
+            len += 1;
+        }
+    }
+    let point = dot as i32 - leading_zeros + exp;
+    while len > 0 && digits[len - 1] == b'0' {
+        len -= 1;
+    }
+    if fractional_bits(f) == (len as i32 - point).max(0) + 1 {
+        use std::io::Write as _;
+        write!(out, "{f}").expect("writing to a Vec cannot fail");
+        return;
+    }
+    if len == 0 {
+        out.extend_from_slice(if neg { b"-0" } else { b"0" });
+        return;
+    }
+    if neg {
+        out.push(b'-');
+    }
+    let digits = &digits[..len];
+    if point <= 0 {
+        out.extend_from_slice(b"0.");
+        out.extend(std::iter::repeat_n(b'0', (-point) as usize));
+        out.extend_from_slice(digits);
+    } else if point as usize >= len {
+        out.extend_from_slice(digits);
+        out.extend(std::iter::repeat_n(b'0', point as usize - len));
+    } else {
+        out.extend_from_slice(&digits[..point as usize]);
+        out.push(b'.');
+        out.extend_from_slice(&digits[point as usize..]);
+    }
+}
+
+/// The number of binary digits after the point in `f`'s exact value.
+fn fractional_bits(f: f32) -> i32 {
+    let bits = f.to_bits();
+    let field = ((bits >> 23) & 0xff) as i32;
+    let frac = bits & 0x7f_ffff;
+    let (m, e) = if field == 0 { (frac, -149) } else { (frac | 0x80_0000, field - 150) };
+    if m == 0 {
+        0
+    } else {
+        (-(e + m.trailing_zeros() as i32)).max(0)
+    }
+}
+
+/// What one ARPA line needs, gathered in n-gram id order (sequential
+/// reads) and then moved into suffix order.
+#[derive(Debug, Clone, Copy, Default)]
 struct LineRec {
-    key: u64,
-    prob: f64,
-    /// gamma, or 1 (log10 0) when the n-gram has no successors.
-    backoff: f64,
+    log_prob: f32,
+    log_backoff: f32,
     first: TokenId,
+    /// The rank of the n-gram's suffix among the lines of the order below.
     suffix_rank: u32,
     id: u32,
 }
 
-/// Appends log10 `p` as the shortest f32 that round-trips (`-99` for 0).
-fn push_log10(out: &mut String, p: f64) {
-    use std::fmt::Write as _;
-    let l = p.log10();
-    if l <= LOG_ZERO {
-        out.push_str("-99");
-        return;
-    }
-    let f = l as f32;
-    if f == 0.0 {
-        out.push('0');
-    } else {
-        write!(out, "{f}").expect("writing to a String cannot fail");
-    }
+/// One formatted block piece: the lines, and (below the highest order) the
+/// n-grams' texts back to back with their end offsets.
+#[derive(Default)]
+struct Piece {
+    lines: Vec<u8>,
+    texts: Vec<u8>,
+    ends: Vec<usize>,
 }
 
 impl Model {
@@ -62,76 +159,84 @@ impl Model {
             writeln!(out, "ngram {}={}", n + 1, lv.len())?;
         }
         let order = self.order();
-        // Level by level in suffix order. The n-grams of one order come in the
-        // order of their suffixes' lines in the order below, so each line's text
-        // is its first word plus a slice of the previous order's texts, read
-        // sequentially (no walk through the prefix links per line).
+        let threads = threads();
+        // Level by level in suffix order: the n-grams of one order sorted by
+        // the rank of their suffix's line in the order below, then by first
+        // word. Within one suffix, ids already come in first-word order
+        // (they are sorted by prefix), so one stable counting sort by suffix
+        // rank suffices. A line's text is its first word plus the text of its
+        // suffix's line, kept from the order below and read sequentially.
         let mut rank: Vec<u32> = (0..self.levels[0].len() as u32).collect();
         let mut first: Vec<TokenId> = self.levels[0].word.clone();
-        let (mut texts, mut offs) = (String::new(), vec![0usize]);
-        let (mut next_texts, mut next_offs) = (String::new(), vec![0usize]);
-        let mut line = String::new();
+        let (mut texts, mut offs) = (Vec::new(), vec![0usize]);
         for n in 1..=order {
             let lv = &self.levels[n - 1];
             writeln!(out, "\n\\{n}-grams:")?;
-            // Everything a line needs, gathered in id order (sequential reads)
-            // and then sorted into suffix order: one pass, no random reads per line.
-            let mut lines: Vec<LineRec> = (0..lv.len())
-                .map(|i| {
-                    let suffix_rank = if n == 1 { 0 } else { rank[lv.suffix[i] as usize] };
-                    let has_children = n < order && lv.child_start[i] < lv.child_start[i + 1];
-                    LineRec {
-                        key: if n == 1 {
-                            i as u64
-                        } else {
-                            (u64::from(suffix_rank) << 32) | u64::from(first[i])
-                        },
-                        prob: lv.prob[i],
-                        backoff: if has_children { lv.backoff[i] } else { 1.0 },
-                        first: first[i],
-                        suffix_rank,
-                        id: i as u32,
-                    }
-                })
-                .collect();
+            let keep_texts = n < order;
+            let ids: Vec<u32> = (0..lv.len() as u32).collect();
+            let gather = |piece: &[u32]| -> Vec<LineRec> {
+                piece
+                    .iter()
+                    .map(|&id| {
+                        let i = id as usize;
+                        let has_children = keep_texts && lv.child_start[i] < lv.child_start[i + 1];
+                        LineRec {
+                            log_prob: if n == 1 && id == BOS { 0.0 } else { log10_f32(lv.prob[i]) },
+                            log_backoff: if has_children { log10_f32(lv.backoff[i]) } else { 0.0 },
+                            first: first[i],
+                            suffix_rank: if n == 1 { 0 } else { rank[lv.suffix[i] as usize] },
+                            id,
+                        }
+                    })
+                    .collect()
+            };
+            let mut recs: Vec<LineRec> = par_pieces(&ids, threads, gather).concat();
+            drop(ids);
             if n > 1 {
-                lines.sort_unstable_by_key(|l| l.key);
+                recs = counting_sort(&recs, self.levels[n - 2].len(), |r| r.suffix_rank as usize);
             }
-            next_texts.clear();
-            next_offs.truncate(1);
-            for rec in &lines {
-                line.clear();
-                if n == 1 && rec.id == BOS {
-                    line.push('0');
-                } else {
-                    push_log10(&mut line, rec.prob);
+            let format = |piece: &[LineRec]| {
+                let mut out = Piece::default();
+                let mut buf = ryu::Buffer::new();
+                for rec in piece {
+                    let l = &mut out.lines;
+                    push_log10(l, rec.log_prob, &mut buf);
+                    l.push(b'\t');
+                    let text_start = l.len();
+                    l.extend_from_slice(self.vocab.token(rec.first).as_bytes());
+                    if n > 1 {
+                        let r = rec.suffix_rank as usize;
+                        l.push(b' ');
+                        l.extend_from_slice(&texts[offs[r]..offs[r + 1]]);
+                    }
+                    if keep_texts {
+                        out.texts.extend_from_slice(&l[text_start..]);
+                        out.ends.push(out.texts.len());
+                        l.push(b'\t');
+                        push_log10(l, rec.log_backoff, &mut buf);
+                    }
+                    l.push(b'\n');
                 }
-                line.push('\t');
-                let text_start = line.len();
-                line.push_str(self.vocab.token(rec.first));
-                if n > 1 {
-                    let r = rec.suffix_rank as usize;
-                    line.push(' ');
-                    line.push_str(&texts[offs[r]..offs[r + 1]]);
+                out
+            };
+            let (mut next_texts, mut next_offs) = (Vec::new(), vec![0usize]);
+            for block in recs.chunks(WRITE_BLOCK) {
+                for piece in par_pieces(block, threads, format) {
+                    out.write_all(&piece.lines)?;
+                    let base = next_texts.len();
+                    next_texts.extend_from_slice(&piece.texts);
+                    next_offs.extend(piece.ends.iter().map(|e| e + base));
                 }
-                if n < order {
-                    next_texts.push_str(&line[text_start..]);
-                    next_offs.push(next_texts.len());
-                    line.push('\t');
-                    push_log10(&mut line, rec.backoff);
-                }
-                line.push('\n');
-                out.write_all(line.as_bytes())?;
             }
-            if n < order {
+            if keep_texts {
                 let mut next_rank = vec![0u32; lv.len()];
-                for (r, rec) in lines.iter().enumerate() {
+                for (r, rec) in recs.iter().enumerate() {
                     next_rank[rec.id as usize] = r as u32;
                 }
                 rank = next_rank;
                 first = self.levels[n].prefix.iter().map(|&p| first[p as usize]).collect();
-                std::mem::swap(&mut texts, &mut next_texts);
-                std::mem::swap(&mut offs, &mut next_offs);
+                texts = next_texts;
+                offs = next_offs;
             }
         }
         writeln!(out, "\n\\end\\")?;
@@ -742,6 +847,30 @@ mod tests {
                 assert_eq!(line, want_line, "{msg}");
             }
             (got, want) => panic!("got {got:?}, wanted {want:?}"),
+        }
+    }
+
+    #[test]
+    fn f32_formatting_matches_display() {
+        let mut buf = ryu::Buffer::new();
+        let mut check = |f: f32| {
+            let mut out = Vec::new();
+            push_f32(&mut out, f, &mut buf);
+            assert_eq!(String::from_utf8(out).unwrap(), format!("{f}"), "bits {:#x}", f.to_bits());
+        };
+        for f in [0.0, -0.0, 1.0, -2.0, 10.0, 0.5, -0.25, 1e-7, -1.2e-6, 123456.7, 1e15, 1e16, 3e38, 1e-45] {
+            check(f);
+        }
+        // Every exponent, many mantissas (a fixed LCG over the bit patterns).
+        let mut x = 0x1234_5678u32;
+        for _ in 0..400_000 {
+            x = x.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+            let f = f32::from_bits(x);
+            if f.is_finite() {
+                check(f);
+            }
+            // and as often in ARPA's range, [-100, 0]
+            check(-100.0 * (x >> 8) as f32 / (1u32 << 24) as f32);
         }
     }
 

@@ -1,10 +1,18 @@
 //! Accumulating n-gram counts.
 //!
-//! Layout (see `../shared/REFERENCE.md` section 5): an n-gram of order n >= 2 is
-//! keyed by `(id of its (n-1)-word prefix) << 32 | last word`, and stores the id
-//! of its (n-1)-word suffix, known at insertion time. Unigram ids are token ids.
+//! Layout: each order n >= 2 is a table of n-grams sorted by (id of the
+//! (n-1)-word prefix in order n-1, last word), which is lexicographic order of
+//! the words because order n-1 is sorted the same way: the model's order, so
+//! estimation needs no sort. Each n-gram stores its count and the id of its
+//! (n-1)-word suffix. Unigram ids are token ids.
+//!
+//! A corpus is counted by sorting, not hashing: every position ends one
+//! n-gram of each order that fits. For each order, a counting sort groups the
+//! occurrences by the id of their prefix (the (n-1)-gram that ended one
+//! position earlier), each group is sorted by word, and equal n-grams, now
+//! adjacent and in model order, get consecutive ids. Every pass over the
+//! positions is sequential. Counts merge by a linear merge of sorted tables.
 
-use hashbrown::HashMap;
 use nglab_tokenizer::{Corpus, TokenId, BOS, EOS};
 
 use crate::{Error, Result};
@@ -12,27 +20,16 @@ use crate::{Error, Result};
 /// The largest supported order.
 pub const MAX_ORDER: usize = 12;
 
-/// An n-gram's id and count, kept together in its hash slot so that counting
-/// an occurrence touches one cache line.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct Slot {
-    pub(crate) id: u32,
-    pub(crate) count: u64,
-}
-
-/// One order's n-grams, indexed by n-gram id.
+/// One order's n-grams, sorted by (prefix, word), indexed by n-gram id.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Table {
-    /// Key `prefix << 32 | word` -> id and count (orders >= 2 only).
-    pub(crate) index: HashMap<u64, Slot>,
     /// Id of the prefix (the first n-1 words) in the order below.
     pub(crate) prefix: Vec<u32>,
     /// The last word.
     pub(crate) word: Vec<TokenId>,
     /// Id of the suffix (the last n-1 words) in the order below.
     pub(crate) suffix: Vec<u32>,
-    /// How often each unigram occurs (order 1 only; higher orders keep their
-    /// counts in `index`: see [`Table::raw_counts`]).
+    /// How often the n-gram occurs.
     pub(crate) count: Vec<u64>,
 }
 
@@ -41,37 +38,41 @@ impl Table {
         self.word.len()
     }
 
-    /// The id of n-gram `prefix word`, inserted if new, with `add` added to its count.
-    fn add(&mut self, prefix: u32, word: TokenId, suffix: u32, add: u64) -> u32 {
-        let key = (u64::from(prefix) << 32) | u64::from(word);
-        let next = self.word.len() as u32;
-        let slot = self.index.entry(key).or_insert(Slot { id: next, count: 0 });
-        slot.count += add;
-        let id = slot.id;
-        if id == next {
-            self.prefix.push(prefix);
-            self.word.push(word);
-            self.suffix.push(suffix);
+    fn with_capacity(n: usize) -> Self {
+        Table {
+            prefix: Vec::with_capacity(n),
+            word: Vec::with_capacity(n),
+            suffix: Vec::with_capacity(n),
+            count: Vec::with_capacity(n),
         }
-        id
     }
 
-    /// The count of every n-gram, by id.
-    pub(crate) fn raw_counts(&self) -> Vec<u64> {
-        if self.index.is_empty() {
-            return self.count.clone();
-        }
-        let mut out = vec![0; self.len()];
-        // Each slot writes its own id: the visiting order cannot matter.
-        #[allow(clippy::iter_over_hash_type)]
-        for slot in self.index.values() {
-            out[slot.id as usize] = slot.count;
-        }
-        out
+    fn push(&mut self, prefix: u32, word: TokenId, suffix: u32, count: u64) {
+        self.prefix.push(prefix);
+        self.word.push(word);
+        self.suffix.push(suffix);
+        self.count.push(count);
+    }
+
+    /// The id of n-gram `prefix word`, by binary search.
+    fn find(&self, prefix: u32, word: TokenId) -> Option<u32> {
+        let i = self.prefix.partition_point(|&p| p < prefix);
+        let j = self.prefix[i..].partition_point(|&p| p == prefix) + i;
+        let k = self.word[i..j].binary_search(&word).ok()?;
+        Some((i + k) as u32)
     }
 }
 
-/// Raw n-gram counts of orders 1..=order, mutable while a corpus is read.
+/// One occurrence of an n-gram while counting: its last word, the id of its
+/// suffix, and its position.
+#[derive(Debug, Clone, Copy, Default)]
+struct Occurrence {
+    word: TokenId,
+    suffix: u32,
+    pos: u32,
+}
+
+/// Raw n-gram counts of orders 1..=order, mutable while corpora are added.
 ///
 /// Padding follows KenLM: each sentence is `<s> w1 .. wk </s>`, and every token
 /// after `<s>` ends one n-gram of each order that fits, so `<s> w1` is a bigram
@@ -122,15 +123,7 @@ impl NgramCounts {
 
     /// The raw count of an n-gram given by its token ids, 0 if unseen.
     pub fn count(&self, ngram: &[TokenId]) -> u64 {
-        match self.find(ngram) {
-            Some(id) if ngram.len() == 1 => self.tables[0].count[id as usize],
-            Some(_) => {
-                let key = (u64::from(self.find(&ngram[..ngram.len() - 1]).unwrap_or(0)) << 32)
-                    | u64::from(ngram[ngram.len() - 1]);
-                self.tables[ngram.len() - 1].index.get(&key).map_or(0, |s| s.count)
-            }
-            None => 0,
-        }
+        self.find(ngram).map_or(0, |id| self.tables[ngram.len() - 1].count[id as usize])
     }
 
     fn find(&self, ngram: &[TokenId]) -> Option<u32> {
@@ -140,8 +133,7 @@ impl NgramCounts {
         }
         let mut id = first;
         for (n, &w) in rest.iter().enumerate() {
-            let key = (u64::from(id) << 32) | u64::from(w);
-            id = self.tables[n + 1].index.get(&key)?.id;
+            id = self.tables[n + 1].find(id, w)?;
         }
         Some(id)
     }
@@ -150,42 +142,107 @@ impl NgramCounts {
         let t = &mut self.tables[0];
         while t.word.len() <= w as usize {
             let id = t.word.len() as u32;
-            t.prefix.push(0);
-            t.word.push(id);
-            t.suffix.push(0);
-            t.count.push(0);
+            t.push(0, id, 0, 0);
         }
     }
 
-    /// Counts one sentence of words (without `<s>`/`</s>`).
+    /// Counts one sentence of words (without `<s>`/`</s>`). Each call merges
+    /// into the counts so far, in time linear in their size: count many
+    /// sentences with [`NgramCounts::add_corpus`].
     pub fn add_sentence(&mut self, sentence: &[TokenId]) {
-        if let Some(&max) = sentence.iter().max() {
-            self.ensure_unigram(max);
-        }
-        // prev[n - 1]: id of the order-n gram ending at the previous position.
-        let mut prev = [0u32; MAX_ORDER];
-        let mut cur = [0u32; MAX_ORDER];
-        prev[0] = BOS;
-        let mut avail = 1; // orders of grams ending at the previous position
-        for &w in sentence.iter().chain(std::iter::once(&EOS)) {
-            cur[0] = w;
-            self.tables[0].count[w as usize] += 1;
-            let top = (avail + 1).min(self.order);
-            for n in 1..top {
-                cur[n] = self.tables[n].add(prev[n - 1], w, cur[n - 1], 1);
-            }
-            avail = top;
-            prev[..top].copy_from_slice(&cur[..top]);
-        }
-        self.n_sentences += 1;
-        self.n_tokens += sentence.len() as u64;
+        self.add_sentences(std::iter::once(sentence));
     }
 
     /// Counts every sentence of `corpus`.
     pub fn add_corpus(&mut self, corpus: &Corpus) {
-        for s in corpus.sentences() {
-            self.add_sentence(s);
+        self.add_sentences(corpus.sentences());
+    }
+
+    fn add_sentences<'a>(&mut self, sentences: impl Iterator<Item = &'a [TokenId]>) {
+        let fresh = NgramCounts::counted(self.order, sentences);
+        let empty = self.n_sentences == 0
+            && self.tables[0].count.iter().all(|&c| c == 0)
+            && self.tables[1..].iter().all(|t| t.len() == 0);
+        if empty && fresh.tables[0].len() >= self.tables[0].len() {
+            *self = fresh;
+        } else {
+            self.merge(&fresh).expect("the same order");
         }
+    }
+
+    /// Fresh counts of `sentences`, by sorting (see the module's docs).
+    fn counted<'a>(order: usize, sentences: impl Iterator<Item = &'a [TokenId]>) -> NgramCounts {
+        // One position per token after <s>: its word, and how many words
+        // precede it in the padded sentence (<s> included) plus one, capped:
+        // the orders of the n-grams ending there are 1..=depth.
+        let (mut tok, mut depth) = (Vec::new(), Vec::<u8>::new());
+        let (mut n_sentences, mut n_tokens) = (0u64, 0u64);
+        for s in sentences {
+            for (k, &w) in s.iter().chain(std::iter::once(&EOS)).enumerate() {
+                tok.push(w);
+                depth.push((k + 2).min(u8::MAX as usize) as u8);
+            }
+            n_sentences += 1;
+            n_tokens += s.len() as u64;
+        }
+        let mut counts = NgramCounts::new(order).expect("a valid order");
+        counts.n_sentences = n_sentences;
+        counts.n_tokens = n_tokens;
+        if let Some(&max) = tok.iter().max() {
+            counts.ensure_unigram(max);
+        }
+        for &w in &tok {
+            counts.tables[0].count[w as usize] += 1;
+        }
+        // ids[p]: the id of the order-(n-1) gram ending at position p.
+        let mut ids: Vec<u32> = tok.clone();
+        for n in 2..=order {
+            let n_prefixes = counts.tables[n - 2].len();
+            let prefix_of = |p: usize| if depth[p] == 2 { BOS } else { ids[p - 1] };
+            // Group the occurrences by prefix (a counting sort: two
+            // sequential passes over the positions, one scatter) ...
+            let mut start = vec![0u32; n_prefixes + 1];
+            for p in 0..tok.len() {
+                if depth[p] as usize >= n {
+                    start[prefix_of(p) as usize + 1] += 1;
+                }
+            }
+            for b in 0..n_prefixes {
+                start[b + 1] += start[b];
+            }
+            let mut items = vec![Occurrence::default(); start[n_prefixes] as usize];
+            let mut next = start.clone();
+            for p in 0..tok.len() {
+                if depth[p] as usize >= n {
+                    let slot = &mut next[prefix_of(p) as usize];
+                    items[*slot as usize] = Occurrence { word: tok[p], suffix: ids[p], pos: p as u32 };
+                    *slot += 1;
+                }
+            }
+            drop(next);
+            // ... then sort each group by word and number the n-grams.
+            let mut table = Table::with_capacity(items.len() / 2);
+            let mut next_ids = vec![0u32; tok.len()];
+            for prefix in 0..n_prefixes {
+                let group = &mut items[start[prefix] as usize..start[prefix + 1] as usize];
+                if group.len() > 1 {
+                    group.sort_unstable_by_key(|o| o.word);
+                }
+                let mut last = None;
+                for o in group.iter() {
+                    if last != Some(o.word) {
+                        table.push(prefix as u32, o.word, o.suffix, 0);
+                        last = Some(o.word);
+                    }
+                    let id = table.len() - 1;
+                    table.count[id] += 1;
+                    next_ids[o.pos as usize] = id as u32;
+                }
+            }
+            counts.tables[n - 1] = table;
+            ids = next_ids;
+        }
+        counts
     }
 
     /// Adds all of `other`'s counts (same token ids, same order) to these.
@@ -200,21 +257,49 @@ impl NgramCounts {
         for (w, &c) in other.tables[0].count.iter().enumerate() {
             self.tables[0].count[w] += c;
         }
-        // map[id in other's order n] = id in self's order n
-        let mut map: Vec<u32> = (0..other.tables[0].len() as u32).collect();
+        // map_a / map_b: ids of order n - 1 in self / other -> merged ids.
+        // Both are increasing, so each table stays sorted under them and one
+        // linear merge per order suffices.
+        let mut map_a: Vec<u32> = (0..self.tables[0].len() as u32).collect();
+        let mut map_b: Vec<u32> = (0..other.tables[0].len() as u32).collect();
         for n in 1..self.order {
-            let src = &other.tables[n];
-            let counts = src.raw_counts();
-            let mut next = Vec::with_capacity(src.len());
-            for i in 0..src.len() {
-                next.push(self.tables[n].add(map[src.prefix[i] as usize], src.word[i], 0, counts[i]));
+            let (a, b) = (&self.tables[n], &other.tables[n]);
+            let mut t = Table::with_capacity(a.len().max(b.len()));
+            let (mut next_a, mut next_b) = (Vec::with_capacity(a.len()), Vec::with_capacity(b.len()));
+            let (mut i, mut j) = (0, 0);
+            let key_a = |i: usize| (map_a[a.prefix[i] as usize], a.word[i]);
+            let key_b = |j: usize| (map_b[b.prefix[j] as usize], b.word[j]);
+            while i < a.len() || j < b.len() {
+                let take = match (i < a.len(), j < b.len()) {
+                    (true, true) => key_a(i).cmp(&key_b(j)),
+                    (true, false) => std::cmp::Ordering::Less,
+                    _ => std::cmp::Ordering::Greater,
+                };
+                let id = t.len() as u32;
+                match take {
+                    std::cmp::Ordering::Less | std::cmp::Ordering::Equal => {
+                        let (p, w) = key_a(i);
+                        let both = take.is_eq();
+                        let c = a.count[i] + if both { b.count[j] } else { 0 };
+                        t.push(p, w, map_a[a.suffix[i] as usize], c);
+                        next_a.push(id);
+                        i += 1;
+                        if both {
+                            next_b.push(id);
+                            j += 1;
+                        }
+                    }
+                    std::cmp::Ordering::Greater => {
+                        let (p, w) = key_b(j);
+                        t.push(p, w, map_b[b.suffix[j] as usize], b.count[j]);
+                        next_b.push(id);
+                        j += 1;
+                    }
+                }
             }
-            // Suffixes: the suffix of an order-(n+1) gram is an order-n gram,
-            // so `map` (order n) translates it; new grams had a placeholder.
-            for (&id, &suffix) in next.iter().zip(&src.suffix) {
-                self.tables[n].suffix[id as usize] = map[suffix as usize];
-            }
-            map = next;
+            self.tables[n] = t;
+            map_a = next_a;
+            map_b = next_b;
         }
         self.n_sentences += other.n_sentences;
         self.n_tokens += other.n_tokens;
@@ -262,6 +347,12 @@ mod tests {
         }
         let oracle_higher = oracle.keys().filter(|g| g.len() >= 2).count();
         assert_eq!(total, oracle_higher, "number of n-grams of order >= 2");
+        // Each order is sorted by (prefix, word), without repeats.
+        for t in &c.tables()[1..] {
+            for i in 1..t.len() {
+                assert!((t.prefix[i - 1], t.word[i - 1]) < (t.prefix[i], t.word[i]), "sorted at {i}");
+            }
+        }
         // Suffix links point at the suffix.
         for n in 2..=order {
             let t = &c.tables()[n - 1];

@@ -3,7 +3,7 @@
 use nglab_tokenizer::{TokenId, Vocab, BOS, UNK};
 
 use crate::counts::NgramCounts;
-use crate::model::{child_starts, sort_skeletons, Level, Model, ModelInfo, Skeleton};
+use crate::model::{child_starts, Level, Model, ModelInfo, Skeleton};
 use crate::smoothing::{discounts_for, EstimateConfig, OrderDiscounts, Smoothing};
 use crate::{Error, Result};
 
@@ -27,19 +27,15 @@ pub fn estimate(counts: &NgramCounts, vocab: &Vocab, config: &EstimateConfig) ->
     }
     let sm = config.smoothing;
 
-    // The structure, sorted; counts reordered alongside.
+    // The structure, already in model order.
     let mut skel: Vec<Skeleton> = tables
         .iter()
         .map(|t| Skeleton { prefix: t.prefix.clone(), word: t.word.clone(), suffix: t.suffix.clone() })
         .collect();
     // Unigrams are dense over the whole vocabulary.
     skel[0] = Skeleton { prefix: vec![0; v], word: (0..v as TokenId).collect(), suffix: vec![0; v] };
-    let perms = sort_skeletons(&mut skel);
-    let mut counts_used: Vec<Vec<u64>> = Vec::with_capacity(order);
-    for (n, perm) in perms.iter().enumerate() {
-        let raw = tables[n].raw_counts();
-        counts_used.push(perm.iter().map(|&o| raw.get(o as usize).copied().unwrap_or(0)).collect());
-    }
+    let mut counts_used: Vec<Vec<u64>> = tables.iter().map(|t| t.count.clone()).collect();
+    counts_used[0].resize(v, 0);
     // KenLM computes its discount statistics on adjusted counts, except for
     // the last n-gram of each lower order in its suffix-sorted stream, which
     // enters them with its raw count (`adjust_counts.cc`, the loop after the

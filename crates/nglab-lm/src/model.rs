@@ -36,33 +36,53 @@ pub(crate) struct Skeleton {
     pub(crate) suffix: Vec<u32>,
 }
 
-/// Sorts each order of `levels` (index 0 = unigrams, dense, left alone) by
-/// (prefix, word), renumbering references from the order above. Returns, per
-/// order, `perm[new] = old` so callers can reorder their own payloads.
-pub(crate) fn sort_skeletons(levels: &mut [Skeleton]) -> Vec<Vec<u32>> {
-    let mut perms = vec![(0..levels[0].word.len() as u32).collect::<Vec<_>>()];
-    for n in 1..levels.len() {
-        let lv = &mut levels[n];
-        let mut keyed: Vec<(u64, u32)> = (0..lv.word.len())
-            .map(|i| ((u64::from(lv.prefix[i]) << 32) | u64::from(lv.word[i]), i as u32))
-            .collect();
-        keyed.sort_unstable();
-        let perm: Vec<u32> = keyed.iter().map(|&(_, i)| i).collect();
-        drop(keyed);
-        let mut new_id = vec![0u32; perm.len()];
-        for (new, &old) in perm.iter().enumerate() {
-            new_id[old as usize] = new as u32;
-        }
-        lv.prefix = perm.iter().map(|&o| lv.prefix[o as usize]).collect();
-        lv.word = perm.iter().map(|&o| lv.word[o as usize]).collect();
-        lv.suffix = perm.iter().map(|&o| lv.suffix[o as usize]).collect();
-        if let Some(up) = levels.get_mut(n + 1) {
-            up.prefix.iter_mut().for_each(|p| *p = new_id[*p as usize]);
-            up.suffix.iter_mut().for_each(|s| *s = new_id[*s as usize]);
-        }
-        perms.push(perm);
+/// `items` stably sorted by `key(item)`, a key below `buckets`: one counting
+/// pass and one scatter, no comparisons.
+pub(crate) fn counting_sort<T: Copy + Default>(
+    items: &[T],
+    buckets: usize,
+    key: impl Fn(&T) -> usize,
+) -> Vec<T> {
+    let mut start = vec![0u32; buckets + 1];
+    for it in items {
+        start[key(it) + 1] += 1;
     }
-    perms
+    for b in 0..buckets {
+        start[b + 1] += start[b];
+    }
+    let mut out = vec![T::default(); items.len()];
+    for it in items {
+        let slot = &mut start[key(it)];
+        out[*slot as usize] = *it;
+        *slot += 1;
+    }
+    out
+}
+
+/// How many threads the parallel parts of counting, ARPA writing and reading
+/// use. Their output never depends on it.
+pub(crate) fn threads() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get()).min(2)
+}
+
+/// `f` applied to `items` cut into `parts` contiguous pieces of nearly equal
+/// length, on `parts` threads; results in the pieces' order.
+pub(crate) fn par_pieces<T: Send + Sync, R: Send>(
+    items: &[T],
+    parts: usize,
+    f: impl Fn(&[T]) -> R + Sync,
+) -> Vec<R> {
+    let size = items.len().div_ceil(parts.max(1)).max(1);
+    if parts <= 1 || items.len() <= size {
+        return vec![f(items)];
+    }
+    let f = &f;
+    std::thread::scope(|s| {
+        let handles: Vec<_> = items.chunks(size).skip(1).map(|c| s.spawn(move || f(c))).collect();
+        let mut out = vec![f(&items[..size])];
+        out.extend(handles.into_iter().map(|h| h.join().expect("a worker thread panicked")));
+        out
+    })
 }
 
 /// `child_start` of an order given the (sorted) prefixes of the order above.
