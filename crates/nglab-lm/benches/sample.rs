@@ -1,13 +1,16 @@
 //! Sampling throughput from an order-3 modified Kneser-Ney model of Brown
 //! (`corpora/brown/train.txt` when it was fetched, else the committed 2k
-//! fixture): pure ancestral sampling, top-p 0.9 with its per-context cache
-//! warm (a long run) and cold (a fresh sampler: every context's table built
-//! once), and top-k 50 and temperature 0.7 warm. One thread; `Throughput::Elements` counts sampled words.
+//! fixture), by `Sampler::sentences` (the path of `sample_corpus`), one
+//! thread, for each decoding knob: pure ancestral, temperature 0.7 and 1.3,
+//! top-k 50, top-p 0.9, min-p 0.05, temperature 0.7 with top-p 0.9, greedy;
+//! each with its per-context caches warm (a long run), and top-p 0.9 also
+//! cold (a fresh sampler). `Throughput::Elements` counts sampled words.
 //! `NGLAB_BENCH_FIXTURE=1` benches the 2k fixture even when the full Brown is there.
 //! `NGLAB_BENCH_CPU=PAT` first prints words per CPU second of this thread
 //! (from `/proc/thread-self/stat`; a loaded machine disturbs it less than
-//! wall time) for the configurations whose label contains PAT (`ancestral`,
-//! `top-p`, `top-k`, `min-p`, `temperature`, `warm`, `cold`; empty for all),
+//! wall time), warm (over 3 s) and cold (a fresh sampler's first 20,000
+//! sentences, set-up included), for the configurations whose label contains
+//! PAT (empty for all; `ancestral one by one` is by `Sampler::sentence`),
 //! and `NGLAB_BENCH_CPU_ONLY=1` stops there.
 
 // criterion_group! generates an undocumented `pub fn`.
@@ -44,8 +47,17 @@ fn brown_model() -> (Model, String) {
     (model, name)
 }
 
-/// Samples `n` sentences with a fresh RNG of seed 1; returns the words written.
-fn run(sampler: &mut Sampler<'_>, n: usize, out: &mut Vec<TokenId>) -> usize {
+/// Samples `n` sentences with a fresh RNG of seed 1 by [`Sampler::sentences`]
+/// (as `sample_corpus` does); returns the words written.
+fn run(sampler: &mut Sampler<'_>, n: usize, out: &mut Corpus) -> usize {
+    let mut rng = ChaCha8Rng::seed_from_u64(1);
+    *out = Corpus::new();
+    sampler.sentences(&mut rng, n, |_| &[], out).expect("no prefix");
+    out.n_tokens()
+}
+
+/// The same by [`Sampler::sentence`], one sentence at a time.
+fn run_one_by_one(sampler: &mut Sampler<'_>, n: usize, out: &mut Vec<TokenId>) -> usize {
     let mut rng = ChaCha8Rng::seed_from_u64(1);
     let mut words = 0;
     for _ in 0..n {
@@ -68,7 +80,7 @@ fn thread_cpu_seconds() -> Option<f64> {
 
 /// Words per CPU second over at least `min_cpu` seconds of sampling, in
 /// batches of the same 20,000 sentences as the criterion runs.
-fn cpu_rate(sampler: &mut Sampler<'_>, out: &mut Vec<TokenId>, min_cpu: f64) -> Option<f64> {
+fn cpu_rate(sampler: &mut Sampler<'_>, out: &mut Corpus, min_cpu: f64) -> Option<f64> {
     let start = thread_cpu_seconds()?;
     let mut words = 0;
     loop {
@@ -80,45 +92,52 @@ fn cpu_rate(sampler: &mut Sampler<'_>, out: &mut Vec<TokenId>, min_cpu: f64) -> 
     }
 }
 
+/// The configurations measured, by label.
+fn configs() -> Vec<(&'static str, SampleConfig)> {
+    let d = SampleConfig::default;
+    vec![
+        ("ancestral", d()),
+        ("temperature 0.7", SampleConfig { temperature: 0.7, ..d() }),
+        ("temperature 1.3", SampleConfig { temperature: 1.3, ..d() }),
+        ("top-k 50", SampleConfig { top_k: Some(50), ..d() }),
+        ("top-p 0.9", SampleConfig { top_p: Some(0.9), ..d() }),
+        ("min-p 0.05", SampleConfig { min_p: Some(0.05), ..d() }),
+        ("temperature 0.7 top-p 0.9", SampleConfig { temperature: 0.7, top_p: Some(0.9), ..d() }),
+        ("greedy", SampleConfig { greedy: true, ..d() }),
+    ]
+}
+
 fn bench(c: &mut Criterion) {
     let (model, name) = brown_model();
     if let Ok(pat) = std::env::var("NGLAB_BENCH_CPU") {
-        let mut out = Vec::new();
-        for (label, config) in [
-            ("ancestral", SampleConfig::default()),
-            ("top-p 0.9 warm", SampleConfig { top_p: Some(0.9), ..SampleConfig::default() }),
-            ("top-k 50 warm", SampleConfig { top_k: Some(50), ..SampleConfig::default() }),
-            ("min-p 0.05 warm", SampleConfig { min_p: Some(0.05), ..SampleConfig::default() }),
-            ("temperature 0.7 warm", SampleConfig { temperature: 0.7, ..SampleConfig::default() }),
-        ] {
-            if !label.contains(&pat) {
+        let mut out = Corpus::new();
+        for (label, config) in configs() {
+            if !label_wanted(&pat, label) {
                 continue;
             }
-            let mut sampler = Sampler::new(&model, &config).expect("valid config");
-            run(&mut sampler, 20_000, &mut out);
-            if let Some(rate) = cpu_rate(&mut sampler, &mut out, 3.0) {
-                eprintln!("{name}: {label}: {:.3} M words per CPU second", rate / 1e6);
-            }
-        }
-        // Cold: a fresh sampler's first 20,000 sentences (its set-up and
-        // every context's first visit included), as one generation starts.
-        for (label, config) in [
-            ("top-p 0.9 cold", SampleConfig { top_p: Some(0.9), ..SampleConfig::default() }),
-            ("top-k 50 cold", SampleConfig { top_k: Some(50), ..SampleConfig::default() }),
-            ("min-p 0.05 cold", SampleConfig { min_p: Some(0.05), ..SampleConfig::default() }),
-            ("temperature 0.7 cold", SampleConfig { temperature: 0.7, ..SampleConfig::default() }),
-        ] {
-            if !label.contains(&pat) {
-                continue;
-            }
+            // Cold: a fresh sampler's first 20,000 sentences (its set-up and
+            // every context's first visit included), as one generation starts.
             let start = thread_cpu_seconds();
             let mut sampler = Sampler::new(&model, &config).expect("valid config");
             let words = run(&mut sampler, 20_000, &mut out);
-            if let (Some(a), Some(b)) = (start, thread_cpu_seconds()) {
-                eprintln!(
-                    "{name}: {label}: {:.3} M words per CPU second ({words} words)",
-                    words as f64 / (b - a) / 1e6
-                );
+            let cold = match (start, thread_cpu_seconds()) {
+                (Some(a), Some(b)) => format!("{:.3}", words as f64 / (b - a) / 1e6),
+                _ => "?".into(),
+            };
+            if let Some(rate) = cpu_rate(&mut sampler, &mut out, 3.0) {
+                eprintln!("{name}: {label}: warm {:.3}, cold {cold} M words per CPU second", rate / 1e6);
+            }
+        }
+        if label_wanted(&pat, "ancestral one by one") {
+            let mut sampler = Sampler::new(&model, &SampleConfig::default()).expect("valid config");
+            let mut words = Vec::new();
+            if let Some(start) = thread_cpu_seconds() {
+                let mut n = 0;
+                while thread_cpu_seconds().is_some_and(|t| t - start < 3.0) {
+                    n += run_one_by_one(&mut sampler, 20_000, &mut words);
+                }
+                let t = thread_cpu_seconds().unwrap_or(start) - start;
+                eprintln!("{name}: ancestral one by one: {:.3} M words per CPU second", n as f64 / t / 1e6);
             }
         }
         if std::env::var_os("NGLAB_BENCH_CPU_ONLY").is_some() {
@@ -128,36 +147,26 @@ fn bench(c: &mut Criterion) {
     let mut group = c.benchmark_group("sample");
     group.sample_size(10);
     let n = 20_000;
-    let mut out = Vec::new();
-
-    let pure = SampleConfig::default();
-    let mut sampler = Sampler::new(&model, &pure).expect("valid config");
-    eprintln!("{name}: ancestral tables {} bytes", sampler.table_bytes());
-    let words = run(&mut sampler, n, &mut out);
-    group.throughput(Throughput::Elements(words as u64));
-    group.bench_function(BenchmarkId::new("ancestral", &name), |b| b.iter(|| run(&mut sampler, n, &mut out)));
-
-    let top_p = SampleConfig { top_p: Some(0.9), ..SampleConfig::default() };
-    let mut warm = Sampler::new(&model, &top_p).expect("valid config");
-    let words = run(&mut warm, n, &mut out);
-    group.throughput(Throughput::Elements(words as u64));
-    group.bench_function(BenchmarkId::new("top-p 0.9 warm", &name), |b| {
-        b.iter(|| run(&mut warm, n, &mut out))
-    });
-    group.bench_function(BenchmarkId::new("top-p 0.9 cold", &name), |b| {
-        b.iter(|| run(&mut Sampler::new(&model, &top_p).expect("valid config"), n, &mut out))
-    });
-
-    for (label, config) in [
-        ("top-k 50 warm", SampleConfig { top_k: Some(50), ..SampleConfig::default() }),
-        ("temperature 0.7 warm", SampleConfig { temperature: 0.7, ..SampleConfig::default() }),
-    ] {
+    let mut out = Corpus::new();
+    for (label, config) in configs() {
         let mut warm = Sampler::new(&model, &config).expect("valid config");
+        if label == "ancestral" {
+            eprintln!("{name}: ancestral tables {} bytes", warm.table_bytes());
+        }
         let words = run(&mut warm, n, &mut out);
         group.throughput(Throughput::Elements(words as u64));
         group.bench_function(BenchmarkId::new(label, &name), |b| b.iter(|| run(&mut warm, n, &mut out)));
     }
+    let top_p = SampleConfig { top_p: Some(0.9), ..SampleConfig::default() };
+    group.bench_function(BenchmarkId::new("top-p 0.9 cold", &name), |b| {
+        b.iter(|| run(&mut Sampler::new(&model, &top_p).expect("valid config"), n, &mut out))
+    });
     group.finish();
+}
+
+/// Whether `label` is among those that `pat` selects (empty: all).
+fn label_wanted(pat: &str, label: &str) -> bool {
+    label.contains(pat)
 }
 
 criterion_group!(benches, bench);

@@ -356,9 +356,20 @@ impl Alias {
     /// Draws an entry of `start..start + len` (len >= 1): its word and next state id.
     #[inline]
     fn draw<R: Rng + ?Sized>(&self, rng: &mut R, start: usize, len: usize) -> (TokenId, u32) {
-        let x = u128::from(rng.next_u64()) * len as u128;
-        let slot = self.slots[start + (x >> 64) as usize];
-        if ((x as u64) >> 11) < slot.thr {
+        self.outcome(rng.next_u64(), start, len)
+    }
+
+    /// The slot that the uniform word `u` reads in `start..start + len`.
+    #[inline]
+    fn slot_of(&self, u: u64, start: usize, len: usize) -> &Slot {
+        &self.slots[start + ((u128::from(u) * len as u128) >> 64) as usize]
+    }
+
+    /// The draw of `u`: its slot, kept if the fraction left is below the threshold.
+    #[inline]
+    fn outcome(&self, u: u64, start: usize, len: usize) -> (TokenId, u32) {
+        let slot = self.slot_of(u, start, len);
+        if ((u.wrapping_mul(len as u64)) >> 11) < slot.thr {
             (slot.word, slot.next)
         } else {
             (slot.alias_word, slot.alias_next)
@@ -385,6 +396,64 @@ struct CtxInfo {
     len: u32,
 }
 
+/// The n-grams of one order by (context id, word), hashed (open addressing,
+/// linear probing): finding `c w` after a backoff draw is one probe into one
+/// cache line, mostly, instead of a binary search among the successors of `c`.
+/// Only looked up, never iterated.
+#[derive(Debug, Default)]
+struct ChildIndex {
+    /// `(context << 32) | word` (`EMPTY_KEY` when free) and the n-gram's id.
+    slots: Vec<(u64, u32)>,
+    shift: u32,
+}
+
+const EMPTY_KEY: u64 = u64::MAX;
+
+impl ChildIndex {
+    /// The index of the n-grams of `level` (order >= 2).
+    fn new(level: &crate::model::Level) -> ChildIndex {
+        let cap = (level.len() * 2).next_power_of_two().max(2);
+        let mut index = ChildIndex { slots: vec![(EMPTY_KEY, 0); cap], shift: 64 - cap.trailing_zeros() };
+        for i in 0..level.len() {
+            let key = (u64::from(level.prefix[i]) << 32) | u64::from(level.word[i]);
+            let mut j = index.home(key);
+            while index.slots[j].0 != EMPTY_KEY {
+                j = (j + 1) & (cap - 1);
+            }
+            index.slots[j] = (key, i as u32);
+        }
+        index
+    }
+
+    #[inline]
+    fn home(&self, key: u64) -> usize {
+        (key.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> self.shift) as usize
+    }
+
+    /// The id of `ctx w`, if it exists.
+    #[inline]
+    fn get(&self, ctx: u32, w: TokenId) -> Option<u32> {
+        let key = (u64::from(ctx) << 32) | u64::from(w);
+        let mut j = self.home(key);
+        loop {
+            let (k, id) = self.slots[j];
+            if k == key {
+                return Some(id);
+            }
+            if k == EMPTY_KEY {
+                return None;
+            }
+            j = (j + 1) & (self.slots.len() - 1);
+        }
+    }
+
+    /// Loads the home slot of `ctx w` (see [`Tables::touch_context`]).
+    #[inline]
+    fn touch(&self, ctx: u32, w: TokenId) -> u64 {
+        self.slots[self.home((u64::from(ctx) << 32) | u64::from(w))].0
+    }
+}
+
 /// Precomputed tables of pure ancestral sampling, shared by clones.
 #[derive(Debug)]
 struct Tables {
@@ -393,6 +462,10 @@ struct Tables {
     ctx: Vec<ContextLevel>,
     /// `succ[k - 1]`: alias tables over the successors (order k + 1) of contexts of order k.
     succ: Vec<Alias>,
+    /// `index[k - 1]`: the successors of contexts of order k, for k in
+    /// 1..order - 1 (a context of order `order - 1` needs no search: the
+    /// state after its successor is the successor's suffix).
+    index: Vec<ChildIndex>,
 }
 
 impl Tables {
@@ -481,7 +554,8 @@ impl Tables {
             alias.finish(|i| (up.word[i], if top { up.suffix[i] } else { i as u32 }));
             succ.push(alias);
         }
-        Tables { unigram, ctx, succ }
+        let index = (1..order.saturating_sub(1)).map(|k| ChildIndex::new(&model.levels[k])).collect();
+        Tables { unigram, ctx, succ, index }
     }
 
     fn bytes(&self) -> usize {
@@ -489,6 +563,29 @@ impl Tables {
         alias(&self.unigram)
             + self.ctx.iter().map(|c| c.info.len() * std::mem::size_of::<CtxInfo>()).sum::<usize>()
             + self.succ.iter().map(alias).sum::<usize>()
+            + self.index.iter().map(|i| i.slots.len() * std::mem::size_of::<(u64, u32)>()).sum::<usize>()
+    }
+
+    /// The state after `w` follows `ctx`, given `found`, the n-gram `ctx' w`
+    /// it was drawn from (`ctx'` a suffix of `ctx`, or the unigram): as
+    /// [`Model::prob`] leaves it; only the contexts longer than `ctx'` need a
+    /// search, and each is one lookup in the hashed indexes.
+    #[inline]
+    fn next_state(&self, m: &Model, ctx: State, w: TokenId, found: State) -> State {
+        if w == UNK {
+            return State::EMPTY;
+        }
+        let mut c = ctx;
+        if c.order as usize + 1 == m.order() {
+            c = m.shorter(c);
+        }
+        while c.order >= found.order {
+            if let Some(id) = self.index[c.order as usize - 1].get(c.id, w) {
+                return State { order: c.order + 1, id };
+            }
+            c = m.shorter(c);
+        }
+        state_after(m, found.order as usize, found.id)
     }
 }
 
@@ -1031,6 +1128,175 @@ impl Tempered {
     }
 }
 
+/// Sentences that [`Sampler::sentences`] samples side by side on the ancestral path.
+const LANES: usize = 16;
+
+/// Words of one token that a lane can replay to [`Sampler::next_word`].
+const AHEAD: usize = 2 * crate::MAX_ORDER + 2;
+
+/// An RNG that first returns words already drawn, then continues the
+/// stream it wraps.
+struct Replay<'r, R: ?Sized> {
+    words: &'r [u64],
+    used: usize,
+    rng: &'r mut R,
+}
+
+impl<R: Rng + ?Sized> rand::RngCore for Replay<'_, R> {
+    fn next_u32(&mut self) -> u32 {
+        self.next_u64() as u32
+    }
+
+    fn next_u64(&mut self) -> u64 {
+        match self.words.get(self.used) {
+            Some(&u) => {
+                self.used += 1;
+                u
+            }
+            None => self.rng.next_u64(),
+        }
+    }
+
+    fn fill_bytes(&mut self, dst: &mut [u8]) {
+        for chunk in dst.chunks_mut(8) {
+            chunk.copy_from_slice(&self.next_u64().to_le_bytes()[..chunk.len()]);
+        }
+    }
+}
+
+/// One sentence in progress in [`Sampler::sentences`].
+#[derive(Debug)]
+struct Lane {
+    /// Its index in the batch.
+    index: usize,
+    words: Vec<TokenId>,
+    /// Words counted against `max_len` (dropped `<unk>` included).
+    len: usize,
+    /// The context of the token being drawn.
+    state: State,
+    stats: SampleStats,
+    /// The words drawn for the token so far, and how many.
+    drawn: [u64; AHEAD],
+    n_drawn: usize,
+    /// `<unk>` drawn in a row under resample.
+    unk_run: usize,
+    step: Step,
+}
+
+/// Where the draw of a lane's token is: each step reads what the step before
+/// loaded and loads what the next one reads.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Step {
+    /// Start a token.
+    Start,
+    /// Decide own successors or backoff at this context (order >= 1).
+    Context(State),
+    /// Read the slot of the uniform word `u` among the successors of a
+    /// context of order `k` (0: the unigrams) starting at `start`.
+    Slot { k: u8, start: u32, len: u32, u: u64 },
+    /// Find the state after `w`, drawn from the n-gram `found`.
+    Search { w: TokenId, found: State },
+    /// A context that needs rejection: [`Sampler::next_word`] draws the
+    /// token, replaying the words drawn for it so far.
+    Scalar,
+    /// The sentence has ended.
+    Ended,
+}
+
+impl Lane {
+    fn draw<R: Rng + ?Sized>(&mut self, rng: &mut R) -> u64 {
+        let u = rng.next_u64();
+        // A token takes at most one word per context and one per slot;
+        // `Step::Start` resets the count.
+        self.drawn[self.n_drawn] = u;
+        self.n_drawn += 1;
+        u
+    }
+}
+
+impl Tables {
+    /// One step of a lane's token (see [`Step`]): `Some((w, next))` when the
+    /// word is drawn, `None` when another step is needed (or the token must
+    /// be drawn by [`Sampler::next_word`]: [`Step::Scalar`]). Returns also a value read only to keep the load that
+    /// the next step needs.
+    #[inline]
+    fn step<R: Rng + ?Sized>(&self, m: &Model, rng: &mut R, l: &mut Lane) -> (Option<(TokenId, State)>, u64) {
+        match l.step {
+            Step::Start | Step::Ended | Step::Scalar => {
+                l.n_drawn = 0;
+                let c = l.state;
+                if c.order == 0 || c.order as usize > self.ctx.len() {
+                    self.to_slot(rng, l, 0, 0, self.unigram.slots.len() as u32)
+                } else {
+                    l.step = Step::Context(c);
+                    (None, self.ctx[c.order as usize - 1].info[c.id as usize].own)
+                }
+            }
+            Step::Context(c) => {
+                let k = c.order as usize;
+                let info = self.ctx[k - 1].info[c.id as usize];
+                if info.own & REJECT != 0 {
+                    l.step = Step::Scalar;
+                    return (None, 0);
+                }
+                let u = l.draw(rng);
+                if (u >> 11) < info.own {
+                    return self.to_slot(rng, l, k as u8, info.start, info.len);
+                }
+                match m.shorter(c) {
+                    s if s.order == 0 => self.to_slot(rng, l, 0, 0, self.unigram.slots.len() as u32),
+                    s => {
+                        l.step = Step::Context(s);
+                        (None, self.ctx[s.order as usize - 1].info[s.id as usize].own)
+                    }
+                }
+            }
+            Step::Slot { k, start, len, u } => {
+                let k = k as usize;
+                let a = if k == 0 { &self.unigram } else { &self.succ[k - 1] };
+                let (w, id) = a.outcome(u, start as usize, len as usize);
+                let found = if k == 0 {
+                    state_after(m, 1, w)
+                } else {
+                    // At the highest order the slot holds the suffix: the state after it.
+                    State { order: if k + 1 == m.order() { k as u8 } else { k as u8 + 1 }, id }
+                };
+                if w == UNK || k == l.state.order as usize {
+                    let next = if w == UNK { State::EMPTY } else { found };
+                    return (Some((w, next)), 0);
+                }
+                // The first context that may know `c w` (see `next_state`).
+                let mut c = l.state;
+                if c.order as usize + 1 == m.order() {
+                    c = m.shorter(c);
+                }
+                if c.order < found.order {
+                    return (Some((w, state_after(m, found.order as usize, found.id))), 0);
+                }
+                l.step = Step::Search { w, found };
+                (None, self.index[c.order as usize - 1].touch(c.id, w))
+            }
+            Step::Search { w, found } => (Some((w, self.next_state(m, l.state, w, found))), 0),
+        }
+    }
+
+    /// Draws the slot word of a draw among `start..start + len` of order `k`'s successors.
+    #[inline]
+    fn to_slot<R: Rng + ?Sized>(
+        &self,
+        rng: &mut R,
+        l: &mut Lane,
+        k: u8,
+        start: u32,
+        len: u32,
+    ) -> (Option<(TokenId, State)>, u64) {
+        let u = l.draw(rng);
+        l.step = Step::Slot { k, start, len, u };
+        let a = if k == 0 { &self.unigram } else { &self.succ[k as usize - 1] };
+        (None, a.slot_of(u, start as usize, len as usize).thr)
+    }
+}
+
 /// Draws sentences from one model with one configuration. Build it once
 /// (it precomputes alias tables over every context's successors, or caches
 /// decoding tables per context); clone it per thread.
@@ -1126,6 +1392,160 @@ impl<'m> Sampler<'m> {
         Ok(ending)
     }
 
+    /// `n` sentences appended to `out` in order, sentence `j` continuing
+    /// `prefix(j)` (see [`Sampler::sentence`]); returns each sentence's stats.
+    ///
+    /// Pure ancestral sampling draws [`LANES`] sentences side by side from
+    /// `rng`: each round first loads every lane's context, then draws ahead
+    /// the first words of each lane's next token and loads the table entries
+    /// they lead to, then completes each lane's token by the one-sentence code
+    /// with those words replayed, so the cache misses of the lanes overlap.
+    /// Every draw still takes fresh uniform words, so each sentence has the
+    /// model's distribution and sentences are independent, but the words of a
+    /// seed differ from those of [`Sampler::sentence`] called `n` times. The
+    /// decoding knobs sample one sentence at a time.
+    pub fn sentences<'p, R: Rng + ?Sized>(
+        &mut self,
+        rng: &mut R,
+        n: usize,
+        prefix: impl Fn(usize) -> &'p [TokenId],
+        out: &mut Corpus,
+    ) -> Result<Vec<SampleStats>> {
+        let mut stats = Vec::with_capacity(n);
+        let Some(tables) = self.tables.clone() else {
+            let mut words = Vec::new();
+            for j in 0..n {
+                let before = self.stats;
+                words.clear();
+                self.sentence(rng, prefix(j), &mut words)?;
+                out.push(&words);
+                stats.push(self.stats.minus(&before));
+            }
+            return Ok(stats);
+        };
+        let m = self.model;
+        let max_len = self.config.max_len;
+        let resample = self.config.unk == UnkPolicy::Resample;
+        let drop_unk = self.config.unk == UnkPolicy::Drop;
+        let mut lanes: Vec<Lane> = Vec::with_capacity(LANES);
+        let mut spare: Vec<Vec<TokenId>> = Vec::new();
+        // Finished sentences waiting for an earlier one, by index.
+        let mut waiting: std::collections::BTreeMap<usize, Lane> = std::collections::BTreeMap::new();
+        let (mut started, mut emitted) = (0, 0);
+        while emitted < n {
+            while lanes.len() < LANES && started < n {
+                let p = prefix(started);
+                check_prefix(m, max_len, p)?;
+                let mut words = spare.pop().unwrap_or_default();
+                words.clear();
+                words.extend_from_slice(p);
+                let state = p.iter().fold(m.begin_sentence(), |s, &w| next_state(m, s, w));
+                let stats = SampleStats { tokens: p.len(), ..SampleStats::default() };
+                let step = if p.len() >= max_len { Step::Ended } else { Step::Start };
+                lanes.push(Lane {
+                    index: started,
+                    words,
+                    len: p.len(),
+                    state,
+                    stats,
+                    drawn: [0; AHEAD],
+                    n_drawn: 0,
+                    unk_run: 0,
+                    step,
+                });
+                started += 1;
+            }
+            let mut keep = 0;
+            let mut i = 0;
+            while i < lanes.len() {
+                let l = &mut lanes[i];
+                let mut drawn = None;
+                if l.step != Step::Ended {
+                    let (d, k) = tables.step(m, rng, l);
+                    keep ^= k;
+                    drawn = d;
+                    if l.step == Step::Scalar {
+                        let before = self.stats;
+                        let mut replay = Replay { words: &l.drawn[..l.n_drawn], used: 0, rng: &mut *rng };
+                        let (w, next) = self.next_word(&mut replay, l.state)?;
+                        l.stats.add(&self.stats.minus(&before));
+                        (l.n_drawn, l.unk_run, l.step) = (0, 0, Step::Start);
+                        drawn = Some((w, next));
+                    }
+                }
+                match drawn {
+                    None if l.step != Step::Ended => {
+                        i += 1;
+                        continue;
+                    }
+                    None => l.stats.max_len_hits += 1,
+                    Some((w, _)) if w == UNK && resample => {
+                        l.stats.unk_resampled += 1;
+                        self.stats.unk_resampled += 1;
+                        l.unk_run += 1;
+                        l.step = Step::Start;
+                        if l.unk_run >= MAX_REJECTIONS {
+                            // p(<unk> | ctx) is close to 1: draw exactly from the rest.
+                            let before = self.stats;
+                            let (w, next) = self.draw_without_unk(rng, l.state)?;
+                            l.stats.add(&self.stats.minus(&before));
+                            l.unk_run = 0;
+                            if self.lane_takes(l, w, next, drop_unk) {
+                                i += 1;
+                                continue;
+                            }
+                        } else {
+                            i += 1;
+                            continue;
+                        }
+                    }
+                    Some((w, next)) => {
+                        l.unk_run = 0;
+                        if self.lane_takes(l, w, next, drop_unk) {
+                            i += 1;
+                            continue;
+                        }
+                    }
+                }
+                // The sentence ended.
+                let mut l = lanes.swap_remove(i);
+                l.stats.sentences = 1;
+                let own = SampleStats { unk_resampled: 0, exact_fallbacks: 0, ..l.stats };
+                self.stats.add(&own);
+                waiting.insert(l.index, l);
+                while let Some(l) = waiting.remove(&emitted) {
+                    out.push(&l.words);
+                    stats.push(l.stats);
+                    spare.push(l.words);
+                    emitted += 1;
+                }
+            }
+            std::hint::black_box(keep);
+        }
+        Ok(stats)
+    }
+
+    /// Applies a drawn token to a lane; whether its sentence goes on.
+    fn lane_takes(&self, l: &mut Lane, w: TokenId, next: State, drop_unk: bool) -> bool {
+        if w == EOS {
+            return false;
+        }
+        l.len += 1;
+        if w == UNK && drop_unk {
+            l.stats.unk_dropped += 1;
+        } else {
+            l.words.push(w);
+            l.stats.tokens += 1;
+        }
+        l.state = next;
+        l.step = Step::Start;
+        if l.len >= self.config.max_len {
+            l.stats.max_len_hits += 1;
+            return false;
+        }
+        true
+    }
+
     /// Draws the next word after `ctx` (never `<s>`) and the state after it.
     pub fn next_word<R: Rng + ?Sized>(&mut self, rng: &mut R, ctx: State) -> Result<(TokenId, State)> {
         let resample = self.config.unk == UnkPolicy::Resample;
@@ -1153,7 +1573,12 @@ impl<'m> Sampler<'m> {
             return Ok((w, next));
         }
         self.tables = Some(tables);
-        // p(<unk> | ctx) is close to 1: draw exactly from the rest.
+        self.draw_without_unk(rng, ctx)
+    }
+
+    /// A draw from `p(.|ctx)` without `<unk>` by a linear scan (after many
+    /// `<unk>` in a row: its probability is close to 1).
+    fn draw_without_unk<R: Rng + ?Sized>(&mut self, rng: &mut R, ctx: State) -> Result<(TokenId, State)> {
         self.stats.exact_fallbacks += 1;
         let mut p = std::mem::take(&mut self.scratch);
         full_distribution(self.model, ctx, &mut p);
@@ -1180,14 +1605,14 @@ impl<'m> Sampler<'m> {
                 return (w, next);
             }
             let (w, found) = self.draw_below(t, rng, ctx);
-            return (w, next_state_from(m, ctx, w, found));
+            return (w, t.next_state(m, ctx, w, found));
         }
         let (w, found) = self.draw_from(t, rng, ctx);
-        (w, next_state_from(m, ctx, w, found))
+        (w, t.next_state(m, ctx, w, found))
     }
 
     /// A draw from `p(.|ctx)` given that `ctx`'s own table was not chosen.
-    /// Returns the word and the n-gram it was drawn from (see [`next_state_from`]).
+    /// Returns the word and the n-gram it was drawn from (see [`Tables::next_state`]).
     fn draw_below<R: Rng + ?Sized>(&mut self, t: &Tables, rng: &mut R, ctx: State) -> (TokenId, State) {
         let m = self.model;
         let shorter = m.shorter(ctx);
@@ -1377,28 +1802,6 @@ fn next_state(model: &Model, mut ctx: State, w: TokenId) -> State {
     }
 }
 
-/// The state after `w` follows `ctx`, given `found`, the n-gram `ctx' w` of
-/// some suffix `ctx'` of `ctx` (or the unigram `w`): only the contexts longer
-/// than `ctx'` need a search.
-fn next_state_from(model: &Model, ctx: State, w: TokenId, found: State) -> State {
-    if w == UNK {
-        return State::EMPTY;
-    }
-    let mut c = ctx;
-    // `ctx w` at the highest order leaves the state `shorter(ctx) w` (the
-    // suffix of an n-gram is in the model): its search adds nothing.
-    if c.order as usize + 1 == model.order() {
-        c = model.shorter(c);
-    }
-    while c.order >= found.order {
-        if let Some(id) = model.child(c, w) {
-            return state_after(model, c.order as usize + 1, id);
-        }
-        c = model.shorter(c);
-    }
-    state_after(model, found.order as usize, found.id)
-}
-
 /// One chunk's output: its sentences and each sentence's stats.
 struct ChunkOut {
     corpus: Corpus,
@@ -1421,23 +1824,16 @@ fn run_chunk(
 ) -> Result<ChunkOut> {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     rng.set_stream(chunk as u64);
-    let mut out = ChunkOut { corpus: Corpus::new(), stats: Vec::with_capacity(n) };
-    let mut words = Vec::new();
-    for j in 0..n {
-        let prefix = match prompts {
-            Some(p) => {
-                let s = p.corpus.sentence(chunk * CHUNK_SENTENCES + j);
-                &s[..s.len().min(p.k)]
-            }
-            None => &[][..],
-        };
-        let before = sampler.stats;
-        words.clear();
-        sampler.sentence(&mut rng, prefix, &mut words)?;
-        out.corpus.push(&words);
-        out.stats.push(sampler.stats.minus(&before));
-    }
-    Ok(out)
+    let mut corpus = Corpus::new();
+    let prefix = |j: usize| match prompts {
+        Some(p) => {
+            let s = p.corpus.sentence(chunk * CHUNK_SENTENCES + j);
+            &s[..s.len().min(p.k)]
+        }
+        None => &[][..],
+    };
+    let stats = sampler.sentences(&mut rng, n, prefix, &mut corpus)?;
+    Ok(ChunkOut { corpus, stats })
 }
 
 /// Runs `chunks` (index, sentences) on the `samplers` (one thread each, so
@@ -1515,7 +1911,7 @@ pub fn sample_corpus(
             while stats.tokens < n {
                 // Enough chunks for what is left at the mean length so far (one
                 // wave per thread at first); only the speed depends on it.
-                let per_chunk = if stats.tokens == 0 {
+                let per_chunk = if stats.sentences == 0 {
                     f64::INFINITY
                 } else {
                     stats.tokens as f64 / stats.sentences as f64 * CHUNK_SENTENCES as f64

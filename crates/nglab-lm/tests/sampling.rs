@@ -180,14 +180,108 @@ fn next_token_matches_the_model_for_every_smoothing() {
     }
 }
 
+/// First words after `<s> words` drawn by `Sampler::sentences` (the lanes of
+/// `sample_corpus`): sentences that continue `words` by one word at most,
+/// counted per word (`</s>` for a sentence that ended).
+fn batched_draws(model: &Model, config: &SampleConfig, words: &str, seed: u64) -> Vec<u64> {
+    let prefix: Vec<TokenId> =
+        words.split(' ').filter(|w| !w.is_empty()).map(|w| model.vocab().get(w).unwrap()).collect();
+    let config = SampleConfig { max_len: prefix.len() + 1, ..config.clone() };
+    let mut sampler = Sampler::new(model, &config).unwrap();
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    let mut out = Corpus::new();
+    sampler.sentences(&mut rng, DRAWS, |_| &prefix, &mut out).unwrap();
+    let mut counts = vec![0u64; model.vocab().len()];
+    for s in out.sentences() {
+        assert_eq!(&s[..prefix.len()], &prefix[..]);
+        counts[s.get(prefix.len()).copied().unwrap_or(EOS) as usize] += 1;
+    }
+    counts
+}
+
+#[test]
+fn batched_sentences_draw_exactly() {
+    // The lanes draw ahead and replay words to the one-sentence code where a
+    // context needs rejection: every smoothing, `<unk>` kept or resampled, a
+    // non-interpolated ARPA file, from contexts of every order.
+    let keep = SampleConfig { unk: UnkPolicy::Keep, ..SampleConfig::default() };
+    for (i, sm) in smoothings().into_iter().enumerate() {
+        let m = model(sm, 3);
+        for (j, c) in CONTEXTS.iter().enumerate() {
+            let expected = normalized(naive(&m, state_after(&m, c)));
+            let observed = batched_draws(&m, &keep, c, 9000 + 10 * i as u64 + j as u64);
+            chi_square(&format!("{sm} after '<s> {c}', batched"), &observed, &expected);
+        }
+    }
+    let m = model(Smoothing::ModifiedKneserNey, 4);
+    let resample = SampleConfig::default();
+    for (j, c) in ["of the", "The jury said"].iter().enumerate() {
+        let expected = naive_transform(&resample, naive(&m, state_after(&m, c)));
+        let observed = batched_draws(&m, &resample, c, 9100 + j as u64);
+        chi_square(&format!("order 4 after '<s> {c}', resampled, batched"), &observed, &expected);
+    }
+    for (j, c) in ["of the", "The jury"].iter().enumerate() {
+        check_pairs(&m, c, 30, 9150 + j as u64);
+    }
+    check_pairs(&model(Smoothing::ModifiedKneserNey, 3), "of the", 30, 9160);
+    let m = Model::read_arpa(FOREIGN_ARPA.as_bytes()).unwrap();
+    for (j, c) in ["", "a", "b"].iter().enumerate() {
+        let expected = normalized(naive(&m, state_after(&m, c)));
+        let observed = batched_draws(&m, &keep, c, 9200 + j as u64);
+        chi_square(&format!("foreign arpa after '<s> {c}', batched"), &observed, &expected);
+    }
+    check_pairs(&m, "", 3, 9210);
+}
+
+/// The first two words after `<s> words` drawn by `Sampler::sentences`
+/// against `p(w1|c) p(w2|c w1)`, for the `top` most probable `w1` (not
+/// `</s>`) and every `w2` (`</s>` included), the rest pooled: checks the
+/// state that the lanes reach after each draw.
+fn check_pairs(model: &Model, words: &str, top: usize, seed: u64) {
+    let prefix: Vec<TokenId> =
+        words.split(' ').filter(|w| !w.is_empty()).map(|w| model.vocab().get(w).unwrap()).collect();
+    let config = SampleConfig { max_len: prefix.len() + 2, unk: UnkPolicy::Keep, ..SampleConfig::default() };
+    let ctx = state_after(model, words);
+    // Normalized per context, for models that are not (a foreign ARPA file).
+    let p1 = normalized(naive(model, ctx));
+    let mut firsts: Vec<usize> = (0..p1.len()).filter(|&w| w != EOS as usize && p1[w] > 0.0).collect();
+    firsts.sort_by(|&a, &b| p1[b].total_cmp(&p1[a]).then(a.cmp(&b)));
+    firsts.truncate(top);
+    let v = p1.len();
+    let mut expected = vec![0.0; top * v + 1];
+    let mut rank = vec![usize::MAX; v];
+    for (r, &w1) in firsts.iter().enumerate() {
+        rank[w1] = r;
+        let p2 = normalized(naive(model, model.prob(ctx, w1 as TokenId).1));
+        for (w2, &q) in p2.iter().enumerate() {
+            expected[r * v + w2] = p1[w1] * q;
+        }
+    }
+    expected[top * v] = 1.0 - firsts.iter().map(|&w| p1[w]).sum::<f64>();
+    let mut sampler = Sampler::new(model, &config).unwrap();
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    let mut out = Corpus::new();
+    sampler.sentences(&mut rng, DRAWS, |_| &prefix, &mut out).unwrap();
+    let mut observed = vec![0u64; expected.len()];
+    let n = prefix.len();
+    for s in out.sentences() {
+        let w1 = s.get(n).map_or(EOS as usize, |&w| w as usize);
+        let w2 = s.get(n + 1).map_or(EOS as usize, |&w| w as usize);
+        let i = if w1 == EOS as usize || rank[w1] == usize::MAX { top * v } else { rank[w1] * v + w2 };
+        observed[i] += 1;
+    }
+    chi_square(&format!("pairs after '<s> {words}', batched"), &observed, &expected);
+}
+
+/// A non-interpolated backoff model: lower-order probabilities larger than
+/// the higher-order ones make u(w|c) negative, so the sampler must reject.
+const FOREIGN_ARPA: &str = "\\data\\\nngram 1=6\nngram 2=4\n\n\\1-grams:\n-1.0\t<unk>\n0\t<s>\t-0.2\n\
+    -0.5\t</s>\n-0.4\ta\t-0.3\n-0.6\tb\t-0.1\n-1.2\tc\n\n\\2-grams:\n-0.3\t<s> a\n\
+    -0.9\t<s> b\n-0.2\ta b\n-0.7\ta c\n\n\\end\\\n";
+
 #[test]
 fn foreign_backoff_arpa_is_sampled_exactly() {
-    // A non-interpolated backoff model: lower-order probabilities larger than
-    // the higher-order ones make u(w|c) negative, so the sampler must reject.
-    let arpa = "\\data\\\nngram 1=6\nngram 2=4\n\n\\1-grams:\n-1.0\t<unk>\n0\t<s>\t-0.2\n\
-                -0.5\t</s>\n-0.4\ta\t-0.3\n-0.6\tb\t-0.1\n-1.2\tc\n\n\\2-grams:\n-0.3\t<s> a\n\
-                -0.9\t<s> b\n-0.2\ta b\n-0.7\ta c\n\n\\end\\\n";
-    let m = Model::read_arpa(arpa.as_bytes()).unwrap();
+    let m = Model::read_arpa(FOREIGN_ARPA.as_bytes()).unwrap();
     let keep = SampleConfig { unk: UnkPolicy::Keep, ..SampleConfig::default() };
     for (j, words) in ["", "a", "b"].iter().enumerate() {
         let ctx = state_after(&m, words);
