@@ -34,8 +34,7 @@
 //!
 //! Temperature, top-k, top-p, min-p and greedy act on the full next-token
 //! distribution of a context over the whole vocabulary (every word that the
-//! smoothing gives mass), computed in O(|V| + successors) and cached per
-//! context. In this order, as Hugging Face applies them:
+//! smoothing gives mass). In this order, as Hugging Face applies them:
 //! 1. `p(w|c)` (`<unk>` removed first under [`UnkPolicy::Resample`]);
 //! 2. temperature: `q ∝ p^(1/T)`;
 //! 3. top-k: the `k` most probable words (ties broken by the smaller id);
@@ -46,24 +45,35 @@
 //! then a draw in proportion to `q`. Greedy takes the most probable word
 //! (the smaller id on a tie), which none of the other knobs can change.
 //!
-//! **Truncation at temperature 1** (top-k, top-p, min-p, alone or together,
-//! not greedy) never builds the full distribution: `p(.|c)` splits into bands, the successors of `c`, those of
+//! None of them builds the full distribution. **Truncation and greedy** (at
+//! any temperature): `p(.|c)` splits into bands, the successors of `c`, those of
 //! `c'` not following `c` (scaled by `gamma(c)`), ..., the unigrams; each band
 //! in `(p desc, word asc)` order is a sorted run of the model without the
 //! successors of the context one longer, which are themselves a prefix of a
-//! run sorted by the same key. Runs are sorted once per sampler, so the cut
-//! of a context is a binary search per band (O(order^2 log^2 |V|)), cached as
-//! a few numbers per context, and a draw picks a band by mass and a word of
-//! its prefix by cumulative weight, rejecting excluded words ([`Nucleus`]).
+//! run sorted by the same key. Temperature keeps that order, so runs are
+//! sorted once per sampler with cumulative tempered weights (`prob^(1/T)`;
+//! a band's scale becomes `scale^(1/T)`), the cut of a context is a binary
+//! search per band (O(order^2 log^2 |V|)), cached as a few numbers per
+//! context, and a draw picks a band by tempered mass and a word of its prefix
+//! by cumulative tempered weight, rejecting excluded words ([`Nucleus`]).
 //! Every truncation is such a cut: top-k's is the `k`-th word (the number of
 //! words within a cut is a binary search per band, like its mass), top-p's
-//! the first reaching `top_p` of the mass within top-k's, min-p's the
-//! threshold `min_p` times the first word's probability; the kept set is the
-//! earliest of them. It is the one defined above up to floating-point
-//! rounding of the masses compared with the target (sums in another order).
-//! **Temperature alone** draws exactly from per-context tempered normalisers
-//! ([`Tempered`]); temperature with a truncation, and greedy, use the full
-//! distribution.
+//! the first reaching `top_p` of the tempered mass within top-k's, min-p's the
+//! threshold `min_p^T` times the first word's probability; the kept set is
+//! the earliest of them; greedy is the first word. It is the one defined
+//! above up to floating-point rounding of the masses compared with the
+//! target (sums in another order). **Temperature alone** draws exactly from
+//! per-context tempered normalisers ([`Tempered`]).
+//!
+//! # Many sentences
+//!
+//! [`Sampler::sentences`] (and so [`sample_corpus`]) draws pure ancestral
+//! sentences in [`LANES`] lanes side by side, each step of a lane loading
+//! what its next step reads, so that cache misses of different lanes overlap
+//! (a token is a chain of dependent reads: context, slot, shorter context,
+//! hashed index). Every draw takes fresh words of the one stream, so each
+//! sentence is exact and sentences are independent; the words for a seed
+//! differ from those of [`Sampler::sentence`] called in a loop.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -192,10 +202,10 @@ impl SampleConfig {
         Ok(())
     }
 
-    /// Whether the knobs are truncations only (top-k, top-p, min-p at
-    /// temperature 1, not greedy), drawn from sorted bands (see [`Nucleus`]).
+    /// Whether the knobs are drawn from sorted bands (see [`Nucleus`]): any
+    /// knob but temperature alone.
     fn banded(&self) -> bool {
-        self.transforms() && self.temperature == 1.0 && !self.greedy
+        self.transforms() && !self.tempered_only()
     }
 
     /// Whether temperature is the only knob on (see [`Tempered`]).
@@ -589,27 +599,6 @@ impl Tables {
     }
 }
 
-/// A next-token distribution after the decoding knobs: words with positive
-/// weight and their cumulative weights.
-#[derive(Debug, Clone)]
-struct Table {
-    words: Box<[TokenId]>,
-    cum: Box<[f64]>,
-}
-
-impl Table {
-    fn draw<R: Rng + ?Sized>(&self, rng: &mut R) -> TokenId {
-        let total = *self.cum.last().expect("tables are never empty");
-        let u = (rng.next_u64() >> 11) as f64 / ONE53 * total;
-        let i = self.cum.partition_point(|&c| c <= u).min(self.words.len() - 1);
-        self.words[i]
-    }
-
-    fn entries(&self) -> usize {
-        self.words.len()
-    }
-}
-
 /// The full distribution `p(.|ctx)` over the vocabulary by ARPA backoff
 /// semantics, bit for bit what [`Model::prob`] returns for each word
 /// (`<s>` gets 0). O(|V| + successors of the contexts on the way).
@@ -661,74 +650,9 @@ fn by_weight(a: &(f64, TokenId), b: &(f64, TokenId)) -> std::cmp::Ordering {
     b.0.total_cmp(&a.0).then(a.1.cmp(&b.1))
 }
 
-/// Applies the decoding knobs of `config` to `q`, the unnormalized
-/// distribution over the vocabulary (overwritten); see the module docs for
-/// the order. `None` if nothing has mass. O(|V|) expected: truncation finds
-/// its cut-off element by selection, not by sorting.
-fn transformed_table(config: &SampleConfig, q: &mut [f64], cand: &mut Vec<(f64, TokenId)>) -> Option<Table> {
-    if config.temperature != 1.0 {
-        let inv_t = 1.0 / config.temperature;
-        q.iter_mut().filter(|x| **x > 0.0).for_each(|x| *x = x.powf(inv_t));
-    }
-    cand.clear();
-    cand.extend(q.iter().enumerate().filter(|&(_, &x)| x > 0.0).map(|(w, &x)| (x, w as TokenId)));
-    let best = cand.iter().copied().min_by(by_weight)?;
-    if config.greedy {
-        return Some(Table { words: vec![best.1].into(), cum: vec![1.0].into() });
-    }
-    // The last word kept by top-k and top-p, in `by_weight` order.
-    let mut cutoff = None;
-    if let Some(k) = config.top_k.filter(|&k| k < cand.len()) {
-        cand.select_nth_unstable_by(k - 1, by_weight);
-        cutoff = Some(cand[k - 1]);
-        cand.truncate(k);
-    }
-    if let Some(top_p) = config.top_p.filter(|&p| p < 1.0) {
-        let mass: f64 = cand.iter().map(|c| c.0).sum();
-        cutoff = Some(nucleus_cutoff(cand, top_p * mass));
-    }
-    let floor = config.min_p.map_or(0.0, |m| m * best.0);
-    let mut words = Vec::new();
-    let mut cum = Vec::new();
-    let mut acc = 0.0;
-    for (w, &x) in q.iter().enumerate() {
-        let w = w as TokenId;
-        if x > 0.0 && x >= floor && cutoff.is_none_or(|c| by_weight(&(x, w), &c).is_le()) {
-            acc += x;
-            words.push(w);
-            cum.push(acc);
-        }
-    }
-    Some(Table { words: words.into(), cum: cum.into() })
-}
-
-/// The last element of the shortest `by_weight`-ordered prefix of `cand`
-/// (non-empty) whose mass reaches `target`, by weighted quickselect.
-fn nucleus_cutoff(cand: &mut [(f64, TokenId)], mut target: f64) -> (f64, TokenId) {
-    let mut s = cand;
-    loop {
-        if s.len() == 1 {
-            return s[0];
-        }
-        let mid = s.len() / 2;
-        let (hi, pivot, lo) = std::mem::take(&mut s).select_nth_unstable_by(mid, by_weight);
-        let pivot = *pivot;
-        let m_hi: f64 = hi.iter().map(|c| c.0).sum();
-        if m_hi >= target {
-            s = hi;
-            continue;
-        }
-        if m_hi + pivot.0 >= target || lo.is_empty() {
-            return pivot;
-        }
-        target -= m_hi + pivot.0;
-        s = lo;
-    }
-}
-
 /// One context's successors (or the whole vocabulary for the empty context)
-/// sorted by (weight desc, word asc), with cumulative weights within each
-/// context's range.
+/// sorted by (weight desc, word asc), with cumulative tempered weights
+/// (`weight^(1/T)`) within each context's range.
 #[derive(Debug, Default)]
 struct SortedRun {
     val: Vec<f64>,
@@ -741,11 +665,11 @@ impl SortedRun {
         SortedRun { val: vec![0.0; n], cum: vec![0.0; n], word: vec![0; n] }
     }
 
-    fn fill(&mut self, start: usize, items: &mut [(f64, TokenId)]) {
+    fn fill(&mut self, start: usize, items: &mut [(f64, TokenId)], inv_t: f64) {
         items.sort_unstable_by(by_weight);
         let mut acc = 0.0;
         for (i, &(v, w)) in items.iter().enumerate() {
-            acc += v;
+            acc += temper(v, inv_t);
             self.val[start + i] = v;
             self.cum[start + i] = acc;
             self.word[start + i] = w;
@@ -753,10 +677,22 @@ impl SortedRun {
     }
 }
 
-/// Sorted views of the model for exact truncated (top-k, top-p, min-p) sampling without
-/// O(|V|) work per context; shared by clones. See [`Nucleus`].
+/// `x^(1/T)` (`x` itself at `T = 1`, 0 for 0).
+fn temper(x: f64, inv_t: f64) -> f64 {
+    if inv_t == 1.0 || x <= 0.0 {
+        x.max(0.0)
+    } else {
+        x.powf(inv_t)
+    }
+}
+
+/// Sorted views of the model for exact truncated (top-k, top-p, min-p) and
+/// greedy sampling, at any temperature, without O(|V|) work per context;
+/// shared by clones. See [`Nucleus`].
 #[derive(Debug)]
 struct Sorted {
+    /// `1/T`: the cumulative weights are tempered.
+    inv_t: f64,
     /// The unigram distribution, every word but `<s>`.
     uni: SortedRun,
     /// `own[k - 1]`: successors (order k + 1) of each context of order k, by their own probability.
@@ -766,14 +702,14 @@ struct Sorted {
 }
 
 impl Sorted {
-    fn new(model: &Model) -> Sorted {
+    fn new(model: &Model, inv_t: f64) -> Sorted {
         let uni_prob = &model.levels[0].prob;
         let mut items: Vec<(f64, TokenId)> = (0..model.vocab.len() as TokenId)
             .filter(|&w| w != BOS)
             .map(|w| (uni_prob[w as usize], w))
             .collect();
         let mut uni = SortedRun::with_len(items.len());
-        uni.fill(0, &mut items);
+        uni.fill(0, &mut items, inv_t);
         let mut own = Vec::new();
         let mut low = Vec::new();
         for k in 1..model.order() {
@@ -788,19 +724,19 @@ impl Sorted {
                 }
                 items.clear();
                 items.extend(r.clone().map(|i| (up.prob[i], up.word[i])));
-                o.fill(r.start, &mut items);
+                o.fill(r.start, &mut items, inv_t);
                 items.clear();
                 items.extend(r.clone().map(|i| {
                     let p =
                         if k == 1 { uni_prob[up.word[i] as usize] } else { here.prob[up.suffix[i] as usize] };
                     (p, up.word[i])
                 }));
-                l.fill(r.start, &mut items);
+                l.fill(r.start, &mut items, inv_t);
             }
             own.push(o);
             low.push(l);
         }
-        Sorted { uni, own, low }
+        Sorted { inv_t, uni, own, low }
     }
 
     /// The run of `ctx`'s own successors (the unigram run for the empty context).
@@ -842,12 +778,12 @@ struct Band {
     scale: f64,
     /// The band's part of the nucleus is a prefix of `ctx`'s own sorted run...
     len: usize,
-    /// ...of this mass (excluded words and `<unk>` under resample taken out).
+    /// ...of this tempered mass (excluded words and `<unk>` under resample taken out).
     mass: f64,
 }
 
-/// The truncated distribution (top-k, top-p, min-p at temperature 1; "the
-/// nucleus") of one context, found in O(order^2 log^2 |V|) from the sorted
+/// The truncated distribution (top-k, top-p, min-p, greedy, at any
+/// temperature; "the nucleus") of one context, found in O(order^2 log^2 |V|) from the sorted
 /// runs: `p(.|c)` splits into bands (see [`Band`]) whose sorted orders are
 /// the sorted runs of `c_j` without the successors of `c_(j-1)`, which form a
 /// prefix of the `low` run of `c_(j-1)` under any cut (same sort key). So the
@@ -859,6 +795,8 @@ struct Band {
 struct Nucleus {
     bands: Vec<Band>,
     total: f64,
+    /// Greedy: the most probable word, always drawn.
+    greedy: Option<TokenId>,
 }
 
 /// The mass and the number of words within `cut` of the bands, with the
@@ -889,10 +827,10 @@ fn nucleus_mass(
             }
             n_in = n_in.saturating_sub(q);
         }
-        let mut mass = (scale * mass).max(0.0);
+        let mut mass = (temper(scale, s.inv_t) * mass).max(0.0);
         if let Some((x, band)) = unk {
             if band == j && within(x, UNK, cut) {
-                mass = (mass - x).max(0.0);
+                mass = (mass - temper(x, s.inv_t)).max(0.0);
                 n_in = n_in.saturating_sub(1);
             }
         }
@@ -972,6 +910,11 @@ impl Nucleus {
             best
         };
         let earlier = |a: Cut, b: Cut| if by_weight(&a, &b).is_le() { a } else { b };
+        // Greedy: the first word in `by_weight` order, whatever the other knobs.
+        if config.greedy {
+            let best = earliest(&|_, count| count >= 1)?;
+            return Some(Nucleus { bands: Vec::new(), total: 1.0, greedy: Some(best.1) });
+        }
         let mut cut = all;
         // Top-k: the k-th word in `by_weight` order.
         if let Some(k) = config.top_k.filter(|&k| k < n) {
@@ -985,20 +928,25 @@ impl Nucleus {
                 cut = earlier(c, cut);
             }
         }
-        // Min-p: the words at least `min_p` times the most probable one (the 1st word).
+        // Min-p: the words at least `min_p` times the most probable one (the
+        // 1st word), after temperature: `p^(1/T) >= min_p max p^(1/T)` is
+        // `p >= min_p^T max p`.
         if let Some(min_p) = config.min_p.filter(|&p| p > 0.0) {
             if let Some(best) = earliest(&|_, count| count >= 1) {
-                cut = earlier((min_p * best.0, TokenId::MAX), cut);
+                cut = earlier((min_p.powf(config.temperature) * best.0, TokenId::MAX), cut);
             }
         }
         let (total, _) = nucleus_mass(s, m, &mut scratch, cut, unk);
         if total.is_nan() || total <= 0.0 {
             return None;
         }
-        Some(Nucleus { bands: scratch, total })
+        Some(Nucleus { bands: scratch, total, greedy: None })
     }
 
     fn draw<R: Rng + ?Sized>(&self, s: &Sorted, m: &Model, rng: &mut R, resample: bool) -> (TokenId, bool) {
+        if let Some(w) = self.greedy {
+            return (w, false);
+        }
         let u = (rng.next_u64() >> 11) as f64 / ONE53 * self.total;
         let mut acc = 0.0;
         let mut pick = None;
@@ -1028,7 +976,7 @@ impl Nucleus {
         for i in 0..b.len {
             let w = run.word[r.start + i];
             if !bad(w) {
-                weights[w as usize] = run.val[r.start + i];
+                weights[w as usize] = temper(run.val[r.start + i], s.inv_t);
             }
         }
         (draw_linear(rng, &weights).unwrap_or(EOS), true)
@@ -1310,10 +1258,7 @@ pub struct Sampler<'m> {
     sorted: Option<Arc<Sorted>>,
     nuclei: HashMap<State, Nucleus>,
     tempered: HashMap<State, Tempered>,
-    cache: HashMap<State, Table>,
-    cache_entries: usize,
     scratch: Vec<f64>,
-    cand: Vec<(f64, TokenId)>,
     stats: SampleStats,
 }
 
@@ -1322,7 +1267,9 @@ impl<'m> Sampler<'m> {
     pub fn new(model: &'m Model, config: &SampleConfig) -> Result<Self> {
         config.validate()?;
         let tables = (!config.transforms()).then(|| Arc::new(Tables::new(model)));
-        let sorted = config.banded().then(|| Arc::new(Sorted::new(model)));
+        // Greedy is the same at any temperature: no tempered weights needed.
+        let inv_t = if config.greedy { 1.0 } else { 1.0 / config.temperature };
+        let sorted = config.banded().then(|| Arc::new(Sorted::new(model, inv_t)));
         Ok(Sampler {
             model,
             config: config.clone(),
@@ -1330,10 +1277,7 @@ impl<'m> Sampler<'m> {
             sorted,
             nuclei: HashMap::new(),
             tempered: HashMap::new(),
-            cache: HashMap::new(),
-            cache_entries: 0,
             scratch: Vec::new(),
-            cand: Vec::new(),
             stats: SampleStats::default(),
         })
     }
@@ -1395,14 +1339,16 @@ impl<'m> Sampler<'m> {
     /// `n` sentences appended to `out` in order, sentence `j` continuing
     /// `prefix(j)` (see [`Sampler::sentence`]); returns each sentence's stats.
     ///
-    /// Pure ancestral sampling draws [`LANES`] sentences side by side from
-    /// `rng`: each round first loads every lane's context, then draws ahead
-    /// the first words of each lane's next token and loads the table entries
-    /// they lead to, then completes each lane's token by the one-sentence code
-    /// with those words replayed, so the cache misses of the lanes overlap.
-    /// Every draw still takes fresh uniform words, so each sentence has the
-    /// model's distribution and sentences are independent, but the words of a
-    /// seed differ from those of [`Sampler::sentence`] called `n` times. The
+    /// Pure ancestral sampling draws 16 sentences (`LANES`) side by side from
+    /// `rng`, one step of each lane's token per round: each step reads what
+    /// the lane's previous step loaded (its context, a slot, a shorter
+    /// context, the hashed index that gives the next state) and loads what
+    /// its next step reads, so the cache misses of the lanes overlap. A
+    /// context that needs rejection (a non-interpolated ARPA file) hands the
+    /// token to the one-sentence code, replaying the words drawn for it.
+    /// Every draw takes fresh uniform words, so each sentence has the model's
+    /// distribution and sentences are independent, but the words of a seed
+    /// differ from those of [`Sampler::sentence`] called `n` times. The
     /// decoding knobs sample one sentence at a time.
     pub fn sentences<'p, R: Rng + ?Sized>(
         &mut self,
@@ -1558,8 +1504,8 @@ impl<'m> Sampler<'m> {
                     self.sorted = Some(sorted);
                     w?
                 }
-                None if self.config.tempered_only() => self.draw_tempered(rng, ctx)?,
-                None => self.draw_transformed(rng, ctx)?,
+                // Neither tables nor bands: temperature alone.
+                None => self.draw_tempered(rng, ctx)?,
             };
             return Ok((w, next_state(self.model, ctx, w)));
         };
@@ -1721,29 +1667,6 @@ impl<'m> Sampler<'m> {
         let w = draw_linear(rng, &p);
         self.scratch = p;
         w.ok_or_else(|| no_mass(m, ctx))
-    }
-
-    /// A draw from the cached decoding table of `ctx`.
-    fn draw_transformed<R: Rng + ?Sized>(&mut self, rng: &mut R, ctx: State) -> Result<TokenId> {
-        if let Some(t) = self.cache.get(&ctx) {
-            return Ok(t.draw(rng));
-        }
-        let mut p = std::mem::take(&mut self.scratch);
-        full_distribution(self.model, ctx, &mut p);
-        if self.config.unk == UnkPolicy::Resample {
-            p[UNK as usize] = 0.0;
-        }
-        let table = transformed_table(&self.config, &mut p, &mut self.cand);
-        self.scratch = p;
-        let table = table.ok_or_else(|| no_mass(self.model, ctx))?;
-        let w = table.draw(rng);
-        if self.cache_entries + table.entries() > CACHE_MAX_ENTRIES {
-            self.cache.clear();
-            self.cache_entries = 0;
-        }
-        self.cache_entries += table.entries();
-        self.cache.insert(ctx, table);
-        Ok(w)
     }
 }
 

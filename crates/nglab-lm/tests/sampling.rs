@@ -575,3 +575,57 @@ fn temperature_alone_matches_with_tempered_normalisers() {
     let knobs = [0.4, 0.7, 1.6].map(|t| SampleConfig { temperature: t, ..SampleConfig::default() });
     check_bands(&knobs, 3, 40_000);
 }
+
+#[test]
+fn temperature_with_truncation_matches_across_backoff_bands() {
+    // Temperature with top-k, top-p or min-p is drawn from the sorted bands
+    // with tempered cumulative weights: the cut is found on the tempered
+    // masses (top-p) or at `min_p^T` of the best word (min-p); below and
+    // above 1, with cuts within the own successors and into the backoff bands.
+    let d = SampleConfig::default;
+    let knobs = [
+        SampleConfig { temperature: 0.7, top_p: Some(0.9), ..d() },
+        SampleConfig { temperature: 1.6, top_p: Some(0.95), ..d() },
+        SampleConfig { temperature: 0.5, top_k: Some(60), ..d() },
+        SampleConfig { temperature: 1.4, top_k: Some(2000), ..d() },
+        SampleConfig { temperature: 0.6, min_p: Some(0.05), ..d() },
+        SampleConfig { temperature: 1.5, min_p: Some(0.01), ..d() },
+        SampleConfig { temperature: 1.2, top_k: Some(300), top_p: Some(0.8), min_p: Some(0.002), ..d() },
+    ];
+    check_bands(&knobs, 3, 60_000);
+}
+
+#[test]
+fn greedy_is_the_first_word_of_the_bands() {
+    // Greedy from the sorted bands: the most probable word over the whole
+    // vocabulary (the smaller id on a tie), `<unk>` excluded under resample,
+    // whatever the temperature and truncation; in contexts whose best word
+    // comes from a backoff band.
+    for order in [2, 3] {
+        let m = model(Smoothing::ModifiedKneserNey, order);
+        for (t, unk) in [(1.0, UnkPolicy::Resample), (0.3, UnkPolicy::Keep), (2.5, UnkPolicy::Resample)] {
+            let config = SampleConfig {
+                greedy: true,
+                temperature: t,
+                unk,
+                top_p: Some(0.5),
+                ..SampleConfig::default()
+            };
+            let mut sampler = Sampler::new(&m, &config).unwrap();
+            let mut rng = ChaCha8Rng::seed_from_u64(3);
+            for c in ["", "The", "of the", "The jury", "said", "jury said"] {
+                let ctx = state_after(&m, c);
+                let mut p = naive(&m, ctx);
+                if unk == UnkPolicy::Resample {
+                    p[UNK as usize] = 0.0;
+                }
+                let best = (0..p.len()).max_by(|&a, &b| p[a].total_cmp(&p[b]).then(b.cmp(&a))).unwrap();
+                assert_eq!(
+                    sampler.next_word(&mut rng, ctx).unwrap().0,
+                    best as TokenId,
+                    "order {order} after '{c}'"
+                );
+            }
+        }
+    }
+}
