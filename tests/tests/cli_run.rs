@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{nglab, nglab_bin, one_line_error, scratch_dir};
+use common::{nglab, nglab_bin, nglab_in, one_line_error, scratch_dir};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
@@ -262,6 +262,81 @@ fn a_run_killed_20_times_at_random_moments_ends_with_the_same_files() {
     state.sort();
     assert!(state.is_empty(), "{state:?}");
     assert!(!cut.join(".nglab-run.lock").exists());
+}
+
+/// `html` with each inline `<svg>...</svg>` replaced by `<svg/>`: the plots
+/// are most of the report's bytes and are checked for determinism elsewhere;
+/// the golden report keeps its text, tables and sample sentences.
+fn without_svg(html: &str) -> String {
+    let mut out = String::with_capacity(html.len());
+    let mut rest = html;
+    while let Some(start) = rest.find("<svg") {
+        out.push_str(&rest[..start]);
+        out.push_str("<svg/>");
+        let end = rest[start..].find("</svg>").map_or(rest.len(), |e| start + e + "</svg>".len());
+        rest = &rest[end..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// The outputs of a small 2-generation run against the committed golden
+/// files in `tests/data/golden/run-2gen/` (STYLE.md rule 21; the report
+/// without its plots): any change to
+/// what a run computes or writes shows here and is reviewed. After a change
+/// that is meant, `NGLAB_BLESS=1 cargo test -p nglab-tests --test cli_run golden`
+/// rewrites them; commit the diff with the reason.
+#[test]
+fn a_two_generation_run_matches_its_golden_files() {
+    let out = scratch_dir("run-golden").join("out");
+    let out_arg = out.display().to_string();
+    let package = Path::new(env!("CARGO_MANIFEST_DIR"));
+    // Relative input paths, so that config.json is the same on every machine.
+    let args = [
+        "run",
+        "--out",
+        &out_arg,
+        "--train",
+        "data/kenlm/brown-2k.train.txt",
+        "--heldout",
+        "data/kenlm/brown-300.test.txt",
+        "--generations",
+        "2",
+        "--seeds",
+        "2",
+        "--synthetic-tokens",
+        "8000",
+        "--regime",
+        "replace,accumulate,mix:0.5",
+        "--threads",
+        "2",
+    ];
+    let run = nglab_in(package, &args);
+    assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
+    let golden = package.join("data/golden/run-2gen");
+    let bless = std::env::var_os("NGLAB_BLESS").is_some();
+    for name in ["config.json", "metrics.csv", "summary.csv", "report.html"] {
+        let mut got = std::fs::read_to_string(out.join(name)).unwrap();
+        if name == "report.html" {
+            got = without_svg(&got);
+        }
+        if bless {
+            std::fs::create_dir_all(&golden).unwrap();
+            std::fs::write(golden.join(name), &got).unwrap();
+            continue;
+        }
+        let want = std::fs::read_to_string(golden.join(name)).unwrap_or_default();
+        if got != want {
+            let line = got.lines().zip(want.lines()).position(|(a, b)| a != b).unwrap_or(0);
+            panic!(
+                "{name} differs from tests/data/golden/run-2gen/{name} at line {}:\n  got:  {}\n  want: {}\n\
+                 (NGLAB_BLESS=1 rewrites the golden files when the change is meant)",
+                line + 1,
+                got.lines().nth(line).unwrap_or("<end>"),
+                want.lines().nth(line).unwrap_or("<end>"),
+            );
+        }
+    }
 }
 
 #[test]
