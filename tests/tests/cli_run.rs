@@ -159,6 +159,53 @@ fn mle_under_replace_never_gains_a_type() {
     assert!(rows[0]["undefined"].contains("heldout_ppl: infinite"), "{}", rows[0]["undefined"]);
 }
 
+/// No NaN or infinity anywhere in the tables: undefined values are empty.
+fn assert_finite_tables(dir: &Path) {
+    for name in ["metrics.csv", "summary.csv"] {
+        let text = std::fs::read_to_string(dir.join(name)).unwrap();
+        let mut lines = text.lines();
+        let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+        let reasons = header.iter().position(|&c| c == "undefined").unwrap_or(header.len());
+        for line in lines {
+            for field in line.split(',').take(reasons) {
+                let lower = field.to_ascii_lowercase();
+                assert!(!lower.contains("nan") && !lower.contains("inf"), "{name}: {field:?} in {line}");
+            }
+        }
+    }
+}
+
+#[test]
+fn degenerate_generations_are_recorded_not_fatal() {
+    let dir = scratch_dir("run-degenerate");
+    // Greedy sampling (top-k 1) writes one sentence over and over: from
+    // generation 1 on, every order's discounts fail and fall back.
+    let greedy = dir.join("greedy");
+    run_ok(&small_args(&greedy, &["--regime", "replace,mix:0.5", "--top-k", "1", "--generations", "3"]));
+    assert_finite_tables(&greedy);
+    for r in metrics(&greedy) {
+        let fallback = &r["discount_fallback"];
+        if r["regime"] == "replace" && r["generation"] != "0" {
+            assert_eq!(fallback, "1;2;3", "{r:?}");
+            assert!(r["types"].parse::<u64>().unwrap() < 100, "{r:?}");
+        }
+    }
+    // A text of one type in two sentences: metrics that need more are empty
+    // with their reason, the run goes on.
+    let one = dir.join("one.txt");
+    std::fs::write(&one, "a a a a\na a\n").unwrap();
+    let tiny = dir.join("tiny");
+    let one = one.display().to_string();
+    run_ok(&small_args(
+        &tiny,
+        &["--train", &one, "--heldout", &one, "--regime", "replace,accumulate", "--generations", "3"],
+    ));
+    assert_finite_tables(&tiny);
+    let rows = metrics(&tiny);
+    assert!(rows.iter().all(|r| r["types"] == "1" && r["zipf_exponent"].is_empty()), "{rows:?}");
+    assert!(rows.iter().all(|r| r["undefined"].contains("zipf_exponent: needs 2 types")), "{rows:?}");
+}
+
 #[test]
 fn an_interrupted_run_resumes_to_the_same_files() {
     let dir = scratch_dir("run-resume");
