@@ -55,6 +55,42 @@ fn prefixes_are_continued() {
 }
 
 #[test]
+fn beam_search_writes_the_best_sentences() {
+    // Width 1 is greedy decoding with <unk> kept (ties to the smaller id in both).
+    let beam1 = common::stdout_ok(&sample(&["--beam", "1", "--max-len", "40"]));
+    let greedy = common::stdout_ok(&sample(&[
+        "--greedy",
+        "--unk",
+        "keep",
+        "--sentences",
+        "1",
+        "--seed",
+        "3",
+        "--max-len",
+        "40",
+    ]));
+    assert_eq!(beam1, greedy);
+    let three = common::stdout_ok(&sample(&["--beam", "5", "--sentences", "3"]));
+    assert_eq!(three.lines().count(), 3, "{three}");
+    assert_eq!(three, common::stdout_ok(&sample(&["--beam", "5", "--sentences", "3"])), "no randomness");
+    // A wider beam finds a sentence at least as probable; here a different one.
+    assert_ne!(three.lines().next(), beam1.lines().next(), "{three}");
+
+    let dir = common::scratch_dir("cli-sample-beam");
+    let prompts = dir.join("prompts.txt");
+    std::fs::write(&prompts, "The jury said that it was\nIt is\nHe\n").expect("writing prompts");
+    let p = prompts.to_str().expect("UTF-8 path");
+    let args = ["--beam", "4", "--prefix-file", p, "--prefix-tokens", "3", "--max-len", "30"];
+    let one = common::stdout_ok(&sample(&[&args[..], &["--threads", "1"]].concat()));
+    let lines: Vec<&str> = one.lines().collect();
+    assert_eq!(lines.len(), 3, "{one}");
+    assert!(
+        lines[0].starts_with("The jury said") && lines[1].starts_with("It is") && lines[2].starts_with("He")
+    );
+    assert_eq!(one, common::stdout_ok(&sample(&[&args[..], &["--threads", "3"]].concat())));
+}
+
+#[test]
 fn bad_options_fail_on_one_line() {
     let check = |args: &[&str], expect: &str| common::one_line_error(&sample(args), expect);
     check(
@@ -65,6 +101,17 @@ fn bad_options_fail_on_one_line() {
     check(&["--sentences", "3", "--seed", "1", "--top-k", "0"], "top-k must be >= 1, got 0");
     check(&["--sentences", "3", "--seed", "1", "--min-p", "1"], "min-p must be in [0, 1), got 1");
     check(&["--sentences", "3", "--seed", "1", "--unk", "maybe"], "got 'maybe'");
+    // Negative numbers are values, and flag errors are one line too.
+    check(
+        &["--sentences", "3", "--seed", "1", "--temperature", "-1"],
+        "temperature must be finite and > 0, got -1",
+    );
+    check(&["--sentences", "3", "--seed", "1", "--top-p", "-0.5"], "top-p must be in (0, 1], got -0.5");
+    check(&["--sentences", "3", "--seed", "1", "--top-k", "x"], "invalid value 'x' for '--top-k");
+    check(&["--sentences", "3"], "required arguments were not provided: --seed");
+    check(&["--beam", "0"], "--beam must be >= 1, got 0");
+    check(&["--beam", "2", "--sentences", "3"], "--sentences 3 is more than the beam keeps (--beam 2)");
+    check(&["--beam", "2", "--top-p", "0.5"], "cannot be used with '--top-p");
     check(&["--seed", "1"], "give --sentences N or --tokens N");
     let dir = common::scratch_dir("cli-sample-bad");
     let prompts = dir.join("prompts.txt");
@@ -72,6 +119,10 @@ fn bad_options_fail_on_one_line() {
     let p = prompts.to_str().expect("UTF-8 path");
     check(
         &["--prefix-file", p, "--prefix-tokens", "5", "--max-len", "4", "--seed", "1"],
+        "longer than max-len 4",
+    );
+    check(
+        &["--prefix-file", p, "--prefix-tokens", "5", "--max-len", "4", "--beam", "2"],
         "longer than max-len 4",
     );
     let missing =

@@ -5,7 +5,20 @@ use std::process::ExitCode;
 use clap::Parser;
 
 fn main() -> ExitCode {
-    let cli = nglab_driver::cli::Cli::parse();
+    let cli = match nglab_driver::cli::Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(err) if !err.use_stderr() => err.exit(),
+        Err(err) => {
+            // Bad flags and values, like every other error: one line, exit code 2.
+            // clap's message is its lines up to the first blank one (then usage and tips).
+            let text = err.render().to_string();
+            let message: Vec<&str> =
+                text.lines().take_while(|l| !l.trim().is_empty()).map(str::trim).collect();
+            let message = message.join(" ");
+            eprintln!("nglab: {}", message.strip_prefix("error: ").unwrap_or(&message));
+            return ExitCode::from(2);
+        }
+    };
     match nglab_driver::run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {

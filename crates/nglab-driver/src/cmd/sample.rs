@@ -1,11 +1,14 @@
 //! `nglab sample`: sentences drawn from an ARPA model, exactly and
 //! reproducibly (same model, seed and options give the same bytes whatever
-//! `--threads` is), one sentence per line.
+//! `--threads` is), one sentence per line; or, with `--beam`, the most
+//! probable sentences that beam search finds.
 
 use std::path::PathBuf;
 
 use anyhow::Context;
-use nglab_lm::{sample_continuations, sample_corpus, Budget, SampleConfig, UnkPolicy};
+use nglab_lm::{
+    beam_search, sample_continuations, sample_corpus, Budget, Ending, Model, SampleConfig, UnkPolicy,
+};
 use nglab_tokenizer::{AnyTokenizer, Corpus, Tokenizer, TokenizerSpec};
 
 use crate::io::{read_model, read_text, write_atomic};
@@ -24,23 +27,33 @@ pub struct SampleArgs {
     #[arg(long, conflicts_with = "prefix_file")]
     pub tokens: Option<usize>,
     /// Seed of the ChaCha8 streams (one per chunk of 256 sentences).
-    #[arg(long)]
-    pub seed: u64,
+    #[arg(long, required_unless_present = "beam")]
+    pub seed: Option<u64>,
     /// Temperature T > 0: p^(1/T), renormalized.
-    #[arg(long, default_value_t = 1.0)]
+    #[arg(long, default_value_t = 1.0, allow_negative_numbers = true)]
     pub temperature: f64,
     /// Keep the K most probable words.
     #[arg(long)]
     pub top_k: Option<usize>,
     /// Nucleus: keep the most probable words up to this mass, in (0, 1].
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true)]
     pub top_p: Option<f64>,
     /// Keep the words with at least this share of the most probable one's, in [0, 1).
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true)]
     pub min_p: Option<f64>,
     /// Always take the most probable word.
     #[arg(long)]
     pub greedy: bool,
+    /// Beam search instead of sampling (no randomness): the --sentences N
+    /// (default 1, at most WIDTH) most probable sentences found with a beam of
+    /// WIDTH, or with --prefix-file the most probable continuation of each prompt.
+    /// Every word is a candidate, <unk> included.
+    #[arg(
+        long,
+        value_name = "WIDTH",
+        conflicts_with_all = ["tokens", "seed", "temperature", "top_k", "top_p", "min_p", "greedy", "unk"]
+    )]
+    pub beam: Option<usize>,
     /// Prompts, one per line: each output line continues the first --prefix-tokens of one.
     #[arg(long, requires = "prefix_tokens")]
     pub prefix_file: Option<PathBuf>,
@@ -67,6 +80,10 @@ pub struct SampleArgs {
 
 /// Runs `nglab sample`.
 pub fn run(args: &SampleArgs) -> anyhow::Result<()> {
+    if let Some(width) = args.beam {
+        return run_beam(args, width);
+    }
+    let seed = args.seed.context("give --seed S")?;
     let unk: UnkPolicy = args.unk.parse().context("--unk")?;
     let config = SampleConfig {
         temperature: args.temperature,
@@ -78,13 +95,7 @@ pub fn run(args: &SampleArgs) -> anyhow::Result<()> {
         max_len: args.max_len,
     };
     config.validate().context("invalid sampling options")?;
-    let spec: TokenizerSpec = args.tokenizer.parse().context("--tokenizer")?;
-    if let TokenizerSpec::Bpe { .. } = spec {
-        anyhow::bail!(
-            "cannot detokenize with {spec}: use bpe-file:PATH with the model saved by --save-tokenizer"
-        );
-    }
-    let tokenizer = AnyTokenizer::build(&spec, std::iter::empty(), |p| std::fs::read_to_string(p))?;
+    let tokenizer = detokenizer(args)?;
     let threads = match args.threads {
         0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
         n => n,
@@ -99,7 +110,7 @@ pub fn run(args: &SampleArgs) -> anyhow::Result<()> {
             for s in all.sentences().take(args.sentences.unwrap_or(usize::MAX)) {
                 prompts.push(s);
             }
-            sample_continuations(&model, &config, &prompts, k, args.seed, threads)?
+            sample_continuations(&model, &config, &prompts, k, seed, threads)?
         }
         _ => {
             let budget = match (args.sentences, args.tokens) {
@@ -107,26 +118,124 @@ pub fn run(args: &SampleArgs) -> anyhow::Result<()> {
                 (None, Some(n)) => Budget::Tokens(n),
                 (None, None) => anyhow::bail!("give --sentences N or --tokens N (or --prefix-file)"),
             };
-            sample_corpus(&model, &config, budget, args.seed, threads)?
+            sample_corpus(&model, &config, budget, seed, threads)?
         }
     };
+    write_sentences(&args.out, &model, &tokenizer, &corpus)?;
+    eprintln!(
+        "sampled {} sentences, {} tokens (seed {}, {} threads); max-len hits {}, <unk> resampled {}, dropped {}",
+        stats.sentences, stats.tokens, seed, threads, stats.max_len_hits, stats.unk_resampled, stats.unk_dropped
+    );
+    Ok(())
+}
+
+/// The tokenizer named by `--tokenizer`, for detokenizing.
+fn detokenizer(args: &SampleArgs) -> anyhow::Result<AnyTokenizer> {
+    let spec: TokenizerSpec = args.tokenizer.parse().context("--tokenizer")?;
+    if let TokenizerSpec::Bpe { .. } = spec {
+        anyhow::bail!(
+            "cannot detokenize with {spec}: use bpe-file:PATH with the model saved by --save-tokenizer"
+        );
+    }
+    Ok(AnyTokenizer::build(&spec, std::iter::empty(), |p| std::fs::read_to_string(p))?)
+}
+
+/// Writes each sentence of `corpus`, detokenized, on its own line of `out`.
+fn write_sentences(
+    out: &std::path::Path,
+    model: &Model,
+    tokenizer: &AnyTokenizer,
+    corpus: &Corpus,
+) -> anyhow::Result<()> {
     let vocab = model.vocab();
-    write_atomic(&args.out, |w| {
+    write_atomic(out, |w| {
         let mut tokens: Vec<&str> = Vec::new();
         for (i, s) in corpus.sentences().enumerate() {
             tokens.clear();
             tokens.extend(s.iter().map(|&id| vocab.token(id)));
-            let line = tokenizer
-                .decode(&tokens)
-                .with_context(|| format!("cannot detokenize sampled sentence {}", i + 1))?;
+            let line =
+                tokenizer.decode(&tokens).with_context(|| format!("cannot detokenize sentence {}", i + 1))?;
             w.write_all(line.as_bytes())?;
             w.write_all(b"\n")?;
         }
         Ok(())
-    })?;
+    })
+}
+
+/// `nglab sample --beam WIDTH`: beam search from `<s>` or from each prompt.
+fn run_beam(args: &SampleArgs, width: usize) -> anyhow::Result<()> {
+    if width == 0 {
+        anyhow::bail!("--beam must be >= 1, got 0");
+    }
+    if args.max_len == 0 {
+        anyhow::bail!("--max-len must be >= 1, got 0");
+    }
+    let wanted = args.sentences.unwrap_or(1);
+    if args.prefix_file.is_none() && wanted > width {
+        anyhow::bail!("--sentences {wanted} is more than the beam keeps (--beam {width})");
+    }
+    if let Some(k) = args.prefix_tokens.filter(|&k| k > args.max_len) {
+        anyhow::bail!("--prefix-tokens {k} is longer than max-len {}", args.max_len);
+    }
+    let tokenizer = detokenizer(args)?;
+    let threads = match args.threads {
+        0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
+        n => n,
+    };
+    let model = read_model(&args.model)?;
+    let mut corpus = Corpus::new();
+    let mut max_len_hits = 0;
+    match (&args.prefix_file, args.prefix_tokens) {
+        (Some(path), Some(k)) => {
+            let text = read_text(path, false)?;
+            let all = Corpus::encode_frozen(text.sentences(), &tokenizer, model.vocab())
+                .with_context(|| format!("encoding prompts {}", path.display()))?;
+            let prompts: Vec<&[nglab_tokenizer::TokenId]> = all
+                .sentences()
+                .take(args.sentences.unwrap_or(usize::MAX))
+                .map(|s| &s[..s.len().min(k)])
+                .collect();
+            // Each prompt's search is independent: pieces on threads, in order.
+            let per = prompts.len().div_ceil(threads.max(1)).max(1);
+            let found: Vec<anyhow::Result<Vec<nglab_lm::Hypothesis>>> = std::thread::scope(|scope| {
+                let handles: Vec<_> = prompts
+                    .chunks(per)
+                    .map(|piece| {
+                        let model = &model;
+                        scope.spawn(move || {
+                            piece
+                                .iter()
+                                .map(|p| {
+                                    let mut best = beam_search(model, p, width, args.max_len)?;
+                                    best.truncate(1);
+                                    Ok(best)
+                                })
+                                .collect::<Vec<_>>()
+                        })
+                    })
+                    .collect();
+                handles.into_iter().flat_map(|h| h.join().expect("a beam search thread panicked")).collect()
+            });
+            for (i, best) in found.into_iter().enumerate() {
+                let best = best.with_context(|| format!("prompt {} of {}", i + 1, path.display()))?;
+                for h in best {
+                    max_len_hits += usize::from(h.ending == Ending::MaxLen);
+                    corpus.push(&h.words);
+                }
+            }
+        }
+        _ => {
+            for h in beam_search(&model, &[], width, args.max_len)?.into_iter().take(wanted) {
+                max_len_hits += usize::from(h.ending == Ending::MaxLen);
+                corpus.push(&h.words);
+            }
+        }
+    }
+    write_sentences(&args.out, &model, &tokenizer, &corpus)?;
     eprintln!(
-        "sampled {} sentences, {} tokens (seed {}, {} threads); max-len hits {}, <unk> resampled {}, dropped {}",
-        stats.sentences, stats.tokens, args.seed, threads, stats.max_len_hits, stats.unk_resampled, stats.unk_dropped
+        "beam search (width {width}): {} sentences, {} tokens; max-len hits {max_len_hits}",
+        corpus.n_sentences(),
+        corpus.n_tokens()
     );
     Ok(())
 }
