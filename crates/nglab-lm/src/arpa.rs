@@ -10,8 +10,6 @@
 
 use std::io::{BufRead, Write};
 
-use hashbrown::HashMap;
-
 use nglab_tokenizer::{TokenId, Vocab, BOS, UNK};
 
 use crate::model::{child_starts, counting_sort, par_pieces, threads, Level, Model, ModelInfo};
@@ -55,6 +53,15 @@ fn push_log10(out: &mut Vec<u8>, f: f32, buf: &mut ryu::Buffer) {
 /// theirs. Those rare values go through `Display`.
 fn push_f32(out: &mut Vec<u8>, f: f32, buf: &mut ryu::Buffer) {
     let s = buf.format_finite(f).as_bytes();
+    // Fast path: ryu's decimal notation is Display's but for a trailing ".0".
+    if !s.contains(&b'e') {
+        let s = s.strip_suffix(b".0").unwrap_or(s);
+        let frac = s.iter().position(|&b| b == b'.').map_or(0, |d| s.len() - d - 1);
+        if fractional_bits(f) != frac as i32 + 1 {
+            out.extend_from_slice(s);
+            return;
+        }
+    }
     let (neg, s) = match s.split_first() {
         Some((b'-', rest)) => (true, rest),
         _ => (false, s),
@@ -406,66 +413,49 @@ impl<R: BufRead> ArpaReader<R> {
         let mut below: Vec<TokenId> = levels[0].word.clone();
         // Loading looks words up by the slice: one hash of the line's bytes,
         // no `String` built.
-        let index: HashMap<&str, TokenId> =
-            vocab.tokens().iter().enumerate().map(|(i, t)| (t.as_str(), i as TokenId)).collect();
-        let mut ranges: Vec<(usize, usize)> = Vec::with_capacity(order + 2);
+        let index = WordIndex::new(&vocab);
+        let threads = threads();
         for n in 2..=order {
             if line.trim() != format!("\\{n}-grams:") {
                 return self.err(format!("expected '\\{n}-grams:', got '{line}'"));
             }
             let count = counts[n - 1];
             let mut sec = Section::with_capacity(n, count);
-            let what = format!("{n}-grams or the next section");
-            // The ids of the previous line's words: in suffix order,
-            // neighbouring lines mostly share their last words.
-            let mut prev_ids: Vec<TokenId> = vec![UNK; n];
-            loop {
-                self.next_nonblank_line(&what)?;
-                let l = self.text()?;
-                if l.starts_with('\\') {
-                    line = l.to_string();
-                    break;
+            let parser = LineParser { n, order, index: &index };
+            // Lines are gathered into batches of whole lines, and each batch
+            // is parsed in pieces on separate threads; the pieces' n-grams
+            // are appended in file order, and the first error in file order
+            // wins, so the result does not depend on the thread count.
+            let mut batch: Vec<u8> = Vec::with_capacity(READ_BATCH + 4096);
+            let mut batch_line = self.line_no + 1;
+            let end = loop {
+                let start = batch.len();
+                let got = self.input.read_until(b'\n', &mut batch)?;
+                if got > 0 {
+                    self.line_no += 1;
                 }
-                if sec.len == count {
-                    return self.err(format!("more {n}-grams than the {count} announced"));
-                }
-                let mut pos = 0;
-                let lp = self.number(next_field(l, &mut pos), "log10 probability")?;
-                if lp > 0.0 {
-                    return self.err(format!("positive log10 probability {lp}"));
-                }
-                ranges.clear();
-                while ranges.len() <= n + 1 {
-                    let Some(f) = next_field(l, &mut pos) else { break };
-                    ranges.push((pos - f.len(), pos));
-                }
-                let bo = match ranges.len() {
-                    k if k == n => 0.0,
-                    k if k == n + 1 && n < order => {
-                        let (a, b) = ranges[n];
-                        self.number(Some(&l[a..b]), "backoff")?
+                let header = got > 0 && batch[start] == b'\\';
+                if got == 0 || header || batch.len() >= READ_BATCH {
+                    let tail = if header { batch.split_off(start) } else { Vec::new() };
+                    sec.append_batch(&batch, batch_line, &parser, threads, count)?;
+                    batch.clear();
+                    batch_line = self.line_no + 1;
+                    if got == 0 {
+                        break None;
                     }
-                    _ => {
-                        return self.err(format!(
-                            "expected {n} words{}, got '{l}'",
-                            if n < order { " and an optional backoff" } else { "" }
-                        ))
-                    }
-                };
-                for (k, &(a, b)) in ranges[..n].iter().enumerate() {
-                    let w = &l[a..b];
-                    if vocab.token(prev_ids[k]) != w {
-                        prev_ids[k] = match index.get(w) {
-                            Some(&id) => id,
-                            None => return self.err(format!("word '{w}' has no unigram")),
-                        };
+                    if header {
+                        break Some(tail);
                     }
                 }
-                sec.words.extend_from_slice(&prev_ids);
-                sec.prob.push(pow10(lp));
-                sec.backoff.push(pow10(bo));
-                sec.push_line(self.line_no);
+            };
+            let Some(header) = end else {
+                return self.err(format!("unexpected end of file, expected {n}-grams or the next section"));
+            };
+            self.buf = header;
+            while matches!(self.buf.last(), Some(b'\n' | b'\r')) {
+                self.buf.pop();
             }
+            line = self.text()?.to_string();
             if sec.len != count {
                 return self.err(format!("{} {n}-grams where the header announced {count}", sec.len));
             }
@@ -573,15 +563,255 @@ impl<R: BufRead> ArpaReader<R> {
     }
 
     fn number(&self, field: Option<&str>, what: &str) -> Result<f64> {
-        let Some(f) = field else { return self.err(format!("missing {what}")) };
-        match f.parse::<f64>() {
-            Ok(x) if x.is_nan() => self.err(format!("{what} is NaN")),
-            Ok(x) if x == f64::INFINITY => self.err(format!("{what} is infinite")),
-            // 10^x must be a finite f64 (a backoff of 10^699 is not one).
-            Ok(x) if x > f64::from(f64::MAX_10_EXP) => self.err(format!("{what} {f} is out of range")),
-            Ok(x) => Ok(x),
-            Err(_) => self.err(format!("{what} '{f}' is not a number")),
+        parse_number(field, what).or_else(|msg| self.err(msg))
+    }
+}
+
+/// Powers of ten that are exact in an f64.
+const EXACT_POW10: [f64; 23] = [
+    1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18,
+    1e19, 1e20, 1e21, 1e22,
+];
+
+/// A number field. Plain decimals of at most 15 digits (every number an
+/// ARPA file of f32 values holds) are the exact quotient of two exact f64s,
+/// so one division rounds them as `str::parse` does; the rest go to `parse`.
+fn parse_number(field: Option<&str>, what: &str) -> std::result::Result<f64, String> {
+    let Some(f) = field else { return Err(format!("missing {what}")) };
+    let b = f.as_bytes();
+    let (neg, digits) = match b.split_first() {
+        Some((b'-', rest)) => (true, rest),
+        _ => (false, b),
+    };
+    let (mut mantissa, mut n_digits, mut frac, mut dot) = (0u64, 0usize, 0usize, false);
+    let mut plain = !digits.is_empty() && digits.len() <= 16;
+    for &c in digits {
+        match c {
+            b'0'..=b'9' => {
+                mantissa = mantissa * 10 + u64::from(c - b'0');
+                n_digits += 1;
+                frac += usize::from(dot);
+            }
+            b'.' if !dot => dot = true,
+            _ => {
+                plain = false;
+                break;
+            }
         }
+    }
+    let x = if plain && n_digits > 0 && n_digits <= 15 && !(dot && frac == 0) {
+        let x = mantissa as f64 / EXACT_POW10[frac];
+        if neg {
+            -x
+        } else {
+            x
+        }
+    } else {
+        match f.parse::<f64>() {
+            Ok(x) if x.is_nan() => return Err(format!("{what} is NaN")),
+            Ok(x) if x == f64::INFINITY => return Err(format!("{what} is infinite")),
+            Ok(x) => x,
+            Err(_) => return Err(format!("{what} '{f}' is not a number")),
+        }
+    };
+    // 10^x must be a finite f64 (a backoff of 10^699 is not one).
+    if x > f64::from(f64::MAX_10_EXP) {
+        return Err(format!("{what} {f} is out of range"));
+    }
+    Ok(x)
+}
+
+/// The bytes of n-gram lines gathered before parsing (small in tests, so
+/// that they cross batch and piece boundaries).
+const READ_BATCH: usize = if cfg!(test) { 1 << 9 } else { 1 << 22 };
+
+/// The vocabulary's words -> ids, for loading: open addressing over 16-byte
+/// slots that hold a word's length, its first 8 bytes and its id, so a word
+/// of at most 8 bytes is found without reading the vocabulary's strings.
+struct WordIndex<'a> {
+    slots: Vec<WordSlot>,
+    shift: u32,
+    vocab: &'a Vocab,
+}
+
+/// One slot of a [`WordIndex`]; length 0 is empty (tokens are never empty).
+#[derive(Debug, Clone, Copy, Default)]
+struct WordSlot {
+    head: u64,
+    len: u32,
+    id: TokenId,
+}
+
+/// The first 8 bytes of `w`, zero-padded, as an integer.
+fn word_head(w: &[u8]) -> u64 {
+    let mut b = [0u8; 8];
+    let k = w.len().min(8);
+    b[..k].copy_from_slice(&w[..k]);
+    u64::from_le_bytes(b)
+}
+
+impl<'a> WordIndex<'a> {
+    fn new(vocab: &'a Vocab) -> Self {
+        let size = (2 * vocab.len()).next_power_of_two().max(16);
+        let mut index =
+            WordIndex { slots: vec![WordSlot::default(); size], shift: 64 - size.trailing_zeros(), vocab };
+        for (id, t) in vocab.tokens().iter().enumerate() {
+            let mut i = index.home(t.as_bytes());
+            while index.slots[i].len != 0 {
+                i = (i + 1) & (size - 1);
+            }
+            index.slots[i] =
+                WordSlot { head: word_head(t.as_bytes()), len: t.len() as u32, id: id as TokenId };
+        }
+        index
+    }
+
+    /// The slot where the search for `w` starts: a multiplicative hash of its
+    /// 8-byte chunks, top bits.
+    fn home(&self, w: &[u8]) -> usize {
+        const K: u64 = 0x9e37_79b9_7f4a_7c15;
+        let mut h = (w.len() as u64).wrapping_mul(K);
+        for chunk in w.chunks(8) {
+            h = (h.rotate_left(23) ^ word_head(chunk)).wrapping_mul(K);
+        }
+        (h >> self.shift) as usize
+    }
+
+    fn get(&self, w: &str) -> Option<TokenId> {
+        let w = w.as_bytes();
+        let head = word_head(w);
+        let mask = self.slots.len() - 1;
+        let mut i = self.home(w);
+        loop {
+            let s = self.slots[i];
+            if s.len == 0 {
+                return None;
+            }
+            if s.len as usize == w.len()
+                && s.head == head
+                && (w.len() <= 8 || self.vocab.token(s.id).as_bytes()[8..] == w[8..])
+            {
+                return Some(s.id);
+            }
+            i = (i + 1) & mask;
+        }
+    }
+}
+
+/// Parses the n-gram lines of one order.
+struct LineParser<'a> {
+    n: usize,
+    order: usize,
+    index: &'a WordIndex<'a>,
+}
+
+/// The n-grams parsed from a piece of a batch, and the error that stopped it.
+#[derive(Default)]
+struct Part {
+    words: Vec<TokenId>,
+    prob: Vec<f64>,
+    backoff: Vec<f64>,
+    /// (first n-gram of a run of consecutive lines, its line)
+    runs: Vec<(usize, u64)>,
+    error: Option<Error>,
+}
+
+impl LineParser<'_> {
+    /// Parses the lines of `text`, the first being line `first_line`.
+    fn parse(&self, text: &[u8], first_line: u64) -> Part {
+        let mut part = Part::default();
+        let (s, bad) = match std::str::from_utf8(text) {
+            Ok(s) => (s, false),
+            Err(e) => (std::str::from_utf8(&text[..e.valid_up_to()]).expect("valid up to here"), true),
+        };
+        // The previous line's words: in suffix order, neighbouring lines
+        // mostly share all words but the first.
+        let mut prev_ids: Vec<TokenId> = vec![UNK; self.n];
+        let mut prev_words: Vec<&str> = vec![""; self.n];
+        let mut prev_rest = "";
+        let mut ranges: Vec<(usize, usize)> = Vec::with_capacity(self.n + 2);
+        let (mut rest, mut line_no) = (s, first_line);
+        loop {
+            let l = match rest.find('\n') {
+                Some(i) => {
+                    let l = &rest[..i];
+                    rest = &rest[i + 1..];
+                    l
+                }
+                None if bad => {
+                    part.error = Some(Error::Arpa { line: line_no, msg: "invalid UTF-8".into() });
+                    break;
+                }
+                None if rest.is_empty() => break,
+                None => std::mem::take(&mut rest),
+            };
+            let l = l.trim_end_matches('\r');
+            if !is_blank(l) {
+                if let Err(msg) =
+                    self.line(l, (&mut prev_ids, &mut prev_words, &mut prev_rest), &mut ranges, &mut part)
+                {
+                    part.error = Some(Error::Arpa { line: line_no, msg });
+                    break;
+                }
+                let len = part.prob.len() - 1;
+                match part.runs.last() {
+                    Some(&(i, start)) if start + (len - i) as u64 == line_no => {}
+                    _ => part.runs.push((len, line_no)),
+                }
+            }
+            line_no += 1;
+        }
+        part
+    }
+
+    fn line<'l>(
+        &self,
+        l: &'l str,
+        (prev_ids, prev_words, prev_rest): (&mut [TokenId], &mut [&'l str], &mut &'l str),
+        ranges: &mut Vec<(usize, usize)>,
+        part: &mut Part,
+    ) -> std::result::Result<(), String> {
+        let (n, order) = (self.n, self.order);
+        let mut pos = 0;
+        let lp = parse_number(next_field(l, &mut pos), "log10 probability")?;
+        if lp > 0.0 {
+            return Err(format!("positive log10 probability {lp}"));
+        }
+        ranges.clear();
+        while ranges.len() <= n + 1 {
+            let Some(f) = next_field(l, &mut pos) else { break };
+            ranges.push((pos - f.len(), pos));
+        }
+        let bo = match ranges.len() {
+            k if k == n => 0.0,
+            k if k == n + 1 && n < order => {
+                let (a, b) = ranges[n];
+                parse_number(Some(&l[a..b]), "backoff")?
+            }
+            _ => {
+                return Err(format!(
+                    "expected {n} words{}, got '{l}'",
+                    if n < order { " and an optional backoff" } else { "" }
+                ))
+            }
+        };
+        let rest = &l[ranges[1].0..ranges[n - 1].1];
+        let changed = if rest == *prev_rest { 1 } else { n };
+        for (k, &(a, b)) in ranges[..changed].iter().enumerate() {
+            let w = &l[a..b];
+            if prev_words[k] != w {
+                prev_ids[k] = match self.index.get(w) {
+                    Some(id) => id,
+                    None => return Err(format!("word '{w}' has no unigram")),
+                };
+                prev_words[k] = w;
+            }
+        }
+        *prev_rest = rest;
+        part.words.extend_from_slice(prev_ids);
+        part.prob.push(pow10(lp));
+        part.backoff.push(pow10(bo));
+        Ok(())
     }
 }
 
@@ -631,13 +861,56 @@ impl Section {
         }
     }
 
-    /// Records that the next n-gram is on line `line`.
-    fn push_line(&mut self, line: u64) {
-        match self.runs.last() {
-            Some(&(i, l)) if l + (self.len - i) as u64 == line => {}
-            _ => self.runs.push((self.len, line)),
+    /// Parses `batch` (whole lines, the first being line `first_line`) in
+    /// pieces on `threads` threads and appends their n-grams in order; fails
+    /// at the first error in file order, counting more than `count` n-grams
+    /// as one.
+    fn append_batch(
+        &mut self,
+        batch: &[u8],
+        first_line: u64,
+        parser: &LineParser,
+        threads: usize,
+        count: usize,
+    ) -> Result<()> {
+        // Cut after the newline nearest each share.
+        let mut cuts = vec![0];
+        for k in 1..threads {
+            let at = (batch.len() * k / threads).max(*cuts.last().expect("not empty"));
+            let cut = batch[at..].iter().position(|&b| b == b'\n').map_or(batch.len(), |i| at + i + 1);
+            cuts.push(cut);
         }
-        self.len += 1;
+        cuts.push(batch.len());
+        let mut firsts = vec![first_line];
+        for w in cuts.windows(2).take(threads - 1) {
+            let lines = batch[w[0]..w[1]].iter().filter(|&&b| b == b'\n').count() as u64;
+            firsts.push(firsts.last().expect("not empty") + lines);
+        }
+        let pieces: Vec<(usize, usize, u64)> =
+            (0..threads).map(|k| (cuts[k], cuts[k + 1], firsts[k])).collect();
+        let parts = par_pieces(&pieces, threads, |ps| {
+            ps.iter().map(|&(a, b, line)| parser.parse(&batch[a..b], line)).collect::<Vec<_>>()
+        });
+        for part in parts.into_iter().flatten() {
+            for &(i, line) in &part.runs {
+                match self.runs.last() {
+                    Some(&(j, start)) if start + (self.len + i - j) as u64 == line => {}
+                    _ => self.runs.push((self.len + i, line)),
+                }
+            }
+            self.len += part.prob.len();
+            self.words.extend_from_slice(&part.words);
+            self.prob.extend_from_slice(&part.prob);
+            self.backoff.extend_from_slice(&part.backoff);
+            if self.len > count {
+                let msg = format!("more {}-grams than the {count} announced", self.n);
+                return Err(Error::Arpa { line: self.line(count as u32), msg });
+            }
+            if let Some(e) = part.error {
+                return Err(e);
+            }
+        }
+        Ok(())
     }
 
     /// The line n-gram `i` was read from.
@@ -883,6 +1156,44 @@ mod tests {
         // A model without <unk> gets one, as KenLM does.
         let no_unk = GOOD.replace("ngram 1=4", "ngram 1=3").replace("-1.0\t<unk>\t0\n", "");
         check(&no_unk, Ok(6));
+    }
+
+    /// Errors deep in a file read in many batches and pieces name the line
+    /// that a line-by-line reader would.
+    #[test]
+    fn errors_name_their_line_across_batches() {
+        use nglab_tokenizer::Corpus;
+        let mut vocab = Vocab::new();
+        let mut corpus = Corpus::new();
+        for k in 0..300u32 {
+            let ids: Vec<TokenId> =
+                (0..6).map(|j| vocab.get_or_insert(&format!("w{}", (k * 7 + j * 13) % 97))).collect();
+            corpus.push(&ids);
+        }
+        let mut counts = crate::NgramCounts::new(3).unwrap();
+        counts.add_corpus(&corpus);
+        let config = crate::EstimateConfig::new(Smoothing::WittenBell).unwrap();
+        let model = crate::estimate(&counts, &vocab, &config).unwrap();
+        let mut arpa = Vec::new();
+        model.write_arpa(&mut arpa).unwrap();
+        let text = String::from_utf8(arpa).unwrap();
+        assert!(text.len() > 20 * READ_BATCH, "the file spans many batches");
+        let lines: Vec<&str> = text.lines().collect();
+        let trigrams = lines.iter().position(|l| *l == "\\3-grams:").unwrap();
+        for at in [trigrams + 5, lines.len() - 40, lines.len() - 3] {
+            for (bad, want) in [("x", "is not a number"), ("-1 nope w1 w2", "has no unigram")] {
+                let mut copy = lines.clone();
+                let replacement = if bad == "x" { lines[at].replacen('-', "x", 1) } else { bad.into() };
+                copy[at] = &replacement;
+                check(&(copy.join("\n") + "\n"), Err((at as u64 + 1, want)));
+            }
+            // A blank line before it shifts it by one.
+            let mut copy = lines.clone();
+            copy.insert(at - 1, "");
+            copy[at + 1] = "-1 nope w1 w2";
+            check(&(copy.join("\n") + "\n"), Err((at as u64 + 2, "has no unigram")));
+        }
+        check(&text, Ok(model.n_grams_total()));
     }
 
     #[test]
