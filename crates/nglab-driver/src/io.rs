@@ -7,14 +7,43 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use nglab_lm::Model;
-use nglab_tokenizer::{CorpusText, Utf8Policy};
+use nglab_tokenizer::{Corpus, CorpusText, Tokenizer, Utf8Policy, BOS, EOS};
 
 /// Reads a corpus file (one sentence per non-blank line).
 pub fn read_text(path: &Path, lossy: bool) -> anyhow::Result<CorpusText> {
     let policy = if lossy { Utf8Policy::Lossy } else { Utf8Policy::Strict };
     let file = File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
+    if file.metadata().is_ok_and(|m| m.is_dir()) {
+        anyhow::bail!("{} is a directory, not a corpus file", path.display());
+    }
     // The tokenizer crate's errors already name the path and line.
     Ok(CorpusText::read(file, path, policy)?)
+}
+
+/// Refuses `<s>` and `</s>` written in a text, as KenLM's `lmplz` does: read
+/// as words they would put sentence padding inside a sentence (where `<s>`
+/// has probability 0). A literal `<unk>` is allowed: it is the unknown word.
+/// `corpus` is `text` encoded with `tokenizer`; the line is only looked up
+/// when a marker is there.
+pub fn refuse_markers<T: Tokenizer + ?Sized>(
+    path: &Path,
+    text: &CorpusText,
+    tokenizer: &T,
+    corpus: &Corpus,
+) -> anyhow::Result<()> {
+    if !corpus.ids().iter().any(|&id| id == BOS || id == EOS) {
+        return Ok(());
+    }
+    for (i, sentence) in text.sentences().enumerate() {
+        if let Some(token) = tokenizer.encode(sentence)?.into_iter().find(|t| t == "<s>" || t == "</s>") {
+            anyhow::bail!(
+                "{}:{}: the sentence marker {token} is written in the text (markers are added, not read; <unk> is allowed)",
+                path.display(),
+                text.line_number(i)
+            );
+        }
+    }
+    Ok(())
 }
 
 /// Reads an ARPA model, streaming.
@@ -36,9 +65,12 @@ pub fn write_atomic(
     write: impl FnOnce(&mut dyn Write) -> anyhow::Result<()>,
 ) -> anyhow::Result<()> {
     if path == Path::new("-") {
-        let mut out = BufWriter::new(std::io::stdout().lock());
-        write(&mut out)?;
-        return Ok(out.flush()?);
+        let result = (|| -> anyhow::Result<()> {
+            let mut out = BufWriter::new(std::io::stdout().lock());
+            write(&mut out)?;
+            Ok(out.flush()?)
+        })();
+        return result.context("writing standard output");
     }
     if std::fs::metadata(path).is_ok_and(|m| !m.is_file() && !m.is_dir()) {
         let result = (|| -> anyhow::Result<()> {

@@ -1,7 +1,7 @@
 //! `nglab metrics`: the metrics of one text, optionally against a reference
 //! and a held-out text, as a table or as JSON.
 
-use std::io::{BufWriter, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
@@ -138,26 +138,26 @@ pub fn run(args: &MetricsArgs) -> anyhow::Result<()> {
         .with_context(|| format!("computing the metrics of {}", args.input.display()))?;
     let model = args.model.as_deref().map(|m| model_metrics(m, &args.input, &input_text)).transpose()?;
 
-    let mut out = BufWriter::new(std::io::stdout().lock());
-    if args.json {
-        let output = Output {
-            tool: "nglab",
-            version: env!("CARGO_PKG_VERSION"),
-            input: &args.input,
-            reference_path: args.reference.as_deref(),
-            heldout_path: args.heldout.as_deref(),
-            seed: args.seed,
-            config: metrics.config(),
-            metrics: &report,
-            model_path: args.model.as_deref(),
-            model: model.as_ref(),
-        };
-        serde_json::to_writer_pretty(&mut out, &output).context("writing JSON")?;
-        writeln!(out)?;
-    } else {
-        write_table(&mut out, &args.input, &report)?;
-        if let Some(m) = &model {
-            writeln!(
+    crate::io::write_atomic(Path::new("-"), |mut out| {
+        if args.json {
+            let output = Output {
+                tool: "nglab",
+                version: env!("CARGO_PKG_VERSION"),
+                input: &args.input,
+                reference_path: args.reference.as_deref(),
+                heldout_path: args.heldout.as_deref(),
+                seed: args.seed,
+                config: metrics.config(),
+                metrics: &report,
+                model_path: args.model.as_deref(),
+                model: model.as_ref(),
+            };
+            serde_json::to_writer_pretty(&mut *out, &output).context("writing JSON")?;
+            writeln!(out)?;
+        } else {
+            write_table(&mut out, &args.input, &report)?;
+            if let Some(m) = &model {
+                writeln!(
                 out,
                 "\nmodel: perplexity {} (excluding OOVs {}), OOV rate {}; per-sentence perplexity p10 {} median {} p90 {}",
                 fmt(m.perplexity),
@@ -167,10 +167,10 @@ pub fn run(args: &MetricsArgs) -> anyhow::Result<()> {
                 fmt(m.sentence_ppl_median),
                 fmt(m.sentence_ppl_p90)
             )?;
+            }
         }
-    }
-    out.flush()?;
-    Ok(())
+        Ok(())
+    })
 }
 
 /// Reads a corpus file with the project's reader (one sentence per
@@ -179,6 +179,7 @@ pub fn run(args: &MetricsArgs) -> anyhow::Result<()> {
 fn read_corpus(path: &Path, vocab: &mut Vocab) -> anyhow::Result<(CorpusText, Corpus)> {
     let text = crate::io::read_text(path, false)?;
     let corpus = Corpus::encode_growing(text.sentences(), &Whitespace, vocab)?;
+    crate::io::refuse_markers(path, &text, &Whitespace, &corpus)?;
     Ok((text, corpus))
 }
 

@@ -66,6 +66,10 @@ pub fn run(args: &PplArgs) -> anyhow::Result<()> {
     let text = read_text(&args.input, args.lossy)?;
     let tokenizer = AnyTokenizer::build(&spec, std::iter::empty(), |p| std::fs::read_to_string(p))?;
     let corpus = Corpus::encode_frozen(text.sentences(), &tokenizer, model.vocab())?;
+    crate::io::refuse_markers(&args.input, &text, &tokenizer, &corpus)?;
+    if corpus.n_tokens() == 0 {
+        anyhow::bail!("{}: no tokens to score", args.input.display());
+    }
     let ppl = model.perplexity(&corpus).with_context(|| format!("scoring {}", args.input.display()))?;
     if let Some(path) = &args.per_sentence {
         write_atomic(path, |w| {

@@ -106,6 +106,7 @@ pub fn run(args: &SampleArgs) -> anyhow::Result<()> {
             let text = read_text(path, false)?;
             let all = Corpus::encode_frozen(text.sentences(), &tokenizer, model.vocab())
                 .with_context(|| format!("encoding prompts {}", path.display()))?;
+            crate::io::refuse_markers(path, &text, &tokenizer, &all)?;
             let mut prompts = Corpus::new();
             for s in all.sentences().take(args.sentences.unwrap_or(usize::MAX)) {
                 prompts.push(s);

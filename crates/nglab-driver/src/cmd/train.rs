@@ -65,6 +65,7 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
             (Corpus::encode_growing(text.sentences(), &tokenizer, &mut vocab)?, vocab)
         }
     };
+    crate::io::refuse_markers(&args.input, &text, &tokenizer, &corpus)?;
     if corpus.n_tokens() == 0 {
         anyhow::bail!("{}: no tokens to train on", args.input.display());
     }

@@ -372,6 +372,9 @@ fn bytes(s: &str) -> anyhow::Result<u64> {
 }
 
 fn input_file(key: &str, path: &Path) -> anyhow::Result<()> {
+    if path.is_dir() {
+        bail!("{key} file {} is a directory", path.display());
+    }
     if !path.is_file() {
         let hint =
             if path.starts_with("corpora/brown") { " (run scripts/fetch-corpus.sh brown)" } else { "" };

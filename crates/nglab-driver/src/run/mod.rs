@@ -195,12 +195,17 @@ fn load_human(exp: &Experiment) -> anyhow::Result<Human> {
     let mut vocab = Vocab::new();
     let train = Corpus::encode_growing(train_text.sentences(), &tokenizer, &mut vocab)
         .with_context(|| format!("tokenizing {}", exp.train.display()))?;
+    crate::io::refuse_markers(&exp.train, &train_text, &tokenizer, &train)?;
     if train.n_tokens() == 0 {
         anyhow::bail!("train file {} holds no tokens", exp.train.display());
     }
     let heldout_text = read_text(&exp.heldout)?;
     let heldout = Corpus::encode_frozen(heldout_text.sentences(), &tokenizer, &vocab)
         .with_context(|| format!("tokenizing {}", exp.heldout.display()))?;
+    crate::io::refuse_markers(&exp.heldout, &heldout_text, &tokenizer, &heldout)?;
+    if heldout.n_tokens() == 0 {
+        anyhow::bail!("heldout file {} holds no tokens", exp.heldout.display());
+    }
     let reference = Reference::new(&train);
     Ok(Human { vocab, tokenizer, train, heldout, reference })
 }
@@ -236,11 +241,13 @@ pub fn execute(config: &RunConfig) -> anyhow::Result<()> {
     let exp = &config.experiment;
     let out = &config.out;
     let json = config_json(exp)?;
+    let metrics = TextMetrics::new(metrics_config()).context("invalid metrics settings")?;
+    let human = load_human(exp)?;
+    // The inputs are read and checked before the output directory is made:
+    // bad input leaves nothing behind.
     let _lock = files::lock(out)?;
     files::check_dir(out, &json, config.resume)?;
     files::remove_stale_temps(out)?;
-    let metrics = TextMetrics::new(metrics_config()).context("invalid metrics settings")?;
-    let human = load_human(exp)?;
     let cells = exp.cells();
     let jobs: Vec<Job> = cells
         .iter()
