@@ -1,4 +1,4 @@
-//! Counting, estimation and scoring on Brown: `corpora/brown/{train,test}.txt`
+//! Counting, estimation, ARPA writing and reading, and scoring on Brown: `corpora/brown/{train,test}.txt`
 //! when present (run `scripts/fetch-corpus.sh brown`), else the committed
 //! 2,000-sentence fixture. Throughput is in tokens.
 
@@ -8,7 +8,7 @@
 use std::path::{Path, PathBuf};
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
-use nglab_lm::{estimate, EstimateConfig, NgramCounts, Smoothing};
+use nglab_lm::{estimate, EstimateConfig, Model, NgramCounts, Smoothing};
 use nglab_tokenizer::{Corpus, Vocab};
 
 fn root() -> PathBuf {
@@ -64,6 +64,16 @@ fn bench(c: &mut Criterion) {
             b.iter(|| estimate(&counts, &vocab, &config).unwrap())
         });
         let model = estimate(&counts, &vocab, &config).unwrap();
+        // ARPA writing and loading, in memory (throughput in n-grams).
+        g.throughput(Throughput::Elements(model.n_grams_total() as u64));
+        g.bench_with_input(BenchmarkId::new("write_arpa", order), &order, |b, _| {
+            b.iter(|| model.write_arpa(std::io::sink()).unwrap())
+        });
+        let mut arpa = Vec::new();
+        model.write_arpa(&mut arpa).unwrap();
+        g.bench_with_input(BenchmarkId::new("read_arpa", order), &order, |b, _| {
+            b.iter(|| Model::read_arpa(&arpa[..]).unwrap())
+        });
         g.throughput(Throughput::Elements((test.n_tokens() + test.n_sentences()) as u64));
         g.bench_with_input(BenchmarkId::new("score", order), &order, |b, _| {
             b.iter(|| model.perplexity(&test).unwrap())

@@ -3,9 +3,12 @@
 use nglab_tokenizer::{TokenId, Vocab, BOS, UNK};
 
 use crate::counts::NgramCounts;
-use crate::model::{child_starts, Level, Model, ModelInfo, Skeleton};
+use crate::model::{child_starts, threads, Level, Model, ModelInfo, Skeleton};
 use crate::smoothing::{discounts_for, EstimateConfig, OrderDiscounts, Smoothing};
 use crate::{Error, Result};
+
+/// Orders with fewer n-grams are estimated on one thread.
+const PARALLEL_MIN: usize = 1 << 16;
 
 /// Estimates a model from `counts` over `vocab`.
 ///
@@ -76,7 +79,7 @@ pub fn estimate(counts: &NgramCounts, vocab: &Vocab, config: &EstimateConfig) ->
         if n == 1 {
             let mut gamma = [1.0];
             let ctx = 0..v;
-            let sum = fill_context(&sm, &d, a, ctx.clone(), v, &mut level.prob, &mut gamma[0]);
+            let sum = fill_context(&sm, &d, &a[ctx.clone()], v, &mut level.prob, &mut gamma[0]);
             if sum == 0 {
                 return Err(Error::Data("cannot estimate a model: the corpus has no tokens".into()));
             }
@@ -93,18 +96,41 @@ pub fn estimate(counts: &NgramCounts, vocab: &Vocab, config: &EstimateConfig) ->
             let below = &mut levels[n - 2];
             below.child_start = child_starts(below.len(), &level.prefix);
             below.backoff = vec![1.0; below.len()];
-            for h in 0..below.len() {
-                let r = below.child_start[h] as usize..below.child_start[h + 1] as usize;
-                if r.is_empty() {
-                    continue;
+            let Level { child_start: cs, backoff: gammas, prob: below_prob, .. } = below;
+            let (prob, suffix) = (&mut level.prob, &level.suffix);
+            // Stupid backoff only backs off: its scores of seen n-grams stay
+            // relative frequencies.
+            let stupid = matches!(sm, Smoothing::StupidBackoff { .. });
+            // The contexts hs (their successors from `base` on in `prob`).
+            let fill = |hs: std::ops::Range<usize>, base: usize, prob: &mut [f64], gammas: &mut [f64]| {
+                for h in hs.clone() {
+                    let r = cs[h] as usize..cs[h + 1] as usize;
+                    if r.is_empty() {
+                        continue;
+                    }
+                    let out = &mut prob[r.start - base..r.end - base];
+                    let gamma = &mut gammas[h - hs.start];
+                    fill_context(&sm, &d, &a[r.clone()], v, out, gamma);
+                    let g = if stupid { 0.0 } else { *gamma };
+                    for (p, &s) in out.iter_mut().zip(&suffix[r]) {
+                        *p += g * below_prob[s as usize];
+                    }
                 }
-                fill_context(&sm, &d, a, r.clone(), v, &mut level.prob, &mut below.backoff[h]);
-                // Stupid backoff only backs off: its scores of seen n-grams stay
-                // relative frequencies.
-                let g = if let Smoothing::StupidBackoff { .. } = sm { 0.0 } else { below.backoff[h] };
-                for i in r {
-                    level.prob[i] += g * below.prob[level.suffix[i] as usize];
-                }
+            };
+            // Two halves of the contexts on two threads: each value is
+            // computed the same way whatever the split.
+            let n_ctx = gammas.len();
+            if threads() > 1 && prob.len() >= PARALLEL_MIN {
+                let mid_h = cs.partition_point(|&c| (c as usize) < prob.len() / 2).min(n_ctx);
+                let mid_i = cs[mid_h] as usize;
+                let (p_lo, p_hi) = prob.split_at_mut(mid_i);
+                let (g_lo, g_hi) = gammas.split_at_mut(mid_h);
+                std::thread::scope(|s| {
+                    s.spawn(|| fill(mid_h..n_ctx, mid_i, p_hi, g_hi));
+                    fill(0..mid_h, 0, p_lo, g_lo);
+                });
+            } else {
+                fill(0..n_ctx, 0, prob, gammas);
             }
         }
         discounts.push(d);
@@ -198,20 +224,19 @@ fn kenlm_last_in_stream(skel: &[Skeleton]) -> Vec<(usize, u32)> {
     out
 }
 
-/// Writes `u` of the successors `range` of one context into `prob` and its
-/// gamma into `gamma`; returns the context's total count.
+/// Writes `u` of the successors of one context (counts `a`) into `prob` and
+/// its gamma into `gamma`; returns the context's total count.
 fn fill_context(
     sm: &Smoothing,
     d: &OrderDiscounts,
     a: &[u64],
-    range: std::ops::Range<usize>,
     v: usize,
     prob: &mut [f64],
     gamma: &mut f64,
 ) -> u64 {
     let mut den = 0u64;
     let mut nk = [0u64; 3];
-    for &c in &a[range.clone()] {
+    for &c in a {
         den += c;
         if c > 0 {
             nk[(c.min(3) - 1) as usize] += 1;
@@ -235,9 +260,8 @@ fn fill_context(
             (denf, dd, mass / denf)
         }
     };
-    for i in range {
-        let c = a[i];
-        prob[i] = if c == 0 { 0.0 } else { (c as f64 - sub[(c.min(3) - 1) as usize]).max(0.0) / scale };
+    for (p, &c) in prob.iter_mut().zip(a) {
+        *p = if c == 0 { 0.0 } else { (c as f64 - sub[(c.min(3) - 1) as usize]).max(0.0) / scale };
     }
     *gamma = g;
     den
