@@ -204,6 +204,48 @@ fn degenerate_generations_are_recorded_not_fatal() {
     let rows = metrics(&tiny);
     assert!(rows.iter().all(|r| r["types"] == "1" && r["zipf_exponent"].is_empty()), "{rows:?}");
     assert!(rows.iter().all(|r| r["undefined"].contains("zipf_exponent: needs 2 types")), "{rows:?}");
+
+    // A vocabulary that collapses to `</s>`: fifty one-word sentences give
+    // `</s>` the most mass after `<s>` (every word is a continuation of it),
+    // so greedy sampling writes only empty sentences; the run records it and
+    // goes on with an empty synthetic text.
+    let words = dir.join("words.txt");
+    std::fs::write(&words, (1..=50).map(|i| format!("w{i}\n")).collect::<String>()).unwrap();
+    let words = words.display().to_string();
+    let empty = dir.join("empty");
+    run_ok(&small_args(
+        &empty,
+        &[
+            "--train",
+            &words,
+            "--heldout",
+            &words,
+            "--regime",
+            "replace",
+            "--top-k",
+            "1",
+            "--generations",
+            "3",
+        ],
+    ));
+    assert_finite_tables(&empty);
+    for r in metrics(&empty) {
+        let collapsed = r["undefined"].contains("it has collapsed to `</s>`");
+        match r["generation"].as_str() {
+            "0" => assert!(collapsed && r["types"] == "50", "{r:?}"),
+            _ => assert!(r["types"] == "0" && r["train_tokens"] == "0" && r["ttr"].is_empty(), "{r:?}"),
+        }
+    }
+    // `nglab sample --tokens N` from such a model says so instead of writing
+    // a million empty lines.
+    let model = dir.join("words.arpa").display().to_string();
+    let out = dir.join("sampled.txt");
+    let trained = nglab(&["train", "--input", &words, "--order", "3", "--out", &model]);
+    assert!(trained.status.success(), "{}", String::from_utf8_lossy(&trained.stderr));
+    let args = ["sample", "--model", &model, "--tokens", "10", "--top-k", "1", "--seed", "1", "--out"];
+    let sampled = nglab(&[&args[..], &[out.to_str().unwrap()]].concat());
+    one_line_error(&sampled, "with only 0 of the 10 tokens asked for, the rest empty");
+    assert!(!out.exists());
 }
 
 #[test]

@@ -119,7 +119,17 @@ pub fn run(args: &SampleArgs) -> anyhow::Result<()> {
                 (None, Some(n)) => Budget::Tokens(n),
                 (None, None) => anyhow::bail!("give --sentences N or --tokens N (or --prefix-file)"),
             };
-            sample_corpus(&model, &config, budget, seed, threads)?
+            let (corpus, stats) = sample_corpus(&model, &config, budget, seed, threads)?;
+            match budget {
+                Budget::Tokens(n) if stats.tokens < n => anyhow::bail!(
+                    "the model wrote {} sentences with only {} of the {n} tokens asked for, the rest empty: \
+                     it (or the sampling settings) gives `</s>` nearly all the mass after `<s>`",
+                    stats.sentences,
+                    stats.tokens
+                ),
+                _ => {}
+            }
+            (corpus, stats)
         }
     };
     write_sentences(&args.out, &model, &tokenizer, &corpus)?;

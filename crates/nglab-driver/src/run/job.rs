@@ -496,6 +496,16 @@ pub fn run_job(
                 sample(model, cell, budget, seed, ctx.sample_threads)
                     .with_context(|| format!("sampling generation {}", g + 1))?
             };
+            if stats.tokens < budget {
+                undefined.push((
+                    "sample".to_owned(),
+                    format!(
+                        "the model wrote {} sentences with only {} of the {budget} tokens, the rest empty: \
+                         it has collapsed to `</s>`",
+                        stats.sentences, stats.tokens
+                    ),
+                ));
+            }
             sampled = Some(stats);
             timings.push(("sample".to_owned(), t.elapsed().as_secs_f64()));
             write_ids(&synthetic_path(&ctx.state_dir, job, g + 1), &corpus)?;
