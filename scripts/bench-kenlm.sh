@@ -23,6 +23,9 @@ measure() {
   printf '%s %s\n' "$(printf '%s\n' "${times[@]}" | sort -g | sed -n "$(( (RUNS + 1) / 2 ))p")" "$mem"
 }
 
+# Wall time on a shared machine depends on what else runs: say how loaded it was.
+load() { printf '# load average (1, 5, 15 min) %s: %s\n' "$1" "$(cut -d' ' -f1-3 /proc/loadavg)"; }
+load before
 printf '%-28s %10s %10s %8s %12s %12s\n' "task" "nglab s" "KenLM s" "ratio" "nglab MiB" "KenLM MiB"
 row() {
   awk -v a="$1" -v b="$2" -v name="$3" 'BEGIN { split(a, x, " "); split(b, y, " ");
@@ -41,3 +44,4 @@ for n in "${ORDERS[@]}"; do
   theirs=$(IN=$SAMPLE OUT=/dev/null measure "$KENLM/query" -v summary "$WORK/kenlm.o$n.arpa")
   row "$ours" "$theirs" "sample 1M vs query, order $n"
 done
+load after
