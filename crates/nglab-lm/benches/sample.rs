@@ -158,6 +158,8 @@ fn bench(c: &mut Criterion) {
         group.bench_function(BenchmarkId::new(label, &name), |b| b.iter(|| run(&mut warm, n, &mut out)));
     }
     let top_p = SampleConfig { top_p: Some(0.9), ..SampleConfig::default() };
+    let words = run(&mut Sampler::new(&model, &top_p).expect("valid config"), n, &mut out);
+    group.throughput(Throughput::Elements(words as u64));
     group.bench_function(BenchmarkId::new("top-p 0.9 cold", &name), |b| {
         b.iter(|| run(&mut Sampler::new(&model, &top_p).expect("valid config"), n, &mut out))
     });
