@@ -585,7 +585,8 @@ fn parse_number(field: Option<&str>, what: &str) -> std::result::Result<f64, Str
     };
     let (mut mantissa, mut n_digits, mut frac, mut dot) = (0u64, 0usize, 0usize, false);
     let mut plain = !digits.is_empty() && digits.len() <= 16;
-    for &c in digits {
+    // Longer fields go to `parse`: their digits would overflow the mantissa.
+    for &c in if plain { digits } else { &[] } {
         match c {
             b'0'..=b'9' => {
                 mantissa = mantissa * 10 + u64::from(c - b'0');

@@ -54,3 +54,18 @@ fn backoff_out_of_range() {
     check(&model("3", "2", "inf"), "arpa line 8: backoff is infinite");
     check(&model("3", "2", "nan"), "arpa line 8: backoff is NaN");
 }
+
+#[test]
+fn long_numbers() {
+    // Found by fuzzing: a field of more than 19 digits overflowed the fast
+    // decimal parser's mantissa (a panic in debug builds).
+    let digits = "2".repeat(120);
+    check(
+        &model("3", "2", &format!("{digits}0.3")),
+        &format!("arpa line 8: backoff {digits}0.3 is out of range"),
+    );
+    for backoff in [format!("-{digits}0.3"), format!("-0.{digits}")] {
+        let model = Model::read_arpa(model("3", "2", &backoff).as_bytes()).unwrap();
+        assert_eq!(model.n_grams(1), 4);
+    }
+}
