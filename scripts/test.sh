@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The project's test command (README): format, lints, every test, docs.
+# The project's test command (README): format, lints, every test, docs, a few seconds of fuzzing.
 # Needs no network beyond crates.io for the first build; tests use committed data only.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -8,3 +8,5 @@ cargo fmt --all --check
 cargo clippy --workspace --all-targets --locked -- -D warnings
 cargo test --workspace --locked
 RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --locked
+# The fuzz targets build, and each fuzzes a few seconds (installs cargo-fuzz when missing).
+scripts/fuzz.sh "${NGLAB_FUZZ_SECONDS:-5}"
