@@ -155,7 +155,12 @@ struct Piece {
 
 impl Model {
     /// Writes the model as ARPA.
-    pub fn write_arpa(&self, mut out: impl Write) -> Result<()> {
+    pub fn write_arpa(&self, out: impl Write) -> Result<()> {
+        self.write_arpa_on(out, threads())
+    }
+
+    /// [`Model::write_arpa`] on `threads` threads.
+    fn write_arpa_on(&self, mut out: impl Write, threads: usize) -> Result<()> {
         if let Some(sm) = self.info.smoothing {
             if matches!(sm, Smoothing::StupidBackoff { .. } | Smoothing::Mle) {
                 writeln!(out, "{HEADER_TAG}{sm}")?;
@@ -166,7 +171,6 @@ impl Model {
             writeln!(out, "ngram {}={}", n + 1, lv.len())?;
         }
         let order = self.order();
-        let threads = threads();
         // Level by level in suffix order: the n-grams of one order sorted by
         // the rank of their suffix's line in the order below, then by first
         // word. Within one suffix, ids already come in first-word order
@@ -253,7 +257,7 @@ impl Model {
 
     /// Reads an ARPA model (KenLM or SRILM), streaming.
     pub fn read_arpa(input: impl BufRead) -> Result<Model> {
-        ArpaReader::new(input).read()
+        ArpaReader::new(input).read(threads())
     }
 }
 
@@ -364,7 +368,7 @@ impl<R: BufRead> ArpaReader<R> {
         }
     }
 
-    fn read(mut self) -> Result<Model> {
+    fn read(mut self, threads: usize) -> Result<Model> {
         // Anything before \data\; our own header names the smoothing.
         let mut smoothing = None;
         loop {
@@ -414,7 +418,6 @@ impl<R: BufRead> ArpaReader<R> {
         // Loading looks words up by the slice: one hash of the line's bytes,
         // no `String` built.
         let index = WordIndex::new(&vocab);
-        let threads = threads();
         for n in 2..=order {
             if line.trim() != format!("\\{n}-grams:") {
                 return self.err(format!("expected '\\{n}-grams:', got '{line}'"));
@@ -1159,10 +1162,40 @@ mod tests {
         check(&no_unk, Ok(6));
     }
 
-    /// Errors deep in a file read in many batches and pieces name the line
-    /// that a line-by-line reader would.
+    /// Writing and reading give the same bytes, models and errors on any
+    /// number of threads.
     #[test]
-    fn errors_name_their_line_across_batches() {
+    fn thread_count_changes_nothing() {
+        let (model, text) = many_batches_model();
+        let write = |threads| {
+            let mut out = Vec::new();
+            model.write_arpa_on(&mut out, threads).unwrap();
+            out
+        };
+        assert_eq!(write(1), text.as_bytes());
+        assert_eq!(write(3), text.as_bytes());
+        let read = |text: &str, threads| ArpaReader::new(text.as_bytes()).read(threads);
+        let again = |m: Model| {
+            let mut out = Vec::new();
+            m.write_arpa_on(&mut out, 1).unwrap();
+            out
+        };
+        for threads in [1, 2, 3] {
+            assert_eq!(again(read(&text, threads).unwrap()), text.as_bytes(), "{threads} threads");
+        }
+        // Two bad lines late in the file: the first one is named.
+        let mut lines: Vec<&str> = text.lines().collect();
+        let at = lines.len() * 4 / 5;
+        lines[at] = "-1\tnope w1 w2";
+        lines[at + 7] = "x\tw1 w2 w3";
+        let bad = lines.join("\n") + "\n";
+        let errors: Vec<String> = [1, 2, 3].iter().map(|&t| read(&bad, t).unwrap_err().to_string()).collect();
+        let want = format!("arpa line {}: word 'nope' has no unigram", at + 1);
+        assert!(errors.iter().all(|e| *e == want), "{errors:?}");
+    }
+
+    /// A trigram model whose ARPA text spans many read batches, and the text.
+    fn many_batches_model() -> (Model, String) {
         use nglab_tokenizer::Corpus;
         let mut vocab = Vocab::new();
         let mut corpus = Corpus::new();
@@ -1179,6 +1212,14 @@ mod tests {
         model.write_arpa(&mut arpa).unwrap();
         let text = String::from_utf8(arpa).unwrap();
         assert!(text.len() > 20 * READ_BATCH, "the file spans many batches");
+        (model, text)
+    }
+
+    /// Errors deep in a file read in many batches and pieces name the line
+    /// that a line-by-line reader would.
+    #[test]
+    fn errors_name_their_line_across_batches() {
+        let (model, text) = many_batches_model();
         let lines: Vec<&str> = text.lines().collect();
         let trigrams = lines.iter().position(|l| *l == "\\3-grams:").unwrap();
         for at in [trigrams + 5, lines.len() - 40, lines.len() - 3] {
