@@ -73,9 +73,9 @@ fuzz_one() {
         echo "fuzz.sh: $t: no crash in ${seconds}s, ${execs:-?} executions (log $log)"
     else
         local crash
-        crash=$(grep -o 'Test unit written to [^ ]*' "$log" | tail -1 | sed 's/Test unit written to //')
+        crash=$(grep -ao 'Test unit written to [^ ]*' "$log" | tail -1 | sed 's/Test unit written to //')
         echo "fuzz.sh: $t: CRASH; input ${crash:-not saved}; log $log" >&2
-        grep -m1 -A3 "panicked\|ERROR: libFuzzer\|ERROR: AddressSanitizer" "$log" >&2 || true
+        grep -a -m1 -A3 "panicked\|ERROR: libFuzzer\|ERROR: AddressSanitizer" "$log" >&2 || true
         return 1
     fi
 }

@@ -284,10 +284,11 @@ fn is_blank(l: &str) -> bool {
 }
 
 /// The next field of `s` from byte `*pos` on, fields being separated by runs
-/// of spaces and tabs; advances `*pos` past it.
+/// of spaces, tabs and carriage returns (a word never holds a CR, which a line
+/// end would strip); advances `*pos` past it.
 fn next_field<'a>(s: &'a str, pos: &mut usize) -> Option<&'a str> {
     let b = s.as_bytes();
-    let sep = |c: u8| c == b' ' || c == b'\t';
+    let sep = |c: u8| c == b' ' || c == b'\t' || c == b'\r';
     while *pos < b.len() && sep(b[*pos]) {
         *pos += 1;
     }

@@ -69,3 +69,22 @@ fn long_numbers() {
         assert_eq!(model.n_grams(1), 4);
     }
 }
+
+#[test]
+fn carriage_returns_separate_words() {
+    // Found by fuzzing: a word ending in CR ("a\r\r " before the line end)
+    // was read as a word, written back, and read again without its CRs.
+    let arpa = model("3", "2", "-0.1").replace("\ta\t-0.1\n", "\ta\r\r \t\n");
+    let read = Model::read_arpa(arpa.as_bytes()).unwrap();
+    let mut written = Vec::new();
+    read.write_arpa(&mut written).unwrap();
+    let again = Model::read_arpa(written.as_slice()).unwrap();
+    let mut rewritten = Vec::new();
+    again.write_arpa(&mut rewritten).unwrap();
+    assert_eq!(String::from_utf8(written).unwrap(), String::from_utf8(rewritten).unwrap());
+    assert_eq!(read.vocab().token(3), "a");
+    check(
+        &model("3", "2", "-0.1").replace("\ta\t-0.1", "\ta\rb"),
+        "arpa line 8: backoff 'b' is not a number",
+    );
+}
