@@ -445,6 +445,7 @@ fn bad_configurations_are_refused_before_any_work() {
     check(&["--top-p", "0"], "top_p must be in (0, 1], got 0");
     check(&["--max-memory", "10M"], "this run needs about 0.");
     check(&["--max-memory", "10M"], "more than the 0.01 GiB --max-memory: lower --threads");
+    assert!(!out.exists(), "a refused run leaves no output directory");
 
     // A TOML config: flags override it; unknown keys are refused.
     let toml = dir.join("run.toml");

@@ -211,13 +211,13 @@ fn load_human(exp: &Experiment) -> anyhow::Result<Human> {
 }
 
 /// Stops a run estimated to need more memory than `--max-memory` or, by
-/// default, than the machine has available.
+/// default, than the machine has available; returns the estimate in bytes.
 fn check_memory(
     config: &RunConfig,
     human: &Human,
     workers: usize,
     sample_threads: usize,
-) -> anyhow::Result<()> {
+) -> anyhow::Result<f64> {
     let size = memory::HumanSize::new(&human.train, &human.heldout, human.vocab.len(), &human.reference);
     let need = memory::estimate(&config.experiment, &size, workers, sample_threads);
     let (limit, what) = match config.max_memory {
@@ -232,8 +232,7 @@ fn check_memory(
             memory::gib(limit)
         );
     }
-    eprintln!("nglab run: about {} of memory at most (estimated)", memory::gib(need));
-    Ok(())
+    Ok(need)
 }
 
 /// Runs a validated configuration.
@@ -243,11 +242,6 @@ pub fn execute(config: &RunConfig) -> anyhow::Result<()> {
     let json = config_json(exp)?;
     let metrics = TextMetrics::new(metrics_config()).context("invalid metrics settings")?;
     let human = load_human(exp)?;
-    // The inputs are read and checked before the output directory is made:
-    // bad input leaves nothing behind.
-    let _lock = files::lock(out)?;
-    files::check_dir(out, &json, config.resume)?;
-    files::remove_stale_temps(out)?;
     let cells = exp.cells();
     let jobs: Vec<Job> = cells
         .iter()
@@ -256,7 +250,13 @@ pub fn execute(config: &RunConfig) -> anyhow::Result<()> {
         .collect();
     let workers = config.threads.min(jobs.len()).max(1);
     let sample_threads = (config.threads / workers).max(1);
-    check_memory(config, &human, workers, sample_threads)?;
+    let need = check_memory(config, &human, workers, sample_threads)?;
+    // The inputs are read and checked, and the memory estimated, before the
+    // output directory is made: a refused run leaves nothing behind.
+    let _lock = files::lock(out)?;
+    files::check_dir(out, &json, config.resume)?;
+    files::remove_stale_temps(out)?;
+    eprintln!("nglab run: about {} of memory at most (estimated)", memory::gib(need));
     files::write_atomic(&out.join("config.json"), |w| Ok(w.write_all(json.as_bytes())?))?;
 
     let gen0 = Gen0Cache::new(&cells);
