@@ -65,21 +65,13 @@ pub fn write_atomic(
     write: impl FnOnce(&mut dyn Write) -> anyhow::Result<()>,
 ) -> anyhow::Result<()> {
     if path == Path::new("-") {
-        let result = (|| -> anyhow::Result<()> {
-            let mut out = BufWriter::new(std::io::stdout().lock());
-            write(&mut out)?;
-            Ok(out.flush()?)
-        })();
-        return result.context("writing standard output");
+        return write_in_place(&mut std::io::stdout().lock(), write).context("writing standard output");
     }
     if std::fs::metadata(path).is_ok_and(|m| !m.is_file() && !m.is_dir()) {
-        let result = (|| -> anyhow::Result<()> {
-            let file = std::fs::OpenOptions::new().write(true).open(path)?;
-            let mut out = BufWriter::new(file);
-            write(&mut out)?;
-            Ok(out.flush()?)
-        })();
-        return result.with_context(|| format!("writing {}", path.display()));
+        let result = std::fs::OpenOptions::new().write(true).open(path).map_err(anyhow::Error::from);
+        return result
+            .and_then(|mut file| write_in_place(&mut file, write))
+            .with_context(|| format!("writing {}", path.display()));
     }
     let tmp = temp_path(path);
     let result = (|| {
@@ -94,6 +86,16 @@ pub fn write_atomic(
         let _ = std::fs::remove_file(&tmp);
     }
     result.with_context(|| format!("writing {}", path.display()))
+}
+
+/// Standard output or a device, written through a buffer in place.
+fn write_in_place(
+    out: &mut dyn Write,
+    write: impl FnOnce(&mut dyn Write) -> anyhow::Result<()>,
+) -> anyhow::Result<()> {
+    let mut out = BufWriter::new(out);
+    write(&mut out)?;
+    Ok(out.flush()?)
 }
 
 fn temp_path(path: &Path) -> PathBuf {

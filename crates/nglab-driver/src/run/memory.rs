@@ -35,8 +35,9 @@ pub struct HumanSize {
     pub sentences: f64,
     /// Vocabulary size (the fixed vocabulary, all orders' unigrams).
     pub vocab: f64,
-    /// Distinct n-grams of orders 1 to 4 of the human training text.
-    pub distinct: [f64; 4],
+    /// Distinct n-grams of orders 2 to 4 of the human training text (the
+    /// unigrams are the fixed vocabulary).
+    pub distinct: [f64; 3],
     /// Tokens of the held-out text.
     pub heldout_tokens: f64,
 }
@@ -48,7 +49,7 @@ impl HumanSize {
             tokens: train.n_tokens() as f64,
             sentences: train.n_sentences() as f64,
             vocab: vocab_len as f64,
-            distinct: [1, 2, 3, 4].map(|n| reference.n_types_of_order(n).expect("orders 1 to 4") as f64),
+            distinct: [2, 3, 4].map(|n| reference.n_types_of_order(n).expect("orders 2 to 4") as f64),
             heldout_tokens: heldout.n_tokens() as f64,
         }
     }
@@ -63,7 +64,7 @@ impl HumanSize {
                 let rate = match n {
                     1 => return self.vocab + 2.0,
                     2..=4 => {
-                        ((self.distinct[n - 1] + self.sentences) / (self.tokens + self.sentences)).min(1.0)
+                        ((self.distinct[n - 2] + self.sentences) / (self.tokens + self.sentences)).min(1.0)
                     }
                     _ => 1.0,
                 };
@@ -78,7 +79,7 @@ impl HumanSize {
 pub fn estimate(exp: &Experiment, human: &HumanSize, workers: usize, sample_threads: usize) -> f64 {
     let synthetic = exp.synthetic_tokens.map_or(human.tokens, |n| n as f64);
     // The human texts, the metrics' reference, and one generation-0 model
-    // per order (kept for the whole run; smoothing does not change its size).
+    // per (order, smoothing), kept for the whole run.
     let mut bytes = BYTES_PER_TOKEN * (human.tokens + human.heldout_tokens);
     let smoothings = exp.smoothings.len() as f64;
     for &order in &exp.orders {

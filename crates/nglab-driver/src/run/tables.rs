@@ -87,9 +87,9 @@ pub fn cell_values(cell: &Cell) -> Vec<String> {
 ///   whole training text of the generation (under `accumulate`, the whole
 ///   pool of human text plus every synthetic corpus so far).
 /// - every column from `metrics_sample_tokens` to `self_repetition_4`: the
-///   same whole training text, against the whole human training text. Under `accumulate` the human text stays in the
-///   pool, so its types all survive (`survival_*` = 1): the tail is kept,
-///   which is the point of that regime.
+///   same whole training text, against the whole human training text. Under
+///   `accumulate` the human text stays in the pool, so its types all survive
+///   (`survival_*` = 1): the tail is kept, which is the point of that regime.
 /// - `metrics_sample_tokens`: the token budget of the lexical metrics (`ttr`
 ///   to `distinct_4`), the human training size: they are means over repeated
 ///   draws of whole sentences of that size when the text is larger (the
