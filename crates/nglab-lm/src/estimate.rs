@@ -1,5 +1,7 @@
 //! From counts to a model: one estimator for the whole smoothing family.
 
+use std::borrow::Cow;
+
 use nglab_tokenizer::{TokenId, Vocab, BOS, UNK};
 
 use crate::counts::NgramCounts;
@@ -37,35 +39,45 @@ pub fn estimate(counts: &NgramCounts, vocab: &Vocab, config: &EstimateConfig) ->
         .collect();
     // Unigrams are dense over the whole vocabulary.
     skel[0] = Skeleton { prefix: vec![0; v], word: (0..v as TokenId).collect(), suffix: vec![0; v] };
-    let mut counts_used: Vec<Vec<u64>> = tables.iter().map(|t| t.count.clone()).collect();
-    counts_used[0].resize(v, 0);
+    // The counts the estimator uses: raw for the highest order, KenLM's
+    // adjusted counts below it for the Kneser-Ney family (built fresh, so the
+    // raw counts are never copied).
+    let mut unigrams = tables[0].count.clone();
+    unigrams.resize(v, 0);
+    let mut counts_used: Vec<Cow<[u64]>> = std::iter::once(Cow::Owned(unigrams))
+        .chain(tables[1..].iter().map(|t| Cow::Borrowed(&t.count[..])))
+        .collect();
     // KenLM computes its discount statistics on adjusted counts, except for
     // the last n-gram of each lower order in its suffix-sorted stream, which
     // enters them with its raw count (`adjust_counts.cc`, the loop after the
-    // main one). For exact parity, modified Kneser-Ney does the same.
-    let mut stat_counts = None;
+    // main one). For exact parity, modified Kneser-Ney does the same: these
+    // (order, id, raw count) are swapped in when counting counts of counts.
+    let mut raw_in_stats: Vec<(usize, u32, u64)> = Vec::new();
     if sm.uses_adjusted_counts() {
-        let raw = counts_used.clone();
-        adjust_counts(&skel, &mut counts_used);
         if sm == Smoothing::ModifiedKneserNey {
-            let mut stats = counts_used.clone();
-            for (n, id) in kenlm_last_in_stream(&skel) {
-                stats[n - 1][id as usize] = raw[n - 1][id as usize];
-            }
-            stat_counts = Some(stats);
+            raw_in_stats = kenlm_last_in_stream(&skel)
+                .into_iter()
+                .map(|(n, id)| (n, id, counts_used[n - 1][id as usize]))
+                .collect();
         }
+        adjust_counts(&skel, &mut counts_used);
     }
 
     let mut levels: Vec<Level> = Vec::with_capacity(order);
     let mut discounts = Vec::with_capacity(order);
     for n in 1..=order {
         let sk = std::mem::take(&mut skel[n - 1]);
-        let a = &counts_used[n - 1];
+        let a: &[u64] = &counts_used[n - 1];
         let mut coc = [0u64; 4];
-        for &c in stat_counts.as_ref().map_or(a, |s| &s[n - 1]) {
+        let mut tally = |c: u64, by: i64| {
             if (1..=4).contains(&c) {
-                coc[c as usize - 1] += 1;
+                coc[c as usize - 1] = coc[c as usize - 1].wrapping_add_signed(by);
             }
+        };
+        a.iter().for_each(|&c| tally(c, 1));
+        for &(_, id, raw) in raw_in_stats.iter().filter(|e| e.0 == n) {
+            tally(a[id as usize], -1);
+            tally(raw, 1);
         }
         let d = discounts_for(&sm, coc, n, config.fallback);
         let mut level = Level {
@@ -145,29 +157,27 @@ pub fn estimate(counts: &NgramCounts, vocab: &Vocab, config: &EstimateConfig) ->
 /// KenLM's adjusted counts, in place: below the highest order, an n-gram not
 /// starting with `<s>` counts its distinct left neighbours; `<unk>` and `<s>`
 /// unigrams count 0.
-fn adjust_counts(skel: &[Skeleton], counts: &mut [Vec<u64>]) {
+fn adjust_counts(skel: &[Skeleton], counts: &mut [Cow<[u64]>]) {
     let order = skel.len();
-    // first word of every n-gram, order by order
+    // The first word of every n-gram of the order at hand.
     let mut first: Vec<TokenId> = skel[0].word.clone();
-    let mut firsts = vec![first.clone()];
-    for sk in &skel[1..] {
-        first = sk.prefix.iter().map(|&p| first[p as usize]).collect();
-        firsts.push(first.clone());
-    }
-    for n in (1..order).rev() {
+    for n in 1..order {
         // order n (index n - 1) from order n + 1's suffix links
         let mut cont = vec![0u64; skel[n - 1].word.len()];
         for &s in &skel[n].suffix {
             cont[s as usize] += 1;
         }
-        for (i, c) in counts[n - 1].iter_mut().enumerate() {
-            if firsts[n - 1][i] != BOS {
-                *c = cont[i];
+        for (i, c) in cont.iter_mut().enumerate() {
+            if first[i] == BOS {
+                *c = counts[n - 1][i];
             }
         }
+        counts[n - 1] = Cow::Owned(cont);
+        first = skel[n].prefix.iter().map(|&p| first[p as usize]).collect();
     }
-    counts[0][UNK as usize] = 0;
-    counts[0][BOS as usize] = 0;
+    let unigrams = counts[0].to_mut();
+    unigrams[UNK as usize] = 0;
+    unigrams[BOS as usize] = 0;
 }
 
 /// The n-grams (order, id) that end KenLM's suffix-sorted streams of orders
