@@ -13,9 +13,16 @@
 //! adjacent and in model order, get consecutive ids. Every pass over the
 //! positions is sequential. Counts merge by a linear merge of sorted tables.
 
+use std::ops::Range;
+use std::sync::atomic::{AtomicU32, Ordering::Relaxed};
+
 use nglab_tokenizer::{Corpus, TokenId, BOS, EOS};
 
+use crate::model::{par_pieces, threads};
 use crate::{Error, Result};
+
+/// Corpora with fewer positions are counted on one thread.
+const PARALLEL_MIN_POSITIONS: usize = if cfg!(test) { 8 } else { 1 << 16 };
 
 /// The largest supported order.
 pub const MAX_ORDER: usize = 12;
@@ -172,6 +179,15 @@ impl NgramCounts {
 
     /// Fresh counts of `sentences`, by sorting (see the module's docs).
     fn counted<'a>(order: usize, sentences: impl Iterator<Item = &'a [TokenId]>) -> NgramCounts {
+        NgramCounts::counted_on(order, sentences, threads())
+    }
+
+    /// [`NgramCounts::counted`] on `threads` threads.
+    fn counted_on<'a>(
+        order: usize,
+        sentences: impl Iterator<Item = &'a [TokenId]>,
+        threads: usize,
+    ) -> NgramCounts {
         // One position per token after <s>: its word, and how many words
         // precede it in the padded sentence (<s> included) plus one, capped:
         // the orders of the n-grams ending there are 1..=depth.
@@ -197,48 +213,7 @@ impl NgramCounts {
         // ids[p]: the id of the order-(n-1) gram ending at position p.
         let mut ids: Vec<u32> = tok.clone();
         for n in 2..=order {
-            let n_prefixes = counts.tables[n - 2].len();
-            let prefix_of = |p: usize| if depth[p] == 2 { BOS } else { ids[p - 1] };
-            // Group the occurrences by prefix (a counting sort: two
-            // sequential passes over the positions, one scatter) ...
-            let mut start = vec![0u32; n_prefixes + 1];
-            for p in 0..tok.len() {
-                if depth[p] as usize >= n {
-                    start[prefix_of(p) as usize + 1] += 1;
-                }
-            }
-            for b in 0..n_prefixes {
-                start[b + 1] += start[b];
-            }
-            let mut items = vec![Occurrence::default(); start[n_prefixes] as usize];
-            let mut next = start.clone();
-            for p in 0..tok.len() {
-                if depth[p] as usize >= n {
-                    let slot = &mut next[prefix_of(p) as usize];
-                    items[*slot as usize] = Occurrence { word: tok[p], suffix: ids[p], pos: p as u32 };
-                    *slot += 1;
-                }
-            }
-            drop(next);
-            // ... then sort each group by word and number the n-grams.
-            let mut table = Table::with_capacity(items.len() / 2);
-            let mut next_ids = vec![0u32; tok.len()];
-            for prefix in 0..n_prefixes {
-                let group = &mut items[start[prefix] as usize..start[prefix + 1] as usize];
-                if group.len() > 1 {
-                    group.sort_unstable_by_key(|o| o.word);
-                }
-                let mut last = None;
-                for o in group.iter() {
-                    if last != Some(o.word) {
-                        table.push(prefix as u32, o.word, o.suffix, 0);
-                        last = Some(o.word);
-                    }
-                    let id = table.len() - 1;
-                    table.count[id] += 1;
-                    next_ids[o.pos as usize] = id as u32;
-                }
-            }
+            let (table, next_ids) = count_order(&tok, &depth, &ids, counts.tables[n - 2].len(), n, threads);
             counts.tables[n - 1] = table;
             ids = next_ids;
         }
@@ -309,6 +284,114 @@ impl NgramCounts {
     pub(crate) fn tables(&self) -> &[Table] {
         &self.tables
     }
+}
+
+/// Order `n`'s table from the positions (`tok`, `depth`: see
+/// [`NgramCounts::counted`]) and the ids of the order-(n-1) grams ending at
+/// each (`ids`), and the id of the n-gram ending at each position (0 where
+/// none does). On `threads` threads: the positions are cut into spans for
+/// grouping, the prefixes into ranges for sorting and numbering; every
+/// n-gram's id and count come out the same for any cut.
+fn count_order(
+    tok: &[TokenId],
+    depth: &[u8],
+    ids: &[u32],
+    n_prefixes: usize,
+    n: usize,
+    threads: usize,
+) -> (Table, Vec<u32>) {
+    let fits = |p: usize| depth[p] as usize >= n;
+    let prefix_of = |p: usize| if depth[p] == 2 { BOS } else { ids[p - 1] } as usize;
+    let threads = if tok.len() < PARALLEL_MIN_POSITIONS { 1 } else { threads.max(1) };
+    let span = tok.len().div_ceil(threads);
+    let spans: Vec<Range<usize>> =
+        (0..threads).map(|k| (k * span).min(tok.len())..((k + 1) * span).min(tok.len())).collect();
+    // Group the occurrences by prefix (a counting sort): each span counts
+    // its occurrences per prefix ...
+    let mut cursors: Vec<Vec<u32>> = par_pieces(&spans, spans.len(), |sp| {
+        let mut c = vec![0u32; n_prefixes];
+        sp[0].clone().filter(|&p| fits(p)).for_each(|p| c[prefix_of(p)] += 1);
+        c
+    });
+    // ... the groups are laid out in prefix order, each span's share of a
+    // group after the shares of the spans before it ...
+    let mut start = vec![0u32; n_prefixes + 1];
+    for b in 0..n_prefixes {
+        let mut at = start[b];
+        for c in cursors.iter_mut() {
+            (c[b], at) = (at, at + c[b]);
+        }
+        start[b + 1] = at;
+    }
+    let m = start[n_prefixes] as usize;
+    // ... and every span scatters its occurrences into its shares. The
+    // arrays are atomic only so that spans write them at once, to disjoint
+    // slots; relaxed stores and loads are plain moves.
+    let new_slots = |len: usize| -> Vec<AtomicU32> { (0..len).map(|_| AtomicU32::new(0)).collect() };
+    let (words, suffixes, positions) = (new_slots(m), new_slots(m), new_slots(m));
+    let shares: Vec<(Range<usize>, Vec<u32>)> = spans.into_iter().zip(cursors).collect();
+    par_pieces(&shares, shares.len(), |share| {
+        let (r, mut cur) = share[0].clone();
+        for p in r.filter(|&p| fits(p)) {
+            let slot = &mut cur[prefix_of(p)];
+            let i = *slot as usize;
+            words[i].store(tok[p], Relaxed);
+            suffixes[i].store(ids[p], Relaxed);
+            positions[i].store(p as u32, Relaxed);
+            *slot += 1;
+        }
+    });
+    // Each range of prefixes (about m / threads occurrences each) sorts its
+    // groups by word and numbers their n-grams from 0; ids of later ranges
+    // are then shifted by the n-grams of the ranges before.
+    let mut cuts: Vec<usize> =
+        (0..threads).map(|k| start.partition_point(|&s| (s as usize) < m * k / threads)).collect();
+    cuts[0] = 0;
+    cuts.push(n_prefixes);
+    let next_ids = new_slots(tok.len());
+    let ranges: Vec<Range<usize>> = cuts.windows(2).map(|w| w[0]..w[1]).collect();
+    let parts: Vec<Table> = par_pieces(&ranges, ranges.len(), |r| {
+        let range = r[0].clone();
+        let items = (start[range.end] - start[range.start]) as usize;
+        let mut table = Table::with_capacity(items / 2);
+        let mut group: Vec<Occurrence> = Vec::new();
+        for prefix in range {
+            group.clear();
+            group.extend((start[prefix] as usize..start[prefix + 1] as usize).map(|i| Occurrence {
+                word: words[i].load(Relaxed),
+                suffix: suffixes[i].load(Relaxed),
+                pos: positions[i].load(Relaxed),
+            }));
+            if group.len() > 1 {
+                group.sort_unstable_by_key(|o| o.word);
+            }
+            let mut last = None;
+            for o in &group {
+                if last != Some(o.word) {
+                    table.push(prefix as u32, o.word, o.suffix, 0);
+                    last = Some(o.word);
+                }
+                let id = table.len() - 1;
+                table.count[id] += 1;
+                next_ids[o.pos as usize].store(id as u32, Relaxed);
+            }
+        }
+        table
+    });
+    let mut table = Table::with_capacity(parts.iter().map(Table::len).sum());
+    for (part, r) in parts.into_iter().zip(&ranges) {
+        let base = table.len() as u32;
+        if base > 0 {
+            for i in start[r.start] as usize..start[r.end] as usize {
+                next_ids[positions[i].load(Relaxed) as usize].fetch_add(base, Relaxed);
+            }
+        }
+        table.prefix.extend_from_slice(&part.prefix);
+        table.word.extend_from_slice(&part.word);
+        table.suffix.extend_from_slice(&part.suffix);
+        table.count.extend_from_slice(&part.count);
+    }
+    (table, next_ids.into_iter().map(AtomicU32::into_inner).collect())
 }
 
 #[cfg(test)]
@@ -406,6 +489,24 @@ mod tests {
                 let g = ca.words_of(n, i as u32);
                 assert_eq!(&g[1..], &ca.words_of(n - 1, t.suffix[i])[..]);
             }
+        }
+    }
+
+    #[test]
+    fn thread_count_changes_nothing() {
+        let sents: Vec<Vec<TokenId>> =
+            (0..300u32).map(|i| (0..i % 13).map(|k| 3 + (i * 7 + k * k) % 11).collect()).collect();
+        let tables = |threads| {
+            let c = NgramCounts::counted_on(5, sents.iter().map(|s| &s[..]), threads);
+            c.tables
+                .iter()
+                .map(|t| (t.prefix.clone(), t.word.clone(), t.suffix.clone(), t.count.clone()))
+                .collect::<Vec<_>>()
+        };
+        let one = tables(1);
+        assert!(one[4].0.len() > 100, "enough 5-grams to split");
+        for threads in [2, 3, 7] {
+            assert_eq!(tables(threads), one, "{threads} threads");
         }
     }
 
