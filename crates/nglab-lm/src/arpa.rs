@@ -177,79 +177,96 @@ impl Model {
         // (they are sorted by prefix), so one stable counting sort by suffix
         // rank suffices. A line's text is its first word plus the text of its
         // suffix's line, kept from the order below and read sequentially.
-        let mut rank: Vec<u32> = (0..self.levels[0].len() as u32).collect();
-        let mut first: Vec<TokenId> = self.levels[0].word.clone();
-        let (mut texts, mut offs) = (Vec::new(), vec![0usize]);
-        for n in 1..=order {
-            let lv = &self.levels[n - 1];
-            writeln!(out, "\n\\{n}-grams:")?;
-            let keep_texts = n < order;
-            let ids: Vec<u32> = (0..lv.len() as u32).collect();
-            let gather = |piece: &[u32]| -> Vec<LineRec> {
-                piece
-                    .iter()
-                    .map(|&id| {
-                        let i = id as usize;
-                        let has_children = keep_texts && lv.child_start[i] < lv.child_start[i + 1];
-                        LineRec {
-                            log_prob: if n == 1 && id == BOS { 0.0 } else { log10_f32(lv.prob[i]) },
-                            log_backoff: if has_children { log10_f32(lv.backoff[i]) } else { 0.0 },
-                            first: first[i],
-                            suffix_rank: if n == 1 { 0 } else { rank[lv.suffix[i] as usize] },
-                            id,
-                        }
-                    })
-                    .collect()
-            };
-            let mut recs: Vec<LineRec> = par_pieces(&ids, threads, gather).concat();
-            drop(ids);
-            if n > 1 {
-                recs = counting_sort(&recs, self.levels[n - 2].len(), |r| r.suffix_rank as usize);
-            }
-            let format = |piece: &[LineRec]| {
-                let mut out = Piece::default();
-                let mut buf = ryu::Buffer::new();
-                for rec in piece {
-                    let l = &mut out.lines;
-                    push_log10(l, rec.log_prob, &mut buf);
-                    l.push(b'\t');
-                    let text_start = l.len();
-                    l.extend_from_slice(self.vocab.token(rec.first).as_bytes());
+        //
+        // A planning thread computes each order's lines (values and order)
+        // while this one formats and writes the order before: the two chains
+        // only meet at each order's line records.
+        let (plans, planned) = std::sync::mpsc::sync_channel::<Vec<LineRec>>(1);
+        std::thread::scope(|s| {
+            s.spawn(move || {
+                let mut rank: Vec<u32> = (0..self.levels[0].len() as u32).collect();
+                let mut first: Vec<TokenId> = self.levels[0].word.clone();
+                for n in 1..=order {
+                    let lv = &self.levels[n - 1];
+                    let keep_texts = n < order;
+                    let mut recs: Vec<LineRec> = (0..lv.len())
+                        .map(|i| {
+                            let has_children = keep_texts && lv.child_start[i] < lv.child_start[i + 1];
+                            LineRec {
+                                log_prob: if n == 1 && i == BOS as usize {
+                                    0.0
+                                } else {
+                                    log10_f32(lv.prob[i])
+                                },
+                                log_backoff: if has_children { log10_f32(lv.backoff[i]) } else { 0.0 },
+                                first: first[i],
+                                suffix_rank: if n == 1 { 0 } else { rank[lv.suffix[i] as usize] },
+                                id: i as u32,
+                            }
+                        })
+                        .collect();
                     if n > 1 {
-                        let r = rec.suffix_rank as usize;
-                        l.push(b' ');
-                        l.extend_from_slice(&texts[offs[r]..offs[r + 1]]);
+                        recs = counting_sort(&recs, self.levels[n - 2].len(), |r| r.suffix_rank as usize);
                     }
                     if keep_texts {
-                        out.texts.extend_from_slice(&l[text_start..]);
-                        out.ends.push(out.texts.len());
-                        l.push(b'\t');
-                        push_log10(l, rec.log_backoff, &mut buf);
+                        rank = vec![0u32; lv.len()];
+                        for (r, rec) in recs.iter().enumerate() {
+                            rank[rec.id as usize] = r as u32;
+                        }
+                        first = self.levels[n].prefix.iter().map(|&p| first[p as usize]).collect();
                     }
-                    l.push(b'\n');
+                    // The writer has failed when nobody receives.
+                    if plans.send(recs).is_err() {
+                        return;
+                    }
                 }
-                out
-            };
-            let (mut next_texts, mut next_offs) = (Vec::new(), vec![0usize]);
-            for block in recs.chunks(WRITE_BLOCK) {
-                for piece in par_pieces(block, threads, format) {
-                    out.write_all(&piece.lines)?;
-                    let base = next_texts.len();
-                    next_texts.extend_from_slice(&piece.texts);
-                    next_offs.extend(piece.ends.iter().map(|e| e + base));
+            });
+            // Owned here, so that an error returning early drops it and
+            // the planning thread stops.
+            let planned = planned;
+            let (mut texts, mut offs) = (Vec::new(), vec![0usize]);
+            for n in 1..=order {
+                let recs = planned.recv().expect("the planning thread plans every order");
+                writeln!(out, "\n\\{n}-grams:")?;
+                let keep_texts = n < order;
+                let format = |piece: &[LineRec]| {
+                    let mut out = Piece::default();
+                    let mut buf = ryu::Buffer::new();
+                    for rec in piece {
+                        let l = &mut out.lines;
+                        push_log10(l, rec.log_prob, &mut buf);
+                        l.push(b'\t');
+                        let text_start = l.len();
+                        l.extend_from_slice(self.vocab.token(rec.first).as_bytes());
+                        if n > 1 {
+                            let r = rec.suffix_rank as usize;
+                            l.push(b' ');
+                            l.extend_from_slice(&texts[offs[r]..offs[r + 1]]);
+                        }
+                        if keep_texts {
+                            out.texts.extend_from_slice(&l[text_start..]);
+                            out.ends.push(out.texts.len());
+                            l.push(b'\t');
+                            push_log10(l, rec.log_backoff, &mut buf);
+                        }
+                        l.push(b'\n');
+                    }
+                    out
+                };
+                let (mut next_texts, mut next_offs) = (Vec::new(), vec![0usize]);
+                for block in recs.chunks(WRITE_BLOCK) {
+                    for piece in par_pieces(block, threads, format) {
+                        out.write_all(&piece.lines)?;
+                        let base = next_texts.len();
+                        next_texts.extend_from_slice(&piece.texts);
+                        next_offs.extend(piece.ends.iter().map(|e| e + base));
+                    }
                 }
-            }
-            if keep_texts {
-                let mut next_rank = vec![0u32; lv.len()];
-                for (r, rec) in recs.iter().enumerate() {
-                    next_rank[rec.id as usize] = r as u32;
-                }
-                rank = next_rank;
-                first = self.levels[n].prefix.iter().map(|&p| first[p as usize]).collect();
                 texts = next_texts;
                 offs = next_offs;
             }
-        }
+            Ok::<(), Error>(())
+        })?;
         writeln!(out, "\n\\end\\")?;
         out.flush()?;
         Ok(())
@@ -1196,6 +1213,34 @@ mod tests {
     }
 
     /// A trigram model whose ARPA text spans many read batches, and the text.
+    #[test]
+    fn a_failing_writer_stops_writing() {
+        /// Takes `left` bytes, then fails.
+        struct Full {
+            left: usize,
+        }
+        impl Write for Full {
+            fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+                if self.left == 0 {
+                    return Err(std::io::Error::other("disk full"));
+                }
+                let n = buf.len().min(self.left);
+                self.left -= n;
+                Ok(n)
+            }
+            fn flush(&mut self) -> std::io::Result<()> {
+                Ok(())
+            }
+        }
+        let (model, text) = many_batches_model();
+        for left in [0, 100, text.len() / 3, text.len() - 1] {
+            for threads in [1, 2] {
+                let err = model.write_arpa_on(Full { left }, threads).unwrap_err();
+                assert!(err.to_string().contains("disk full"), "{left} bytes, {threads} threads: {err}");
+            }
+        }
+    }
+
     fn many_batches_model() -> (Model, String) {
         use nglab_tokenizer::Corpus;
         let mut vocab = Vocab::new();

@@ -14,7 +14,7 @@
 //! positions is sequential. Counts merge by a linear merge of sorted tables.
 
 use std::ops::Range;
-use std::sync::atomic::{AtomicU32, Ordering::Relaxed};
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering::Relaxed};
 
 use nglab_tokenizer::{Corpus, TokenId, BOS, EOS};
 
@@ -328,15 +328,16 @@ fn count_order(
     // arrays are atomic only so that spans write them at once, to disjoint
     // slots; relaxed stores and loads are plain moves.
     let new_slots = |len: usize| -> Vec<AtomicU32> { (0..len).map(|_| AtomicU32::new(0)).collect() };
-    let (words, suffixes, positions) = (new_slots(m), new_slots(m), new_slots(m));
+    // (word, suffix) packed, so that a scatter touches two slots, not three.
+    let pairs: Vec<AtomicU64> = (0..m).map(|_| AtomicU64::new(0)).collect();
+    let positions = new_slots(m);
     let shares: Vec<(Range<usize>, Vec<u32>)> = spans.into_iter().zip(cursors).collect();
     par_pieces(&shares, shares.len(), |share| {
         let (r, mut cur) = share[0].clone();
         for p in r.filter(|&p| fits(p)) {
             let slot = &mut cur[prefix_of(p)];
             let i = *slot as usize;
-            words[i].store(tok[p], Relaxed);
-            suffixes[i].store(ids[p], Relaxed);
+            pairs[i].store(u64::from(tok[p]) << 32 | u64::from(ids[p]), Relaxed);
             positions[i].store(p as u32, Relaxed);
             *slot += 1;
         }
@@ -357,10 +358,13 @@ fn count_order(
         let mut group: Vec<Occurrence> = Vec::new();
         for prefix in range {
             group.clear();
-            group.extend((start[prefix] as usize..start[prefix + 1] as usize).map(|i| Occurrence {
-                word: words[i].load(Relaxed),
-                suffix: suffixes[i].load(Relaxed),
-                pos: positions[i].load(Relaxed),
+            group.extend((start[prefix] as usize..start[prefix + 1] as usize).map(|i| {
+                let pair = pairs[i].load(Relaxed);
+                Occurrence {
+                    word: (pair >> 32) as TokenId,
+                    suffix: pair as u32,
+                    pos: positions[i].load(Relaxed),
+                }
             }));
             if group.len() > 1 {
                 group.sort_unstable_by_key(|o| o.word);
