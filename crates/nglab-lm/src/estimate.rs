@@ -202,6 +202,10 @@ fn kenlm_last_in_stream(skel: &[Skeleton]) -> Vec<(usize, u32)> {
     let mut best_at = (0, 0);
     for n in 2..=order {
         for id in 0..skel[n - 1].word.len() as u32 {
+            // The last word leads the comparison: most n-grams lose there.
+            if best.first().is_some_and(|&b| skel[n - 1].word[id as usize] < b) {
+                continue;
+            }
             reversed(n, id, &mut cand);
             // Lower orders only contribute the n-grams that start with <s>.
             if n < order && cand[n - 1] != BOS {
