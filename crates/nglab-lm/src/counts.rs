@@ -11,7 +11,10 @@
 //! occurrences by the id of their prefix (the (n-1)-gram that ended one
 //! position earlier), each group is sorted by word, and equal n-grams, now
 //! adjacent and in model order, get consecutive ids. Every pass over the
-//! positions is sequential. Counts merge by a linear merge of sorted tables.
+//! positions is sequential. Large corpora use two threads per order: the
+//! positions are cut into spans that group their own occurrences (into
+//! disjoint slots of the groups), the prefixes into ranges that sort and
+//! number their own groups. Counts merge by a linear merge of sorted tables.
 
 use std::ops::Range;
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering::Relaxed};
