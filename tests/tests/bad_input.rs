@@ -179,7 +179,8 @@ fn every_bad_input_is_one_line_exit_2_and_leaves_nothing() {
         (">full metrics --input {d}/good.txt --json".into(), "writing standard output: No space left"),
         (">full sample --model {d}/good.arpa --seed 1 --sentences 5".into(), "writing standard output: No space left"),
         (">full tokenize --input {d}/good.txt".into(), "writing standard output: No space left"),
-        ("run --out /dev/full --train {d}/good.txt --heldout {d}/good.txt".into(), "creating output directory /dev/full"),
+        ("run --out /dev/full --train {d}/good.txt --heldout {d}/good.txt".into(), "output directory /dev/full exists and is not a directory"),
+        ("run --out {d}/good.txt --train {d}/good.txt --heldout {d}/good.txt".into(), "output directory {d}/good.txt exists and is not a directory"),
         ("train --input {d}/good.txt --smoothing wb --out {d}/good.txt/m.arpa".into(), "cannot create {d}/good.txt/.m.arpa.tmp"),
         // Orders.
         ("train --input {d}/good.txt --out {o}/m.arpa --order 0".into(), "order must be in 1..=12, got 0"),

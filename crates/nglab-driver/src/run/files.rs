@@ -95,6 +95,9 @@ fn alive(pid: u32) -> bool {
 /// Locks `dir` (created if missing) for this process. A lock whose process
 /// has died (a killed run) is taken over.
 pub fn lock(dir: &Path) -> anyhow::Result<RunLock> {
+    if dir.exists() && !dir.is_dir() {
+        bail!("output directory {} exists and is not a directory", dir.display());
+    }
     std::fs::create_dir_all(dir).with_context(|| format!("creating output directory {}", dir.display()))?;
     let path = dir.join(LOCK);
     for _ in 0..2 {
