@@ -18,7 +18,7 @@ pub struct TrainArgs {
     #[arg(long, default_value = "whitespace")]
     pub tokenizer: String,
     /// The order N of the model.
-    #[arg(long, default_value_t = 3)]
+    #[arg(long, default_value_t = 3, value_parser = parse_order)]
     pub order: usize,
     /// Smoothing: mkn, kn[:D], abs[:D], wb, addk:K, laplace, mle, stupid[:ALPHA].
     #[arg(long, default_value = "mkn")]
@@ -84,6 +84,16 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
         write_atomic(path, |w| Ok(vocab.write_json(w)?))?;
     }
     write_atomic(&args.out, |w| Ok(model.write_arpa(w)?))
+}
+
+/// An order as a number of any sign, so that a negative one is named by the
+/// same range check as 0 (`NgramCounts::new`) rather than as a parse error.
+fn parse_order(s: &str) -> Result<usize, String> {
+    match s.trim().parse::<i64>() {
+        Ok(n) if n >= 1 => Ok(n as usize),
+        Ok(n) => Err(format!("order must be in 1..={}, got {n}", nglab_lm::MAX_ORDER)),
+        Err(_) => Err(format!("order must be a whole number, got '{s}'")),
+    }
 }
 
 fn parse_fallback(s: &str) -> anyhow::Result<[f64; 3]> {
