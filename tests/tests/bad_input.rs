@@ -186,7 +186,6 @@ fn every_bad_input_is_one_line_exit_2_and_leaves_nothing() {
         ("train --input {d}/good.txt --out {o}/m.arpa --order 0".into(), "order must be in 1..=12, got 0"),
         ("train --input {d}/good.txt --out {o}/m.arpa --order 1000".into(), "order must be in 1..=12, got 1000"),
         ("train --input {d}/good.txt --out {o}/m.arpa --order=-1".into(), "order must be in 1..=12, got -1"),
-        ("train --input {d}/good.txt --out {o}/m.arpa --order=-1".into(), "invalid value '-1' for '--order <ORDER>'"),
         (r("--order 0"), "order must be in 1..=12, got 0"),
         (r("--order 2,1000"), "order must be in 1..=12, got 1000"),
         // Negative, NaN and infinite knobs.
