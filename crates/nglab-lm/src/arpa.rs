@@ -414,8 +414,8 @@ impl<R: BufRead> ArpaReader<R> {
         let line = self.unigram_section(counts[0], order, &mut vocab)?;
         levels.push(self.unigrams(&vocab, line.1)?);
         let mut line = line.0;
-        // The previous order's n-grams as word tuples, in model order.
-        let mut below: Vec<TokenId> = levels[0].word.clone();
+        // The previous order's n-grams, as linking the next order needs them.
+        let mut below = Below::Sorted(SortedBelow::unigrams(vocab.len()));
         // Loading looks words up by the slice: one hash of the line's bytes,
         // no `String` built.
         let index = WordIndex::new(&vocab);
@@ -463,8 +463,8 @@ impl<R: BufRead> ArpaReader<R> {
             if sec.len != count {
                 return self.err(format!("{} {n}-grams where the header announced {count}", sec.len));
             }
-            let (level, words) = sec.link(&below, &vocab)?;
-            below = words;
+            let (level, next) = sec.link(&below, &levels[n - 2], &vocab)?;
+            below = next;
             levels.push(level);
         }
         if line.trim() != "\\end\\" {
@@ -839,6 +839,71 @@ fn sorted_by_words<'a>(m: usize, bits: usize, key: impl Fn(u32) -> &'a [TokenId]
     perm
 }
 
+/// An order's n-grams as linking the order above needs them.
+enum Below {
+    /// Read in suffix order (see [`Section::link_sorted`]).
+    Sorted(SortedBelow),
+    /// Word tuples in model order.
+    Model(Vec<TokenId>),
+}
+
+/// An order read in suffix order.
+struct SortedBelow {
+    /// Word tuples in file order.
+    words: Vec<TokenId>,
+    /// File line -> model id.
+    model_of_file: Vec<u32>,
+    /// File line -> prefix id.
+    prefix_of_file: Vec<u32>,
+    /// Model id -> first word.
+    first: Vec<TokenId>,
+}
+
+/// One line of a section in suffix order, as [`Section::link_sorted`] sorts
+/// it into model order.
+#[derive(Debug, Clone, Copy, Default)]
+struct LinkRec {
+    first: TokenId,
+    /// Its suffix's id.
+    suffix: u32,
+    /// The id of its suffix's prefix (its words but the first and last).
+    suffix_prefix: u32,
+    /// Its line in the section.
+    line: u32,
+}
+
+impl SortedBelow {
+    /// The unigrams, in id order: every id is one.
+    fn unigrams(n_words: usize) -> Self {
+        let ids: Vec<TokenId> = (0..n_words as TokenId).collect();
+        SortedBelow {
+            words: ids.clone(),
+            model_of_file: ids.clone(),
+            prefix_of_file: vec![0; n_words],
+            first: ids,
+        }
+    }
+}
+
+impl Below {
+    /// Word tuples in model order.
+    fn model_words(&self) -> std::borrow::Cow<'_, [TokenId]> {
+        match self {
+            Below::Model(words) => words.into(),
+            Below::Sorted(b) => {
+                let m = b.model_of_file.len();
+                let len = b.words.len() / m.max(1);
+                let mut words = vec![0; b.words.len()];
+                for (i, &k) in b.model_of_file.iter().enumerate() {
+                    let k = k as usize;
+                    words[k * len..(k + 1) * len].copy_from_slice(&b.words[i * len..(i + 1) * len]);
+                }
+                words.into()
+            }
+        }
+    }
+}
+
 /// One order's n-grams as read, in file order.
 struct Section {
     n: usize,
@@ -935,12 +1000,117 @@ impl Section {
         &self.words[i as usize * n..(i as usize + 1) * n]
     }
 
+    /// Links the n-grams to their prefixes and suffixes in the order below
+    /// (`below`, whose level is `below_level`) and puts them in model order.
+    /// Files in suffix order take [`Section::link_sorted`]; any other line
+    /// order, and any missing link or duplicate, takes the general
+    /// [`Section::link_any`], which also names the error.
+    fn link(mut self, below: &Below, below_level: &Level, vocab: &Vocab) -> Result<(Level, Below)> {
+        if let Below::Sorted(b) = below {
+            if let Some((level, next)) = self.link_sorted(b, below_level, vocab.len()) {
+                return Ok((level, Below::Sorted(next)));
+            }
+        }
+        let (level, words) = self.link_any(&below.model_words(), vocab)?;
+        Ok((level, Below::Model(words)))
+    }
+
+    /// [`Section::link`] without comparison sorts, for a section in suffix
+    /// order (strictly increasing by last word id, then the word before,
+    /// ...: how lmplz and [`Model::write_arpa`] order n-grams) above an order
+    /// read the same way. Then the lines of one suffix are consecutive and
+    /// the suffixes come in the order below's file order, so one merge finds
+    /// them; model order, by (first word, suffix id), is two counting sorts
+    /// away; and prefixes, found in model order, are one more merge. Every
+    /// pass reads sequentially but the counting sorts' writes and the final
+    /// gathers. `None` when the section is not in suffix order or a link is
+    /// missing.
+    fn link_sorted(
+        &mut self,
+        below: &SortedBelow,
+        below_level: &Level,
+        n_words: usize,
+    ) -> Option<(Level, SortedBelow)> {
+        let n = self.n;
+        let m = self.len;
+        let words = &self.words;
+        let t = |i: usize| &words[i * n..(i + 1) * n];
+        let lower = |r: usize| &below.words[r * (n - 1)..(r + 1) * (n - 1)];
+        let rev_less = |a: &[TokenId], b: &[TokenId]| a.iter().rev().lt(b.iter().rev());
+        let n_below = below.model_of_file.len();
+        let mut recs: Vec<LinkRec> = Vec::with_capacity(m);
+        let mut r = 0;
+        for i in 0..m {
+            let s = &t(i)[1..];
+            let same_suffix = i > 0 && s == &t(i - 1)[1..];
+            if same_suffix {
+                if t(i)[0] <= t(i - 1)[0] {
+                    return None;
+                }
+            } else {
+                if i > 0 && !rev_less(&t(i - 1)[1..], s) {
+                    return None;
+                }
+                while r < n_below && rev_less(lower(r), s) {
+                    r += 1;
+                }
+                if r == n_below || lower(r) != s {
+                    return None;
+                }
+            }
+            recs.push(LinkRec {
+                first: t(i)[0],
+                suffix: below.model_of_file[r],
+                suffix_prefix: below.prefix_of_file[r],
+                line: i as u32,
+            });
+        }
+        // Model order: a stable sort by suffix id, then one by first word.
+        let recs = counting_sort(&recs, n_below, |rec| rec.suffix as usize);
+        let recs = counting_sort(&recs, n_words, |rec| rec.first as usize);
+        // An n-gram's prefix is the n-gram of the order below with its first
+        // word and, as suffix, its own suffix's prefix. Those (first word,
+        // suffix) pairs increase along both orders' model order.
+        let key = |w: TokenId, s: u32| (u64::from(w) << 32) | u64::from(s);
+        let below_key = |j: usize| key(below.first[j], below_level.suffix[j]);
+        let mut prefix = Vec::with_capacity(m);
+        let mut j = 0;
+        for rec in &recs {
+            let want = key(rec.first, rec.suffix_prefix);
+            while j < n_below && below_key(j) < want {
+                j += 1;
+            }
+            if j == n_below || below_key(j) != want {
+                return None;
+            }
+            prefix.push(j as u32);
+        }
+        let mut model_of_file = vec![0u32; m];
+        let mut prefix_of_file = vec![0u32; m];
+        for (k, rec) in recs.iter().enumerate() {
+            model_of_file[rec.line as usize] = k as u32;
+            prefix_of_file[rec.line as usize] = prefix[k];
+        }
+        let line = |rec: &LinkRec| rec.line as usize;
+        let level = Level {
+            prefix,
+            word: recs.iter().map(|rec| t(line(rec))[n - 1]).collect(),
+            suffix: recs.iter().map(|rec| rec.suffix).collect(),
+            prob: recs.iter().map(|rec| self.prob[line(rec)]).collect(),
+            backoff: recs.iter().map(|rec| self.backoff[line(rec)]).collect(),
+            child_start: Vec::new(),
+        };
+        let first = recs.iter().map(|rec| rec.first).collect();
+        let words = std::mem::take(&mut self.words);
+        Some((level, SortedBelow { words, model_of_file, prefix_of_file, first }))
+    }
+
     /// Sorts the n-grams lexicographically by word ids (which is the model's
     /// (prefix id, word) order, since the order below is sorted the same way)
     /// and links each to its prefix and suffix in `below` (the order below's
     /// word tuples in model order) by two sequential merges, not per-line
     /// lookups. Returns the level and its word tuples in model order.
-    fn link(self, below: &[TokenId], vocab: &Vocab) -> Result<(Level, Vec<TokenId>)> {
+    fn link_any(self, below: &[TokenId], vocab: &Vocab) -> Result<(Level, Vec<TokenId>)> {
         let n = self.n;
         let m = self.prob.len();
         let text = |t: &[TokenId]| t.iter().map(|&w| vocab.token(w)).collect::<Vec<_>>().join(" ");
@@ -1237,6 +1407,57 @@ mod tests {
             check(&(copy.join("\n") + "\n"), Err((at as u64 + 2, "has no unigram")));
         }
         check(&text, Ok(model.n_grams_total()));
+    }
+
+    /// Files in suffix order are linked by merges, others by sorting: the
+    /// two give the same model.
+    #[test]
+    fn line_order_changes_nothing() {
+        let (model, text) = many_batches_model();
+        // Each section above the unigrams (whose order gives the ids) reversed.
+        let mut reversed: Vec<&str> = Vec::new();
+        let mut section: Vec<&str> = Vec::new();
+        let mut in_ngrams = false;
+        for l in text.lines() {
+            if l.starts_with('\\') || l.is_empty() {
+                reversed.extend(section.drain(..).rev());
+                in_ngrams = l.ends_with("-grams:") && l != "\\1-grams:";
+                reversed.push(l);
+            } else if in_ngrams {
+                section.push(l);
+            } else {
+                reversed.push(l);
+            }
+        }
+        let reversed = reversed.join("\n") + "\n";
+        assert_ne!(reversed, text);
+        let (read, read_reversed) =
+            (Model::read_arpa(text.as_bytes()).unwrap(), Model::read_arpa(reversed.as_bytes()).unwrap());
+        for m in [&read, &read_reversed] {
+            assert_eq!(m.vocab.tokens(), model.vocab.tokens());
+            assert_eq!(m.levels.len(), model.levels.len());
+        }
+        for ((a, b), c) in read.levels.iter().zip(&read_reversed.levels).zip(&model.levels) {
+            assert_eq!((&a.prefix, &a.word, &a.suffix), (&c.prefix, &c.word, &c.suffix));
+            assert_eq!((&a.prefix, &a.word, &a.suffix), (&b.prefix, &b.word, &b.suffix));
+            assert_eq!((&a.prob, &a.backoff, &a.child_start), (&b.prob, &b.backoff, &b.child_start));
+        }
+    }
+
+    /// A trigram file in suffix order, whose errors are found by sorting.
+    #[test]
+    fn errors_in_suffix_ordered_files() {
+        let sorted = "\\data\\\nngram 1=5\nngram 2=3\nngram 3=1\n\n\\1-grams:\n-1\t<unk>\n0\t<s>\t-1\n\
+                      -1\t</s>\n-1\ta\t-1\n-1\tb\t-1\n\n\\2-grams:\n-1\t<s> a\t-1\n-1\tb a\n-1\ta b\t-1\n\n\
+                      \\3-grams:\n-1\t<s> a b\n\n\\end\\\n";
+        check(sorted, Ok(9));
+        let more = |trigrams: &str, count: usize| {
+            sorted.replace("ngram 3=1", &format!("ngram 3={count}")).replace("-1\t<s> a b\n", trigrams)
+        };
+        check(&more("-1\t<s> a a\n-1\t<s> a b\n", 2), Err((19, "has no suffix (a a)")));
+        check(&more("-1\t<s> a b\n-1\t<s> a b\n", 2), Err((20, "duplicate 3-gram '<s> a b'")));
+        check(&more("-1\t<s> a b\n-1\t</s> a b\n", 2), Err((20, "has no prefix (</s> a)")));
+        check(&more("-1\t<s> a b\n-1\t<s> b b\n", 2), Err((20, "has no prefix (<s> b)")));
     }
 
     #[test]
