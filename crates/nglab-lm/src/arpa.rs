@@ -336,6 +336,38 @@ impl<R: BufRead> ArpaReader<R> {
         Ok(true)
     }
 
+    /// Appends at least one more read of the input to `batch` (unless the
+    /// input has ended), and more until it holds [`READ_BATCH`] bytes;
+    /// whether the input has ended.
+    fn fill_batch(&mut self, batch: &mut Vec<u8>) -> Result<bool> {
+        loop {
+            let got = self.input.fill_buf()?;
+            if got.is_empty() {
+                return Ok(true);
+            }
+            batch.extend_from_slice(got);
+            let len = got.len();
+            self.input.consume(len);
+            if batch.len() >= READ_BATCH {
+                return Ok(false);
+            }
+        }
+    }
+
+    /// Takes the first line of `batch` (with its end), reading more of the
+    /// input while it has no end; `None` if `batch` is empty at the end of
+    /// the input.
+    fn take_line(&mut self, batch: &mut Vec<u8>) -> Result<Option<Vec<u8>>> {
+        loop {
+            if let Some(i) = batch.iter().position(|&b| b == b'\n') {
+                return Ok(Some(batch.drain(..=i).collect()));
+            }
+            if self.fill_batch(batch)? {
+                return Ok((!batch.is_empty()).then(|| std::mem::take(batch)));
+            }
+        }
+    }
+
     /// The current line as text.
     fn text(&self) -> Result<&str> {
         match std::str::from_utf8(&self.buf) {
@@ -419,6 +451,8 @@ impl<R: BufRead> ArpaReader<R> {
         // Loading looks words up by the slice: one hash of the line's bytes,
         // no `String` built.
         let index = WordIndex::new(&vocab);
+        let mut pending: Vec<u8> = Vec::with_capacity(READ_BATCH + (1 << 20));
+        let mut parts: Vec<Part> = (0..threads.max(1)).map(|_| Part::default()).collect();
         for n in 2..=order {
             if line.trim() != format!("\\{n}-grams:") {
                 return self.err(format!("expected '\\{n}-grams:', got '{line}'"));
@@ -426,35 +460,33 @@ impl<R: BufRead> ArpaReader<R> {
             let count = counts[n - 1];
             let mut sec = Section::with_capacity(n, count);
             let parser = LineParser { n, order, index: &index };
-            // Lines are gathered into batches of whole lines, and each batch
-            // is parsed in pieces on separate threads; the pieces' n-grams
-            // are appended in file order, and the first error in file order
-            // wins, so the result does not depend on the thread count.
-            let mut batch: Vec<u8> = Vec::with_capacity(READ_BATCH + 4096);
-            let mut batch_line = self.line_no + 1;
-            let end = loop {
-                let start = batch.len();
-                let got = self.input.read_until(b'\n', &mut batch)?;
-                if got > 0 {
-                    self.line_no += 1;
+            // The section is read in batches of whole lines, each parsed in
+            // pieces on separate threads; the pieces' n-grams are appended
+            // in file order, and the first error in file order wins, so the
+            // result does not depend on the thread count. `pending` holds
+            // the bytes read and not yet parsed, from section to section.
+            let header = loop {
+                let eof = self.fill_batch(&mut pending)?;
+                let header_at = find_header(&pending);
+                let whole = match header_at {
+                    Some(at) => at,
+                    None if eof => pending.len(),
+                    None => pending.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1),
+                };
+                self.line_no +=
+                    sec.append_batch(&pending[..whole], self.line_no + 1, &parser, &mut parts, count)?;
+                pending.drain(..whole);
+                if header_at.is_some() {
+                    break self.take_line(&mut pending)?;
                 }
-                let header = got > 0 && batch[start] == b'\\';
-                if got == 0 || header || batch.len() >= READ_BATCH {
-                    let tail = if header { batch.split_off(start) } else { Vec::new() };
-                    sec.append_batch(&batch, batch_line, &parser, threads, count)?;
-                    batch.clear();
-                    batch_line = self.line_no + 1;
-                    if got == 0 {
-                        break None;
-                    }
-                    if header {
-                        break Some(tail);
-                    }
+                if eof {
+                    break None;
                 }
             };
-            let Some(header) = end else {
+            let Some(header) = header else {
                 return self.err(format!("unexpected end of file, expected {n}-grams or the next section"));
             };
+            self.line_no += 1;
             self.buf = header;
             while matches!(self.buf.last(), Some(b'\n' | b'\r')) {
                 self.buf.pop();
@@ -577,20 +609,40 @@ const EXACT_POW10: [f64; 23] = [
     1e19, 1e20, 1e21, 1e22,
 ];
 
-/// A number field. Plain decimals of at most 15 digits (every number an
-/// ARPA file of f32 values holds) are the exact quotient of two exact f64s,
-/// so one division rounds them as `str::parse` does; the rest go to `parse`.
+/// A number field. Plain decimals (every number an ARPA file of f32 values
+/// holds) are read by [`plain_number`]; the rest go to `str::parse`.
 fn parse_number(field: Option<&str>, what: &str) -> std::result::Result<f64, String> {
     let Some(f) = field else { return Err(format!("missing {what}")) };
-    let b = f.as_bytes();
+    let x = match plain_number(f.as_bytes()) {
+        Some(x) => x,
+        None => match f.parse::<f64>() {
+            Ok(x) if x.is_nan() => return Err(format!("{what} is NaN")),
+            Ok(x) if x == f64::INFINITY => return Err(format!("{what} is infinite")),
+            Ok(x) => x,
+            Err(_) => return Err(format!("{what} '{f}' is not a number")),
+        },
+    };
+    // 10^x must be a finite f64 (a backoff of 10^699 is not one).
+    if x > f64::from(f64::MAX_10_EXP) {
+        return Err(format!("{what} {f} is out of range"));
+    }
+    Ok(x)
+}
+
+/// A plain decimal (`-`, digits, at most one `.` followed by digits) of at
+/// most 15 digits, which is the exact quotient of two exact f64s, so one
+/// division rounds it as `str::parse` does; `None` for anything else.
+fn plain_number(b: &[u8]) -> Option<f64> {
     let (neg, digits) = match b.split_first() {
         Some((b'-', rest)) => (true, rest),
         _ => (false, b),
     };
+    // Longer fields would overflow the mantissa.
+    if digits.is_empty() || digits.len() > 16 {
+        return None;
+    }
     let (mut mantissa, mut n_digits, mut frac, mut dot) = (0u64, 0usize, 0usize, false);
-    let mut plain = !digits.is_empty() && digits.len() <= 16;
-    // Longer fields go to `parse`: their digits would overflow the mantissa.
-    for &c in if plain { digits } else { &[] } {
+    for &c in digits {
         match c {
             b'0'..=b'9' => {
                 mantissa = mantissa * 10 + u64::from(c - b'0');
@@ -598,32 +650,33 @@ fn parse_number(field: Option<&str>, what: &str) -> std::result::Result<f64, Str
                 frac += usize::from(dot);
             }
             b'.' if !dot => dot = true,
-            _ => {
-                plain = false;
-                break;
+            _ => return None,
+        }
+    }
+    if n_digits == 0 || n_digits > 15 || (dot && frac == 0) {
+        return None;
+    }
+    let x = mantissa as f64 / EXACT_POW10[frac];
+    Some(if neg { -x } else { x })
+}
+
+/// Where the first line of `batch` (which starts a line) that starts with a
+/// backslash, a section header, starts.
+fn find_header(batch: &[u8]) -> Option<usize> {
+    // Backslashes are rare: blocks without one are passed over by a loop
+    // the compiler vectorizes.
+    const BLOCK: usize = 64;
+    for (k, block) in batch.chunks(BLOCK).enumerate() {
+        if block.iter().fold(false, |any, &c| any | (c == b'\\')) {
+            for (j, &c) in block.iter().enumerate() {
+                let at = k * BLOCK + j;
+                if c == b'\\' && (at == 0 || batch[at - 1] == b'\n') {
+                    return Some(at);
+                }
             }
         }
     }
-    let x = if plain && n_digits > 0 && n_digits <= 15 && !(dot && frac == 0) {
-        let x = mantissa as f64 / EXACT_POW10[frac];
-        if neg {
-            -x
-        } else {
-            x
-        }
-    } else {
-        match f.parse::<f64>() {
-            Ok(x) if x.is_nan() => return Err(format!("{what} is NaN")),
-            Ok(x) if x == f64::INFINITY => return Err(format!("{what} is infinite")),
-            Ok(x) => x,
-            Err(_) => return Err(format!("{what} '{f}' is not a number")),
-        }
-    };
-    // 10^x must be a finite f64 (a backoff of 10^699 is not one).
-    if x > f64::from(f64::MAX_10_EXP) {
-        return Err(format!("{what} {f} is out of range"));
-    }
-    Ok(x)
+    None
 }
 
 /// The bytes of n-gram lines gathered before parsing (small in tests, so
@@ -661,7 +714,7 @@ impl<'a> WordIndex<'a> {
         let mut index =
             WordIndex { slots: vec![WordSlot::default(); size], shift: 64 - size.trailing_zeros(), vocab };
         for (id, t) in vocab.tokens().iter().enumerate() {
-            let mut i = index.home(t.as_bytes());
+            let mut i = index.home(t.as_bytes(), word_head(t.as_bytes()));
             while index.slots[i].len != 0 {
                 i = (i + 1) & (size - 1);
             }
@@ -671,22 +724,22 @@ impl<'a> WordIndex<'a> {
         index
     }
 
-    /// The slot where the search for `w` starts: a multiplicative hash of its
-    /// 8-byte chunks, top bits.
-    fn home(&self, w: &[u8]) -> usize {
+    /// The slot where the search for `w`, whose first 8 bytes are `head`,
+    /// starts: a multiplicative hash of its 8-byte chunks, top bits.
+    fn home(&self, w: &[u8], head: u64) -> usize {
         const K: u64 = 0x9e37_79b9_7f4a_7c15;
         let mut h = (w.len() as u64).wrapping_mul(K);
-        for chunk in w.chunks(8) {
+        h = (h.rotate_left(23) ^ head).wrapping_mul(K);
+        for chunk in w.chunks(8).skip(1) {
             h = (h.rotate_left(23) ^ word_head(chunk)).wrapping_mul(K);
         }
         (h >> self.shift) as usize
     }
 
-    fn get(&self, w: &str) -> Option<TokenId> {
-        let w = w.as_bytes();
-        let head = word_head(w);
+    /// The id of `w`, whose first 8 bytes are `head`.
+    fn find(&self, w: &[u8], head: u64) -> Option<TokenId> {
         let mask = self.slots.len() - 1;
-        let mut i = self.home(w);
+        let mut i = self.home(w, head);
         loop {
             let s = self.slots[i];
             if s.len == 0 {
@@ -701,6 +754,10 @@ impl<'a> WordIndex<'a> {
             i = (i + 1) & mask;
         }
     }
+
+    fn get(&self, w: &str) -> Option<TokenId> {
+        self.find(w.as_bytes(), word_head(w.as_bytes()))
+    }
 }
 
 /// Parses the n-gram lines of one order.
@@ -710,7 +767,9 @@ struct LineParser<'a> {
     index: &'a WordIndex<'a>,
 }
 
-/// The n-grams parsed from a piece of a batch, and the error that stopped it.
+/// The n-grams parsed from a piece of a batch, and the error that stopped
+/// it. Lines are counted from the piece's first line, 0; kept from batch to
+/// batch so that its buffers are allocated once.
 #[derive(Default)]
 struct Part {
     words: Vec<TokenId>,
@@ -718,81 +777,235 @@ struct Part {
     backoff: Vec<f64>,
     /// (first n-gram of a run of consecutive lines, its line)
     runs: Vec<(usize, u64)>,
-    error: Option<Error>,
+    /// Lines parsed, blank ones included.
+    lines: u64,
+    /// The error that stopped the piece: its line and message.
+    error: Option<(u64, String)>,
+    /// Backoffs repeat (a few thousand values in millions of lines):
+    /// recently seen ones, as (log10 bits, 10^log10), by a hash of the bits.
+    backoffs: Vec<(u64, f64)>,
+}
+
+/// Entries of [`Part::backoffs`].
+const BACKOFF_CACHE: usize = 1 << 12;
+
+impl Part {
+    /// `pow10(bo)`, remembered.
+    fn pow10_backoff(&mut self, bo: f64) -> f64 {
+        let bits = bo.to_bits();
+        let slot = (bits.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 52) as usize;
+        let (key, value) = self.backoffs[slot];
+        if key == bits {
+            return value;
+        }
+        let value = pow10(bo);
+        self.backoffs[slot] = (bits, value);
+        value
+    }
+}
+
+/// Field separators: space, tab and carriage return (a word never holds a
+/// CR, which a line end would strip).
+fn is_sep(c: u8) -> bool {
+    c == b' ' || c == b'\t' || c == b'\r'
+}
+
+/// A word's place in the text being parsed, and its first 8 bytes.
+#[derive(Debug, Clone, Copy, Default)]
+struct WordAt {
+    start: usize,
+    end: usize,
+    head: u64,
+}
+
+impl WordAt {
+    /// The word of `text` at `start..end`: its head read as one 8-byte load
+    /// where the text is long enough, masked to the word.
+    fn new(text: &[u8], start: usize, end: usize) -> Self {
+        let len = end - start;
+        let head = match text.get(start..start + 8) {
+            Some(b) => {
+                let all = u64::from_le_bytes(b.try_into().expect("8 bytes"));
+                if len >= 8 {
+                    all
+                } else {
+                    all & ((1u64 << (8 * len)) - 1)
+                }
+            }
+            None => word_head(&text[start..end]),
+        };
+        WordAt { start, end, head }
+    }
+
+    /// Whether `self` and `other`, both words of `text`, are the same word.
+    fn same(&self, other: &WordAt, text: &[u8]) -> bool {
+        self.head == other.head
+            && self.end - self.start == other.end - other.start
+            && (self.end - self.start <= 8
+                || text[self.start + 8..self.end] == text[other.start + 8..other.end])
+    }
+}
+
+/// The previous n-gram line of a piece: in suffix order, neighbouring lines
+/// mostly share all words but the first, whose ids are then not looked up
+/// again.
+struct PrevLine {
+    words: [WordAt; crate::MAX_ORDER],
+    ids: [TokenId; crate::MAX_ORDER],
+    /// Whether `words` and `ids` hold a line.
+    valid: bool,
 }
 
 impl LineParser<'_> {
-    /// Parses the lines of `text`, the first being line `first_line`.
-    fn parse(&self, text: &[u8], first_line: u64) -> Part {
-        let mut part = Part::default();
-        let (s, bad) = match std::str::from_utf8(text) {
-            Ok(s) => (s, false),
-            Err(e) => (std::str::from_utf8(&text[..e.valid_up_to()]).expect("valid up to here"), true),
+    /// Parses the lines of `text` into `part`; stops at the first error.
+    fn parse(&self, text: &[u8], part: &mut Part) {
+        part.words.clear();
+        part.prob.clear();
+        part.backoff.clear();
+        part.runs.clear();
+        part.lines = 0;
+        part.error = None;
+        if part.backoffs.is_empty() {
+            // No log10 value has the bits of a NaN.
+            part.backoffs = vec![(f64::NAN.to_bits(), 0.0); BACKOFF_CACHE];
+        }
+        // Lines are parsed up to the first invalid UTF-8, which fails the
+        // line holding it.
+        let (b, bad) = match std::str::from_utf8(text) {
+            Ok(_) => (text, false),
+            Err(e) => (&text[..e.valid_up_to()], true),
         };
-        // The previous line's words: in suffix order, neighbouring lines
-        // mostly share all words but the first.
-        let mut prev_ids: Vec<TokenId> = vec![UNK; self.n];
-        let mut prev_words: Vec<&str> = vec![""; self.n];
-        let mut prev_rest = "";
-        let mut ranges: Vec<(usize, usize)> = Vec::with_capacity(self.n + 2);
-        let (mut rest, mut line_no) = (s, first_line);
+        let mut prev = PrevLine {
+            words: [WordAt::default(); crate::MAX_ORDER],
+            ids: [UNK; crate::MAX_ORDER],
+            valid: false,
+        };
+        let mut pos = 0;
         loop {
-            let l = match rest.find('\n') {
-                Some(i) => {
-                    let l = &rest[..i];
-                    rest = &rest[i + 1..];
-                    l
+            let line = part.lines;
+            if pos == b.len() {
+                if bad {
+                    part.error = Some((line, "invalid UTF-8".into()));
                 }
-                None if bad => {
-                    part.error = Some(Error::Arpa { line: line_no, msg: "invalid UTF-8".into() });
-                    break;
+                break;
+            }
+            let (start, n_grams) = (pos, part.prob.len());
+            while pos < b.len() && is_sep(b[pos]) {
+                pos += 1;
+            }
+            let parsed =
+                if pos < b.len() && b[pos] != b'\n' { self.line(b, pos, &mut prev, part) } else { Some(pos) };
+            let end = match parsed {
+                Some(end) => end,
+                // Anything else, blank lines of other whitespace included,
+                // as a line of text.
+                None => {
+                    prev.valid = false;
+                    let end = b[pos..].iter().position(|&c| c == b'\n').map_or(b.len(), |i| pos + i);
+                    if end < b.len() || !bad {
+                        let l = std::str::from_utf8(&b[start..end]).expect("valid up to here");
+                        if let Err(msg) = self.text_line(l, part) {
+                            part.error = Some((line, msg));
+                            break;
+                        }
+                    }
+                    end
                 }
-                None if rest.is_empty() => break,
-                None => std::mem::take(&mut rest),
             };
-            let l = l.trim_end_matches('\r');
-            if !is_blank(l) {
-                if let Err(msg) =
-                    self.line(l, (&mut prev_ids, &mut prev_words, &mut prev_rest), &mut ranges, &mut part)
-                {
-                    part.error = Some(Error::Arpa { line: line_no, msg });
-                    break;
-                }
-                let len = part.prob.len() - 1;
+            if end == b.len() && bad {
+                // The line runs into the invalid bytes: it is not one.
+                part.words.truncate(n_grams * self.n);
+                part.prob.truncate(n_grams);
+                part.backoff.truncate(n_grams);
+                part.error = Some((line, "invalid UTF-8".into()));
+                break;
+            }
+            if part.prob.len() > n_grams {
                 match part.runs.last() {
-                    Some(&(i, start)) if start + (len - i) as u64 == line_no => {}
-                    _ => part.runs.push((len, line_no)),
+                    Some(&(i, l)) if l + (n_grams - i) as u64 == line => {}
+                    _ => part.runs.push((n_grams, line)),
                 }
             }
-            line_no += 1;
+            part.lines += 1;
+            pos = (end + 1).min(b.len());
         }
-        part
     }
 
-    fn line<'l>(
-        &self,
-        l: &'l str,
-        (prev_ids, prev_words, prev_rest): (&mut [TokenId], &mut [&'l str], &mut &'l str),
-        ranges: &mut Vec<(usize, usize)>,
-        part: &mut Part,
-    ) -> std::result::Result<(), String> {
+    /// Parses the line at `b[pos..]` (`pos` past leading separators, at
+    /// neither a separator nor a newline) when it has the usual shape, plain
+    /// numbers and known words, and returns its end (its newline or the
+    /// text's end); `None`, having changed nothing, for anything else.
+    fn line(&self, b: &[u8], mut pos: usize, prev: &mut PrevLine, part: &mut Part) -> Option<usize> {
+        let n = self.n;
+        // The log10 probability, n words, and perhaps a backoff.
+        let mut fields = [(0usize, 0usize); crate::MAX_ORDER + 2];
+        let mut k = 0;
+        loop {
+            let start = pos;
+            while pos < b.len() && !is_sep(b[pos]) && b[pos] != b'\n' {
+                pos += 1;
+            }
+            if k == n + 2 {
+                return None;
+            }
+            fields[k] = (start, pos);
+            k += 1;
+            while pos < b.len() && is_sep(b[pos]) {
+                pos += 1;
+            }
+            if pos == b.len() || b[pos] == b'\n' {
+                break;
+            }
+        }
+        let number = |(a, z): (usize, usize)| plain_number(&b[a..z]);
+        let lp = number(fields[0])?;
+        if lp > 0.0 {
+            return None;
+        }
+        let bo = match k - 1 {
+            w if w == n => 0.0,
+            w if w == n + 1 && n < self.order => {
+                number(fields[n + 1]).filter(|&x| x <= f64::from(f64::MAX_10_EXP))?
+            }
+            _ => return None,
+        };
+        let mut ids = [UNK; crate::MAX_ORDER];
+        let mut words = [WordAt::default(); crate::MAX_ORDER];
+        for w in 0..n {
+            let (start, end) = fields[w + 1];
+            let word = WordAt::new(b, start, end);
+            ids[w] = if prev.valid && word.same(&prev.words[w], b) {
+                prev.ids[w]
+            } else {
+                self.index.find(&b[start..end], word.head)?
+            };
+            words[w] = word;
+        }
+        prev.words = words;
+        prev.ids = ids;
+        prev.valid = true;
+        part.words.extend_from_slice(&ids[..n]);
+        part.prob.push(pow10(lp));
+        let bo = part.pow10_backoff(bo);
+        part.backoff.push(bo);
+        Some(pos)
+    }
+
+    /// Parses one line of text, which may be blank, any way it is written.
+    fn text_line(&self, l: &str, part: &mut Part) -> std::result::Result<(), String> {
+        if is_blank(l) {
+            return Ok(());
+        }
         let (n, order) = (self.n, self.order);
         let mut pos = 0;
         let lp = parse_number(next_field(l, &mut pos), "log10 probability")?;
         if lp > 0.0 {
             return Err(format!("positive log10 probability {lp}"));
         }
-        ranges.clear();
-        while ranges.len() <= n + 1 {
-            let Some(f) = next_field(l, &mut pos) else { break };
-            ranges.push((pos - f.len(), pos));
-        }
-        let bo = match ranges.len() {
+        let fields: Vec<&str> = std::iter::from_fn(|| next_field(l, &mut pos)).take(n + 2).collect();
+        let bo = match fields.len() {
             k if k == n => 0.0,
-            k if k == n + 1 && n < order => {
-                let (a, b) = ranges[n];
-                parse_number(Some(&l[a..b]), "backoff")?
-            }
+            k if k == n + 1 && n < order => parse_number(Some(fields[n]), "backoff")?,
             _ => {
                 return Err(format!(
                     "expected {n} words{}, got '{l}'",
@@ -800,20 +1013,15 @@ impl LineParser<'_> {
                 ))
             }
         };
-        let rest = &l[ranges[1].0..ranges[n - 1].1];
-        let changed = if rest == *prev_rest { 1 } else { n };
-        for (k, &(a, b)) in ranges[..changed].iter().enumerate() {
-            let w = &l[a..b];
-            if prev_words[k] != w {
-                prev_ids[k] = match self.index.get(w) {
-                    Some(id) => id,
-                    None => return Err(format!("word '{w}' has no unigram")),
-                };
-                prev_words[k] = w;
+        for w in &fields[..n] {
+            match self.index.get(w) {
+                Some(id) => part.words.push(id),
+                None => {
+                    part.words.truncate(part.prob.len() * n);
+                    return Err(format!("word '{w}' has no unigram"));
+                }
             }
         }
-        *prev_rest = rest;
-        part.words.extend_from_slice(prev_ids);
         part.prob.push(pow10(lp));
         part.backoff.push(pow10(bo));
         Ok(())
@@ -932,18 +1140,19 @@ impl Section {
     }
 
     /// Parses `batch` (whole lines, the first being line `first_line`) in
-    /// pieces on `threads` threads and appends their n-grams in order; fails
-    /// at the first error in file order, counting more than `count` n-grams
-    /// as one.
+    /// one piece per part of `parts`, on as many threads, and appends their
+    /// n-grams in order; fails at the first error in file order, counting
+    /// more than `count` n-grams as one. Returns the number of lines.
     fn append_batch(
         &mut self,
         batch: &[u8],
         first_line: u64,
         parser: &LineParser,
-        threads: usize,
+        parts: &mut [Part],
         count: usize,
-    ) -> Result<()> {
+    ) -> Result<u64> {
         // Cut after the newline nearest each share.
+        let threads = parts.len();
         let mut cuts = vec![0];
         for k in 1..threads {
             let at = (batch.len() * k / threads).max(*cuts.last().expect("not empty"));
@@ -951,21 +1160,24 @@ impl Section {
             cuts.push(cut);
         }
         cuts.push(batch.len());
-        let mut firsts = vec![first_line];
-        for w in cuts.windows(2).take(threads - 1) {
-            let lines = batch[w[0]..w[1]].iter().filter(|&&b| b == b'\n').count() as u64;
-            firsts.push(firsts.last().expect("not empty") + lines);
-        }
-        let pieces: Vec<(usize, usize, u64)> =
-            (0..threads).map(|k| (cuts[k], cuts[k + 1], firsts[k])).collect();
-        let parts = par_pieces(&pieces, threads, |ps| {
-            ps.iter().map(|&(a, b, line)| parser.parse(&batch[a..b], line)).collect::<Vec<_>>()
+        let (first, rest) = parts.split_first_mut().expect("one part at least");
+        std::thread::scope(|s| {
+            let workers: Vec<_> = rest
+                .iter_mut()
+                .zip(cuts.windows(2).skip(1))
+                .map(|(part, w)| s.spawn(move || parser.parse(&batch[w[0]..w[1]], part)))
+                .collect();
+            parser.parse(&batch[..cuts[1]], first);
+            for w in workers {
+                w.join().expect("a parser thread panicked");
+            }
         });
-        for part in parts.into_iter().flatten() {
-            for &(i, line) in &part.runs {
+        let mut line = first_line;
+        for part in parts.iter() {
+            for &(i, l) in &part.runs {
                 match self.runs.last() {
-                    Some(&(j, start)) if start + (self.len + i - j) as u64 == line => {}
-                    _ => self.runs.push((self.len + i, line)),
+                    Some(&(j, start)) if start + (self.len + i - j) as u64 == line + l => {}
+                    _ => self.runs.push((self.len + i, line + l)),
                 }
             }
             self.len += part.prob.len();
@@ -976,11 +1188,12 @@ impl Section {
                 let msg = format!("more {}-grams than the {count} announced", self.n);
                 return Err(Error::Arpa { line: self.line(count as u32), msg });
             }
-            if let Some(e) = part.error {
-                return Err(e);
+            if let Some((l, msg)) = &part.error {
+                return Err(Error::Arpa { line: line + l, msg: msg.clone() });
             }
+            line += part.lines;
         }
-        Ok(())
+        Ok(line - first_line)
     }
 
     /// The line n-gram `i` was read from.
