@@ -12,7 +12,9 @@ use std::io::{BufRead, Write};
 
 use nglab_tokenizer::{TokenId, Vocab, BOS, UNK};
 
-use crate::model::{child_starts, counting_sort, par_pieces, threads, Level, Model, ModelInfo};
+use crate::model::{
+    child_starts, counting_sort, counting_sort_into, par_pieces, threads, Level, Model, ModelInfo,
+};
 use crate::smoothing::Smoothing;
 use crate::{Error, Result};
 
@@ -453,12 +455,14 @@ impl<R: BufRead> ArpaReader<R> {
         let index = WordIndex::new(&vocab);
         let mut pending: Vec<u8> = Vec::with_capacity(READ_BATCH + (1 << 20));
         let mut parts: Vec<Part> = (0..threads.max(1)).map(|_| Part::default()).collect();
+        let mut scratch = LinkScratch::default();
+        let mut spare = (Vec::new(), Vec::new());
         for n in 2..=order {
             if line.trim() != format!("\\{n}-grams:") {
                 return self.err(format!("expected '\\{n}-grams:', got '{line}'"));
             }
             let count = counts[n - 1];
-            let mut sec = Section::with_capacity(n, count);
+            let mut sec = Section::new(n, count, spare);
             let parser = LineParser { n, order, index: &index };
             // The section is read in batches of whole lines, each parsed in
             // pieces on separate threads; the pieces' n-grams are appended
@@ -495,9 +499,10 @@ impl<R: BufRead> ArpaReader<R> {
             if sec.len != count {
                 return self.err(format!("{} {n}-grams where the header announced {count}", sec.len));
             }
-            let (level, next) = sec.link(&below, &levels[n - 2], &vocab)?;
+            let (level, next) = sec.link(&below, &levels[n - 2], &vocab, &mut scratch)?;
             below = next;
             levels.push(level);
+            spare = (sec.prob, sec.backoff);
         }
         if line.trim() != "\\end\\" {
             return self.err(format!("expected '\\end\\', got '{line}'"));
@@ -520,7 +525,7 @@ impl<R: BufRead> ArpaReader<R> {
         order: usize,
         vocab: &mut Vocab,
     ) -> Result<(String, Section)> {
-        let mut sec = Section::with_capacity(1, count);
+        let mut sec = Section::new(1, count, (Vec::new(), Vec::new()));
         let v = count.saturating_add(3);
         sec.prob = vec![f64::NAN; v.min(MAX_PREALLOC)];
         sec.backoff = vec![1.0; v.min(MAX_PREALLOC)];
@@ -683,9 +688,9 @@ fn find_header(batch: &[u8]) -> Option<usize> {
 /// that they cross batch and piece boundaries).
 const READ_BATCH: usize = if cfg!(test) { 1 << 9 } else { 1 << 22 };
 
-/// The vocabulary's words -> ids, for loading: open addressing over 16-byte
-/// slots that hold a word's length, its first 8 bytes and its id, so a word
-/// of at most 8 bytes is found without reading the vocabulary's strings.
+/// The vocabulary's words -> ids, for loading: open addressing over 24-byte
+/// slots that hold a word's length, its first 16 bytes and its id, so a word
+/// of at most 16 bytes is found without reading the vocabulary's strings.
 struct WordIndex<'a> {
     slots: Vec<WordSlot>,
     shift: u32,
@@ -696,8 +701,17 @@ struct WordIndex<'a> {
 #[derive(Debug, Clone, Copy, Default)]
 struct WordSlot {
     head: u64,
+    /// Bytes 8 to 16, zero-padded: a word of 9 to 16 bytes (nearly all
+    /// the rest) is checked without the cache miss or two of reading the
+    /// vocabulary's string.
+    next: u64,
     len: u32,
     id: TokenId,
+}
+
+/// Bytes 8 to 16 of `w`, zero-padded, as an integer.
+fn word_next(w: &[u8]) -> u64 {
+    word_head(w.get(8..).unwrap_or_default())
 }
 
 /// The first 8 bytes of `w`, zero-padded, as an integer.
@@ -718,8 +732,12 @@ impl<'a> WordIndex<'a> {
             while index.slots[i].len != 0 {
                 i = (i + 1) & (size - 1);
             }
-            index.slots[i] =
-                WordSlot { head: word_head(t.as_bytes()), len: t.len() as u32, id: id as TokenId };
+            index.slots[i] = WordSlot {
+                head: word_head(t.as_bytes()),
+                next: word_next(t.as_bytes()),
+                len: t.len() as u32,
+                id: id as TokenId,
+            };
         }
         index
     }
@@ -747,7 +765,9 @@ impl<'a> WordIndex<'a> {
             }
             if s.len as usize == w.len()
                 && s.head == head
-                && (w.len() <= 8 || self.vocab.token(s.id).as_bytes()[8..] == w[8..])
+                && (w.len() <= 8
+                    || (s.next == word_next(w)
+                        && (w.len() <= 16 || self.vocab.token(s.id).as_bytes()[16..] == w[16..])))
             {
                 return Some(s.id);
             }
@@ -790,6 +810,15 @@ struct Part {
 const BACKOFF_CACHE: usize = 1 << 12;
 
 impl Part {
+    /// Notes that the next n-gram comes from `line`.
+    fn note_line(&mut self, line: u64) {
+        let n_grams = self.prob.len();
+        match self.runs.last() {
+            Some(&(i, l)) if l + (n_grams - i) as u64 == line => {}
+            _ => self.runs.push((n_grams, line)),
+        }
+    }
+
     /// `pow10(bo)`, remembered.
     fn pow10_backoff(&mut self, bo: f64) -> f64 {
         let bits = bo.to_bits();
@@ -846,14 +875,57 @@ impl WordAt {
     }
 }
 
-/// The previous n-gram line of a piece: in suffix order, neighbouring lines
-/// mostly share all words but the first, whose ids are then not looked up
-/// again.
+/// The previous line of the usual shape in a piece: in suffix order,
+/// neighbouring lines mostly share all words but the first, which are then
+/// not looked up again.
 struct PrevLine {
     words: [WordAt; crate::MAX_ORDER],
+    /// The ids of the last line whose words were looked up.
     ids: [TokenId; crate::MAX_ORDER],
-    /// Whether `words` and `ids` hold a line.
+    /// Whether `words` holds a line.
     valid: bool,
+}
+
+/// Lines of the usual shape gathered before their words are looked up
+/// together: the lookups, mostly cache misses in a table of megabytes, are
+/// then independent of each other and overlap.
+#[derive(Default)]
+struct Chunk {
+    /// (line, start, end, log10 probability, log10 backoff) of each line.
+    lines: Vec<(u64, usize, usize, f64, f64)>,
+    /// n a line: a word's id is [`SAME_WORD`] (the previous line's) or
+    /// [`NEW_WORD`] (the next of `lookups`).
+    ids: Vec<TokenId>,
+    lookups: Vec<WordAt>,
+    found: Vec<Option<TokenId>>,
+}
+
+impl Chunk {
+    fn clear(&mut self) {
+        self.lines.clear();
+        self.ids.clear();
+        self.lookups.clear();
+    }
+}
+
+/// Lines in a [`Chunk`] at most.
+const CHUNK_LINES: usize = 64;
+const SAME_WORD: TokenId = TokenId::MAX;
+const NEW_WORD: TokenId = TokenId::MAX - 1;
+
+/// What the next line of a piece is.
+enum Next {
+    /// The end of the piece.
+    End,
+    /// A blank line ending at the given newline (or the text's end).
+    Blank(usize),
+    /// A line of the usual shape ending at the given newline (or the
+    /// text's end), added to the chunk.
+    Usual(usize),
+    /// Any other line, from its start to its end.
+    Other(usize, usize),
+    /// A line that runs into invalid UTF-8.
+    BadUtf8,
 }
 
 impl LineParser<'_> {
@@ -880,75 +952,100 @@ impl LineParser<'_> {
             ids: [UNK; crate::MAX_ORDER],
             valid: false,
         };
+        let mut chunk = Chunk::default();
         let mut pos = 0;
         loop {
             let line = part.lines;
-            if pos == b.len() {
-                if bad {
-                    part.error = Some((line, "invalid UTF-8".into()));
-                }
-                break;
-            }
-            let (start, n_grams) = (pos, part.prob.len());
+            let start = pos;
             while pos < b.len() && is_sep(b[pos]) {
                 pos += 1;
             }
-            let parsed =
-                if pos < b.len() && b[pos] != b'\n' { self.line(b, pos, &mut prev, part) } else { Some(pos) };
-            let end = match parsed {
-                Some(end) => end,
-                // Anything else, blank lines of other whitespace included,
-                // as a line of text.
-                None => {
-                    prev.valid = false;
-                    let end = b[pos..].iter().position(|&c| c == b'\n').map_or(b.len(), |i| pos + i);
-                    if end < b.len() || !bad {
-                        let l = std::str::from_utf8(&b[start..end]).expect("valid up to here");
-                        if let Err(msg) = self.text_line(l, part) {
-                            part.error = Some((line, msg));
-                            break;
-                        }
-                    }
-                    end
+            let next = if pos == b.len() && bad {
+                Next::BadUtf8
+            } else if start == b.len() {
+                Next::End
+            } else if pos == b.len() || b[pos] == b'\n' {
+                Next::Blank(pos)
+            } else if let Some(end) = self.scan(b, bad, start, pos, line, &mut prev, &mut chunk) {
+                Next::Usual(end)
+            } else {
+                let end = b[pos..].iter().position(|&c| c == b'\n').map_or(b.len(), |i| pos + i);
+                if end == b.len() && bad {
+                    Next::BadUtf8
+                } else {
+                    Next::Other(start, end)
                 }
             };
-            if end == b.len() && bad {
-                // The line runs into the invalid bytes: it is not one.
-                part.words.truncate(n_grams * self.n);
-                part.prob.truncate(n_grams);
-                part.backoff.truncate(n_grams);
-                part.error = Some((line, "invalid UTF-8".into()));
-                break;
+            let gathering =
+                matches!(next, Next::Usual(_) | Next::Blank(_)) && chunk.lines.len() < CHUNK_LINES;
+            if !gathering {
+                if let Some(j) = self.flush(&mut chunk, b, &mut prev, part) {
+                    // An unknown word: the line as text names it.
+                    let (line, start, end, ..) = chunk.lines[j];
+                    chunk.clear();
+                    prev.valid = false;
+                    let l = std::str::from_utf8(&b[start..end]).expect("valid up to here");
+                    if let Err(msg) = self.text_line(l, line, part) {
+                        part.error = Some((line, msg));
+                        return;
+                    }
+                    part.lines = line + 1;
+                    pos = (end + 1).min(b.len());
+                    continue;
+                }
             }
-            if part.prob.len() > n_grams {
-                match part.runs.last() {
-                    Some(&(i, l)) if l + (n_grams - i) as u64 == line => {}
-                    _ => part.runs.push((n_grams, line)),
+            match next {
+                Next::End => return,
+                Next::BadUtf8 => {
+                    part.error = Some((line, "invalid UTF-8".into()));
+                    return;
+                }
+                Next::Blank(end) | Next::Usual(end) => pos = (end + 1).min(b.len()),
+                Next::Other(start, end) => {
+                    prev.valid = false;
+                    let l = std::str::from_utf8(&b[start..end]).expect("valid up to here");
+                    if let Err(msg) = self.text_line(l, line, part) {
+                        part.error = Some((line, msg));
+                        return;
+                    }
+                    pos = (end + 1).min(b.len());
                 }
             }
             part.lines += 1;
-            pos = (end + 1).min(b.len());
         }
     }
 
-    /// Parses the line at `b[pos..]` (`pos` past leading separators, at
-    /// neither a separator nor a newline) when it has the usual shape, plain
-    /// numbers and known words, and returns its end (its newline or the
-    /// text's end); `None`, having changed nothing, for anything else.
-    fn line(&self, b: &[u8], mut pos: usize, prev: &mut PrevLine, part: &mut Part) -> Option<usize> {
+    /// Scans the line that starts at `start`, `pos` being past its leading
+    /// separators, at neither a separator nor a newline. A line of the usual
+    /// shape (plain numbers in range, n words, a backoff where one may be)
+    /// goes into `chunk`, with its words to look up. `None`, having changed
+    /// nothing, for any other line and for one that runs into the
+    /// invalid UTF-8 of a `bad` text. Returns the line's end (its newline or
+    /// the text's end).
+    #[allow(clippy::too_many_arguments)]
+    fn scan(
+        &self,
+        b: &[u8],
+        bad: bool,
+        start: usize,
+        mut pos: usize,
+        line: u64,
+        prev: &mut PrevLine,
+        chunk: &mut Chunk,
+    ) -> Option<usize> {
         let n = self.n;
         // The log10 probability, n words, and perhaps a backoff.
         let mut fields = [(0usize, 0usize); crate::MAX_ORDER + 2];
         let mut k = 0;
         loop {
-            let start = pos;
+            let field_start = pos;
             while pos < b.len() && !is_sep(b[pos]) && b[pos] != b'\n' {
                 pos += 1;
             }
             if k == n + 2 {
                 return None;
             }
-            fields[k] = (start, pos);
+            fields[k] = (field_start, pos);
             k += 1;
             while pos < b.len() && is_sep(b[pos]) {
                 pos += 1;
@@ -957,11 +1054,11 @@ impl LineParser<'_> {
                 break;
             }
         }
-        let number = |(a, z): (usize, usize)| plain_number(&b[a..z]);
-        let lp = number(fields[0])?;
-        if lp > 0.0 {
+        if pos == b.len() && bad {
             return None;
         }
+        let number = |(a, z): (usize, usize)| plain_number(&b[a..z]);
+        let lp = number(fields[0]).filter(|&x| x <= 0.0)?;
         let bo = match k - 1 {
             w if w == n => 0.0,
             w if w == n + 1 && n < self.order => {
@@ -969,30 +1066,54 @@ impl LineParser<'_> {
             }
             _ => return None,
         };
-        let mut ids = [UNK; crate::MAX_ORDER];
-        let mut words = [WordAt::default(); crate::MAX_ORDER];
-        for w in 0..n {
-            let (start, end) = fields[w + 1];
-            let word = WordAt::new(b, start, end);
-            ids[w] = if prev.valid && word.same(&prev.words[w], b) {
-                prev.ids[w]
+        for (w, &(a, z)) in fields[1..=n].iter().enumerate() {
+            let word = WordAt::new(b, a, z);
+            if prev.valid && word.same(&prev.words[w], b) {
+                chunk.ids.push(SAME_WORD);
             } else {
-                self.index.find(&b[start..end], word.head)?
-            };
-            words[w] = word;
+                chunk.ids.push(NEW_WORD);
+                chunk.lookups.push(word);
+            }
+            prev.words[w] = word;
         }
-        prev.words = words;
-        prev.ids = ids;
         prev.valid = true;
-        part.words.extend_from_slice(&ids[..n]);
-        part.prob.push(pow10(lp));
-        let bo = part.pow10_backoff(bo);
-        part.backoff.push(bo);
+        chunk.lines.push((line, start, pos, lp, bo));
         Some(pos)
     }
 
-    /// Parses one line of text, which may be blank, any way it is written.
-    fn text_line(&self, l: &str, part: &mut Part) -> std::result::Result<(), String> {
+    /// Looks up the chunk's words and appends its lines to `part`, emptying
+    /// it; stops at the first line with an unknown word, whose place in the
+    /// chunk it returns (the chunk is then kept).
+    fn flush(&self, chunk: &mut Chunk, b: &[u8], prev: &mut PrevLine, part: &mut Part) -> Option<usize> {
+        let n = self.n;
+        chunk.found.clear();
+        chunk.found.extend(chunk.lookups.iter().map(|w| self.index.find(&b[w.start..w.end], w.head)));
+        let mut found = chunk.found.iter();
+        for (j, &(line, _, _, lp, bo)) in chunk.lines.iter().enumerate() {
+            for (k, &id) in chunk.ids[j * n..(j + 1) * n].iter().enumerate() {
+                if id == NEW_WORD {
+                    match found.next().expect("one per new word") {
+                        Some(id) => prev.ids[k] = *id,
+                        None => {
+                            part.words.truncate(part.prob.len() * n);
+                            return Some(j);
+                        }
+                    }
+                }
+                part.words.push(prev.ids[k]);
+            }
+            part.note_line(line);
+            part.prob.push(pow10(lp));
+            let bo = part.pow10_backoff(bo);
+            part.backoff.push(bo);
+        }
+        chunk.clear();
+        None
+    }
+
+    /// Parses `line`, a line of text which may be blank, any way it is
+    /// written.
+    fn text_line(&self, l: &str, line: u64, part: &mut Part) -> std::result::Result<(), String> {
         if is_blank(l) {
             return Ok(());
         }
@@ -1022,6 +1143,7 @@ impl LineParser<'_> {
                 }
             }
         }
+        part.note_line(line);
         part.prob.push(pow10(lp));
         part.backoff.push(pow10(bo));
         Ok(())
@@ -1065,6 +1187,14 @@ struct SortedBelow {
     prefix_of_file: Vec<u32>,
     /// Model id -> first word.
     first: Vec<TokenId>,
+}
+
+/// Buffers of [`Section::link_sorted`], kept from order to order.
+#[derive(Default)]
+struct LinkScratch {
+    recs: Vec<LinkRec>,
+    sorted: Vec<LinkRec>,
+    start: Vec<u32>,
 }
 
 /// One line of a section in suffix order, as [`Section::link_sorted`] sorts
@@ -1127,16 +1257,17 @@ struct Section {
 }
 
 impl Section {
-    fn with_capacity(n: usize, count: usize) -> Self {
+    /// An empty section of order `n` with room for `count` n-grams; the
+    /// probability and backoff buffers are `spare`'s, emptied (a previous
+    /// section's, not allocated and paged in again).
+    fn new(n: usize, count: usize, spare: (Vec<f64>, Vec<f64>)) -> Self {
         let cap = if n == 1 { 0 } else { count.min(MAX_PREALLOC) };
-        Section {
-            n,
-            words: Vec::with_capacity(cap * n),
-            prob: Vec::with_capacity(cap),
-            backoff: Vec::with_capacity(cap),
-            len: 0,
-            runs: Vec::new(),
-        }
+        let (mut prob, mut backoff) = spare;
+        prob.clear();
+        prob.reserve(cap);
+        backoff.clear();
+        backoff.reserve(cap);
+        Section { n, words: Vec::with_capacity(cap * n), prob, backoff, len: 0, runs: Vec::new() }
     }
 
     /// Parses `batch` (whole lines, the first being line `first_line`) in
@@ -1218,13 +1349,20 @@ impl Section {
     /// Files in suffix order take [`Section::link_sorted`]; any other line
     /// order, and any missing link or duplicate, takes the general
     /// [`Section::link_any`], which also names the error.
-    fn link(mut self, below: &Below, below_level: &Level, vocab: &Vocab) -> Result<(Level, Below)> {
+    fn link(
+        &mut self,
+        below: &Below,
+        below_level: &Level,
+        vocab: &Vocab,
+        scratch: &mut LinkScratch,
+    ) -> Result<(Level, Below)> {
         if let Below::Sorted(b) = below {
-            if let Some((level, next)) = self.link_sorted(b, below_level, vocab.len()) {
+            if let Some((level, next)) = self.link_sorted(b, below_level, vocab.len(), scratch) {
                 return Ok((level, Below::Sorted(next)));
             }
         }
-        let (level, words) = self.link_any(&below.model_words(), vocab)?;
+        let sec = std::mem::replace(self, Section::new(self.n, 0, (Vec::new(), Vec::new())));
+        let (level, words) = sec.link_any(&below.model_words(), vocab)?;
         Ok((level, Below::Model(words)))
     }
 
@@ -1243,6 +1381,7 @@ impl Section {
         below: &SortedBelow,
         below_level: &Level,
         n_words: usize,
+        scratch: &mut LinkScratch,
     ) -> Option<(Level, SortedBelow)> {
         let n = self.n;
         let m = self.len;
@@ -1251,7 +1390,8 @@ impl Section {
         let lower = |r: usize| &below.words[r * (n - 1)..(r + 1) * (n - 1)];
         let rev_less = |a: &[TokenId], b: &[TokenId]| a.iter().rev().lt(b.iter().rev());
         let n_below = below.model_of_file.len();
-        let mut recs: Vec<LinkRec> = Vec::with_capacity(m);
+        let LinkScratch { recs, sorted, start } = scratch;
+        recs.clear();
         let mut r = 0;
         for i in 0..m {
             let s = &t(i)[1..];
@@ -1279,8 +1419,8 @@ impl Section {
             });
         }
         // Model order: a stable sort by suffix id, then one by first word.
-        let recs = counting_sort(&recs, n_below, |rec| rec.suffix as usize);
-        let recs = counting_sort(&recs, n_words, |rec| rec.first as usize);
+        counting_sort_into(recs, n_below, |rec| rec.suffix as usize, sorted, start);
+        counting_sort_into(sorted, n_words, |rec| rec.first as usize, recs, start);
         // An n-gram's prefix is the n-gram of the order below with its first
         // word and, as suffix, its own suffix's prefix. Those (first word,
         // suffix) pairs increase along both orders' model order.
@@ -1288,7 +1428,7 @@ impl Section {
         let below_key = |j: usize| key(below.first[j], below_level.suffix[j]);
         let mut prefix = Vec::with_capacity(m);
         let mut j = 0;
-        for rec in &recs {
+        for rec in recs.iter() {
             let want = key(rec.first, rec.suffix_prefix);
             while j < n_below && below_key(j) < want {
                 j += 1;
@@ -1620,6 +1760,31 @@ mod tests {
             check(&(copy.join("\n") + "\n"), Err((at as u64 + 2, "has no unigram")));
         }
         check(&text, Ok(model.n_grams_total()));
+    }
+
+    /// Invalid UTF-8 at the start, inside or at the end of an n-gram line or
+    /// a header fails that line, on any number of threads.
+    #[test]
+    fn invalid_utf8_names_its_line() {
+        let (_, text) = many_batches_model();
+        let lines: Vec<&[u8]> = text.lines().map(str::as_bytes).collect();
+        let trigrams = lines.iter().position(|l| *l == b"\\3-grams:").unwrap();
+        for at in [trigrams - 3, trigrams - 1, trigrams, trigrams + 5, lines.len() - 3] {
+            for place in [0, 1, 4, usize::MAX] {
+                let mut bad: Vec<Vec<u8>> = lines.iter().map(|l| l.to_vec()).collect();
+                let p = place.min(bad[at].len());
+                bad[at].insert(p, 0xff);
+                let bad = bad.join(&b'\n');
+                for threads in 1..=3 {
+                    match ArpaReader::new(&bad[..]).read(threads) {
+                        Err(Error::Arpa { line, msg }) => {
+                            assert_eq!((line, msg.as_str()), (at as u64 + 1, "invalid UTF-8"), "at {at}:{p}")
+                        }
+                        other => panic!("at {at}:{p}: {other:?}"),
+                    }
+                }
+            }
+        }
     }
 
     /// Files in suffix order are linked by merges, others by sorting: the
