@@ -839,6 +839,33 @@ fn is_sep(c: u8) -> bool {
     c == b' ' || c == b'\t' || c == b'\r'
 }
 
+/// The end of the field of `b` at `pos`: its first separator or newline at
+/// or after `pos`, or the end of `b`.
+fn field_end(b: &[u8], mut pos: usize) -> usize {
+    // 8 bytes at a time: the lowest high bit of `below` marks the first
+    // byte below 0x21 (bytes of 0x80 and up are masked out); it is a
+    // separator or newline but for other control bytes, which words hold.
+    const ONES: u64 = 0x2121_2121_2121_2121;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    while let Some(block) = b.get(pos..pos + 8) {
+        let x = u64::from_le_bytes(block.try_into().expect("8 bytes"));
+        let below = x.wrapping_sub(ONES) & !x & HIGH;
+        if below == 0 {
+            pos += 8;
+            continue;
+        }
+        pos += (below.trailing_zeros() / 8) as usize;
+        if is_sep(b[pos]) || b[pos] == b'\n' {
+            return pos;
+        }
+        pos += 1;
+    }
+    while pos < b.len() && !is_sep(b[pos]) && b[pos] != b'\n' {
+        pos += 1;
+    }
+    pos
+}
+
 /// A word's place in the text being parsed, and its first 8 bytes.
 #[derive(Debug, Clone, Copy, Default)]
 struct WordAt {
@@ -1039,9 +1066,7 @@ impl LineParser<'_> {
         let mut k = 0;
         loop {
             let field_start = pos;
-            while pos < b.len() && !is_sep(b[pos]) && b[pos] != b'\n' {
-                pos += 1;
-            }
+            pos = field_end(b, pos);
             if k == n + 2 {
                 return None;
             }
@@ -1388,14 +1413,17 @@ impl Section {
         let words = &self.words;
         let t = |i: usize| &words[i * n..(i + 1) * n];
         let lower = |r: usize| &below.words[r * (n - 1)..(r + 1) * (n - 1)];
+        // Compared last word first, where suffixes differ; short tuples, not
+        // worth a call to memcmp.
         let rev_less = |a: &[TokenId], b: &[TokenId]| a.iter().rev().lt(b.iter().rev());
+        let same = |a: &[TokenId], b: &[TokenId]| a.iter().rev().eq(b.iter().rev());
         let n_below = below.model_of_file.len();
         let LinkScratch { recs, sorted, start } = scratch;
         recs.clear();
         let mut r = 0;
         for i in 0..m {
             let s = &t(i)[1..];
-            let same_suffix = i > 0 && s == &t(i - 1)[1..];
+            let same_suffix = i > 0 && same(s, &t(i - 1)[1..]);
             if same_suffix {
                 if t(i)[0] <= t(i - 1)[0] {
                     return None;
@@ -1407,7 +1435,7 @@ impl Section {
                 while r < n_below && rev_less(lower(r), s) {
                     r += 1;
                 }
-                if r == n_below || lower(r) != s {
+                if r == n_below || !same(lower(r), s) {
                     return None;
                 }
             }
