@@ -347,8 +347,9 @@ impl<R: BufRead> ArpaReader<R> {
             if got.is_empty() {
                 return Ok(true);
             }
-            batch.extend_from_slice(got);
-            let len = got.len();
+            // An input held in memory is all one buffer: take a batch of it.
+            let len = got.len().min(READ_BATCH.saturating_sub(batch.len()).max(1 << 16));
+            batch.extend_from_slice(&got[..len]);
             self.input.consume(len);
             if batch.len() >= READ_BATCH {
                 return Ok(false);
@@ -499,7 +500,8 @@ impl<R: BufRead> ArpaReader<R> {
             if sec.len != count {
                 return self.err(format!("{} {n}-grams where the header announced {count}", sec.len));
             }
-            let (level, next) = sec.link(&below, &levels[n - 2], &vocab, &mut scratch)?;
+            scratch.keep = n < order;
+            let (level, next) = sec.link(below, &levels[n - 2], &vocab, &mut scratch)?;
             below = next;
             levels.push(level);
             spare = (sec.prob, sec.backoff);
@@ -1220,6 +1222,9 @@ struct LinkScratch {
     recs: Vec<LinkRec>,
     sorted: Vec<LinkRec>,
     start: Vec<u32>,
+    /// Whether an order follows: if not, the buffers not needed once sorted
+    /// are freed before the level is built.
+    keep: bool,
 }
 
 /// One line of a section in suffix order, as [`Section::link_sorted`] sorts
@@ -1376,14 +1381,15 @@ impl Section {
     /// [`Section::link_any`], which also names the error.
     fn link(
         &mut self,
-        below: &Below,
+        mut below: Below,
         below_level: &Level,
         vocab: &Vocab,
         scratch: &mut LinkScratch,
     ) -> Result<(Level, Below)> {
         if let Below::Sorted(b) = below {
-            if let Some((level, next)) = self.link_sorted(b, below_level, vocab.len(), scratch) {
-                return Ok((level, Below::Sorted(next)));
+            match self.link_sorted(b, below_level, vocab.len(), scratch) {
+                Ok((level, next)) => return Ok((level, Below::Sorted(next))),
+                Err(b) => below = Below::Sorted(b),
             }
         }
         let sec = std::mem::replace(self, Section::new(self.n, 0, (Vec::new(), Vec::new())));
@@ -1399,15 +1405,16 @@ impl Section {
     /// them; model order, by (first word, suffix id), is two counting sorts
     /// away; and prefixes, found in model order, are one more merge. Every
     /// pass reads sequentially but the counting sorts' writes and the final
-    /// gathers. `None` when the section is not in suffix order or a link is
-    /// missing.
+    /// gathers. The order below is dropped once used (memory peaks while the
+    /// highest order is linked), or given back when the section is not in
+    /// suffix order or a link is missing.
     fn link_sorted(
         &mut self,
-        below: &SortedBelow,
+        below: SortedBelow,
         below_level: &Level,
         n_words: usize,
         scratch: &mut LinkScratch,
-    ) -> Option<(Level, SortedBelow)> {
+    ) -> std::result::Result<(Level, SortedBelow), SortedBelow> {
         let n = self.n;
         let m = self.len;
         let words = &self.words;
@@ -1418,7 +1425,7 @@ impl Section {
         let rev_less = |a: &[TokenId], b: &[TokenId]| a.iter().rev().lt(b.iter().rev());
         let same = |a: &[TokenId], b: &[TokenId]| a.iter().rev().eq(b.iter().rev());
         let n_below = below.model_of_file.len();
-        let LinkScratch { recs, sorted, start } = scratch;
+        let LinkScratch { recs, sorted, start, keep } = scratch;
         recs.clear();
         let mut r = 0;
         for i in 0..m {
@@ -1426,17 +1433,17 @@ impl Section {
             let same_suffix = i > 0 && same(s, &t(i - 1)[1..]);
             if same_suffix {
                 if t(i)[0] <= t(i - 1)[0] {
-                    return None;
+                    return Err(below);
                 }
             } else {
                 if i > 0 && !rev_less(&t(i - 1)[1..], s) {
-                    return None;
+                    return Err(below);
                 }
                 while r < n_below && rev_less(lower(r), s) {
                     r += 1;
                 }
                 if r == n_below || !same(lower(r), s) {
-                    return None;
+                    return Err(below);
                 }
             }
             recs.push(LinkRec {
@@ -1449,6 +1456,9 @@ impl Section {
         // Model order: a stable sort by suffix id, then one by first word.
         counting_sort_into(recs, n_below, |rec| rec.suffix as usize, sorted, start);
         counting_sort_into(sorted, n_words, |rec| rec.first as usize, recs, start);
+        if !*keep {
+            (*sorted, *start) = (Vec::new(), Vec::new());
+        }
         // An n-gram's prefix is the n-gram of the order below with its first
         // word and, as suffix, its own suffix's prefix. Those (first word,
         // suffix) pairs increase along both orders' model order.
@@ -1462,10 +1472,11 @@ impl Section {
                 j += 1;
             }
             if j == n_below || below_key(j) != want {
-                return None;
+                return Err(below);
             }
             prefix.push(j as u32);
         }
+        drop(below);
         let mut model_of_file = vec![0u32; m];
         let mut prefix_of_file = vec![0u32; m];
         for (k, rec) in recs.iter().enumerate() {
@@ -1483,7 +1494,7 @@ impl Section {
         };
         let first = recs.iter().map(|rec| rec.first).collect();
         let words = std::mem::take(&mut self.words);
-        Some((level, SortedBelow { words, model_of_file, prefix_of_file, first }))
+        Ok((level, SortedBelow { words, model_of_file, prefix_of_file, first }))
     }
 
     /// Sorts the n-grams lexicographically by word ids (which is the model's
