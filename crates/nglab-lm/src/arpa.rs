@@ -6,7 +6,8 @@
 //! suffix order (sorted by last word, then the word before, ...). A model that
 //! is not plain interpolated adds one `# nglab: smoothing=...` line before
 //! `\data\`. Reading accepts KenLM's and SRILM's files (`-99` for `<s>`, any
-//! text before `\data\`), one line at a time.
+//! text before `\data\`, n-grams in any order), streaming, and is fastest on
+//! files in suffix order.
 
 use std::io::{BufRead, Write};
 
@@ -1205,6 +1206,7 @@ enum Below {
 }
 
 /// An order read in suffix order.
+#[derive(Default)]
 struct SortedBelow {
     /// Word tuples in file order.
     words: Vec<TokenId>,
@@ -1222,8 +1224,8 @@ struct LinkScratch {
     recs: Vec<LinkRec>,
     sorted: Vec<LinkRec>,
     start: Vec<u32>,
-    /// Whether an order follows: if not, the buffers not needed once sorted
-    /// are freed before the level is built.
+    /// Whether an order follows: if not, buffers are freed as soon as they
+    /// are used (memory peaks while the highest order is linked).
     keep: bool,
 }
 
@@ -1477,24 +1479,37 @@ impl Section {
             prefix.push(j as u32);
         }
         drop(below);
-        let mut model_of_file = vec![0u32; m];
-        let mut prefix_of_file = vec![0u32; m];
-        for (k, rec) in recs.iter().enumerate() {
-            model_of_file[rec.line as usize] = k as u32;
-            prefix_of_file[rec.line as usize] = prefix[k];
-        }
+        // The highest order's file-order buffers are freed as soon as they
+        // are used, and what only a next order needs is not built.
+        let next = if *keep {
+            let mut model_of_file = vec![0u32; m];
+            let mut prefix_of_file = vec![0u32; m];
+            for (k, rec) in recs.iter().enumerate() {
+                model_of_file[rec.line as usize] = k as u32;
+                prefix_of_file[rec.line as usize] = prefix[k];
+            }
+            let first = recs.iter().map(|rec| rec.first).collect();
+            SortedBelow { words: std::mem::take(&mut self.words), model_of_file, prefix_of_file, first }
+        } else {
+            self.words = Vec::new();
+            SortedBelow::default()
+        };
         let line = |rec: &LinkRec| rec.line as usize;
+        let prob = recs.iter().map(|rec| self.prob[line(rec)]).collect();
+        let backoff = recs.iter().map(|rec| self.backoff[line(rec)]).collect();
+        if !*keep {
+            (self.prob, self.backoff) = (Vec::new(), Vec::new());
+        }
         let level = Level {
             prefix,
-            word: recs.iter().map(|rec| t(line(rec))[n - 1]).collect(),
+            // An n-gram's last word is its suffix's.
+            word: recs.iter().map(|rec| below_level.word[rec.suffix as usize]).collect(),
             suffix: recs.iter().map(|rec| rec.suffix).collect(),
-            prob: recs.iter().map(|rec| self.prob[line(rec)]).collect(),
-            backoff: recs.iter().map(|rec| self.backoff[line(rec)]).collect(),
+            prob,
+            backoff,
             child_start: Vec::new(),
         };
-        let first = recs.iter().map(|rec| rec.first).collect();
-        let words = std::mem::take(&mut self.words);
-        Ok((level, SortedBelow { words, model_of_file, prefix_of_file, first }))
+        Ok((level, next))
     }
 
     /// Sorts the n-grams lexicographically by word ids (which is the model's
