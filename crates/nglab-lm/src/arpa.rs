@@ -6,13 +6,16 @@
 //! suffix order (sorted by last word, then the word before, ...). A model that
 //! is not plain interpolated adds one `# nglab: smoothing=...` line before
 //! `\data\`. Reading accepts KenLM's and SRILM's files (`-99` for `<s>`, any
-//! text before `\data\`), one line at a time.
+//! text before `\data\`, n-grams in any order), streaming, and is fastest on
+//! files in suffix order.
 
 use std::io::{BufRead, Write};
 
 use nglab_tokenizer::{TokenId, Vocab, BOS, UNK};
 
-use crate::model::{child_starts, counting_sort, par_pieces, threads, Level, Model, ModelInfo};
+use crate::model::{
+    child_starts, counting_sort, counting_sort_into, par_pieces, threads, Level, Model, ModelInfo,
+};
 use crate::smoothing::Smoothing;
 use crate::{Error, Result};
 
@@ -355,6 +358,39 @@ impl<R: BufRead> ArpaReader<R> {
         Ok(true)
     }
 
+    /// Appends at least one more read of the input to `batch` (unless the
+    /// input has ended), and more until it holds [`READ_BATCH`] bytes;
+    /// whether the input has ended.
+    fn fill_batch(&mut self, batch: &mut Vec<u8>) -> Result<bool> {
+        loop {
+            let got = self.input.fill_buf()?;
+            if got.is_empty() {
+                return Ok(true);
+            }
+            // An input held in memory is all one buffer: take a batch of it.
+            let len = got.len().min(READ_BATCH.saturating_sub(batch.len()).max(1 << 16));
+            batch.extend_from_slice(&got[..len]);
+            self.input.consume(len);
+            if batch.len() >= READ_BATCH {
+                return Ok(false);
+            }
+        }
+    }
+
+    /// Takes the first line of `batch` (with its end), reading more of the
+    /// input while it has no end; `None` if `batch` is empty at the end of
+    /// the input.
+    fn take_line(&mut self, batch: &mut Vec<u8>) -> Result<Option<Vec<u8>>> {
+        loop {
+            if let Some(i) = batch.iter().position(|&b| b == b'\n') {
+                return Ok(Some(batch.drain(..=i).collect()));
+            }
+            if self.fill_batch(batch)? {
+                return Ok((!batch.is_empty()).then(|| std::mem::take(batch)));
+            }
+        }
+    }
+
     /// The current line as text.
     fn text(&self) -> Result<&str> {
         match std::str::from_utf8(&self.buf) {
@@ -433,47 +469,49 @@ impl<R: BufRead> ArpaReader<R> {
         let line = self.unigram_section(counts[0], order, &mut vocab)?;
         levels.push(self.unigrams(&vocab, line.1)?);
         let mut line = line.0;
-        // The previous order's n-grams as word tuples, in model order.
-        let mut below: Vec<TokenId> = levels[0].word.clone();
+        // The previous order's n-grams, as linking the next order needs them.
+        let mut below = Below::Sorted(SortedBelow::unigrams(vocab.len()));
         // Loading looks words up by the slice: one hash of the line's bytes,
         // no `String` built.
         let index = WordIndex::new(&vocab);
+        let mut pending: Vec<u8> = Vec::with_capacity(READ_BATCH + (1 << 20));
+        let mut parts: Vec<Part> = (0..threads.max(1)).map(|_| Part::default()).collect();
+        let mut scratch = LinkScratch::default();
+        let mut spare = (Vec::new(), Vec::new());
         for n in 2..=order {
             if line.trim() != format!("\\{n}-grams:") {
                 return self.err(format!("expected '\\{n}-grams:', got '{line}'"));
             }
             let count = counts[n - 1];
-            let mut sec = Section::with_capacity(n, count);
+            let mut sec = Section::new(n, count, spare);
             let parser = LineParser { n, order, index: &index };
-            // Lines are gathered into batches of whole lines, and each batch
-            // is parsed in pieces on separate threads; the pieces' n-grams
-            // are appended in file order, and the first error in file order
-            // wins, so the result does not depend on the thread count.
-            let mut batch: Vec<u8> = Vec::with_capacity(READ_BATCH + 4096);
-            let mut batch_line = self.line_no + 1;
-            let end = loop {
-                let start = batch.len();
-                let got = self.input.read_until(b'\n', &mut batch)?;
-                if got > 0 {
-                    self.line_no += 1;
+            // The section is read in batches of whole lines, each parsed in
+            // pieces on separate threads; the pieces' n-grams are appended
+            // in file order, and the first error in file order wins, so the
+            // result does not depend on the thread count. `pending` holds
+            // the bytes read and not yet parsed, from section to section.
+            let header = loop {
+                let eof = self.fill_batch(&mut pending)?;
+                let header_at = find_header(&pending);
+                let whole = match header_at {
+                    Some(at) => at,
+                    None if eof => pending.len(),
+                    None => pending.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1),
+                };
+                self.line_no +=
+                    sec.append_batch(&pending[..whole], self.line_no + 1, &parser, &mut parts, count)?;
+                pending.drain(..whole);
+                if header_at.is_some() {
+                    break self.take_line(&mut pending)?;
                 }
-                let header = got > 0 && batch[start] == b'\\';
-                if got == 0 || header || batch.len() >= READ_BATCH {
-                    let tail = if header { batch.split_off(start) } else { Vec::new() };
-                    sec.append_batch(&batch, batch_line, &parser, threads, count)?;
-                    batch.clear();
-                    batch_line = self.line_no + 1;
-                    if got == 0 {
-                        break None;
-                    }
-                    if header {
-                        break Some(tail);
-                    }
+                if eof {
+                    break None;
                 }
             };
-            let Some(header) = end else {
+            let Some(header) = header else {
                 return self.err(format!("unexpected end of file, expected {n}-grams or the next section"));
             };
+            self.line_no += 1;
             self.buf = header;
             while matches!(self.buf.last(), Some(b'\n' | b'\r')) {
                 self.buf.pop();
@@ -482,9 +520,11 @@ impl<R: BufRead> ArpaReader<R> {
             if sec.len != count {
                 return self.err(format!("{} {n}-grams where the header announced {count}", sec.len));
             }
-            let (level, words) = sec.link(&below, &vocab)?;
-            below = words;
+            scratch.keep = n < order;
+            let (level, next) = sec.link(below, &levels[n - 2], &vocab, &mut scratch)?;
+            below = next;
             levels.push(level);
+            spare = (sec.prob, sec.backoff);
         }
         if line.trim() != "\\end\\" {
             return self.err(format!("expected '\\end\\', got '{line}'"));
@@ -507,7 +547,7 @@ impl<R: BufRead> ArpaReader<R> {
         order: usize,
         vocab: &mut Vocab,
     ) -> Result<(String, Section)> {
-        let mut sec = Section::with_capacity(1, count);
+        let mut sec = Section::new(1, count, (Vec::new(), Vec::new()));
         let v = count.saturating_add(3);
         sec.prob = vec![f64::NAN; v.min(MAX_PREALLOC)];
         sec.backoff = vec![1.0; v.min(MAX_PREALLOC)];
@@ -596,47 +636,18 @@ const EXACT_POW10: [f64; 23] = [
     1e19, 1e20, 1e21, 1e22,
 ];
 
-/// A number field. Plain decimals of at most 15 digits (every number an
-/// ARPA file of f32 values holds) are the exact quotient of two exact f64s,
-/// so one division rounds them as `str::parse` does; the rest go to `parse`.
+/// A number field. Plain decimals (every number an ARPA file of f32 values
+/// holds) are read by [`plain_number`]; the rest go to `str::parse`.
 fn parse_number(field: Option<&str>, what: &str) -> std::result::Result<f64, String> {
     let Some(f) = field else { return Err(format!("missing {what}")) };
-    let b = f.as_bytes();
-    let (neg, digits) = match b.split_first() {
-        Some((b'-', rest)) => (true, rest),
-        _ => (false, b),
-    };
-    let (mut mantissa, mut n_digits, mut frac, mut dot) = (0u64, 0usize, 0usize, false);
-    let mut plain = !digits.is_empty() && digits.len() <= 16;
-    // Longer fields go to `parse`: their digits would overflow the mantissa.
-    for &c in if plain { digits } else { &[] } {
-        match c {
-            b'0'..=b'9' => {
-                mantissa = mantissa * 10 + u64::from(c - b'0');
-                n_digits += 1;
-                frac += usize::from(dot);
-            }
-            b'.' if !dot => dot = true,
-            _ => {
-                plain = false;
-                break;
-            }
-        }
-    }
-    let x = if plain && n_digits > 0 && n_digits <= 15 && !(dot && frac == 0) {
-        let x = mantissa as f64 / EXACT_POW10[frac];
-        if neg {
-            -x
-        } else {
-            x
-        }
-    } else {
-        match f.parse::<f64>() {
+    let x = match plain_number(f.as_bytes()) {
+        Some(x) => x,
+        None => match f.parse::<f64>() {
             Ok(x) if x.is_nan() => return Err(format!("{what} is NaN")),
             Ok(x) if x == f64::INFINITY => return Err(format!("{what} is infinite")),
             Ok(x) => x,
             Err(_) => return Err(format!("{what} '{f}' is not a number")),
-        }
+        },
     };
     // 10^x must be a finite f64 (a backoff of 10^699 is not one).
     if x > f64::from(f64::MAX_10_EXP) {
@@ -645,13 +656,63 @@ fn parse_number(field: Option<&str>, what: &str) -> std::result::Result<f64, Str
     Ok(x)
 }
 
+/// A plain decimal (`-`, digits, at most one `.` followed by digits) of at
+/// most 15 digits, which is the exact quotient of two exact f64s, so one
+/// division rounds it as `str::parse` does; `None` for anything else.
+fn plain_number(b: &[u8]) -> Option<f64> {
+    let (neg, digits) = match b.split_first() {
+        Some((b'-', rest)) => (true, rest),
+        _ => (false, b),
+    };
+    // Longer fields would overflow the mantissa.
+    if digits.is_empty() || digits.len() > 16 {
+        return None;
+    }
+    let (mut mantissa, mut n_digits, mut frac, mut dot) = (0u64, 0usize, 0usize, false);
+    for &c in digits {
+        match c {
+            b'0'..=b'9' => {
+                mantissa = mantissa * 10 + u64::from(c - b'0');
+                n_digits += 1;
+                frac += usize::from(dot);
+            }
+            b'.' if !dot => dot = true,
+            _ => return None,
+        }
+    }
+    if n_digits == 0 || n_digits > 15 || (dot && frac == 0) {
+        return None;
+    }
+    let x = mantissa as f64 / EXACT_POW10[frac];
+    Some(if neg { -x } else { x })
+}
+
+/// Where the first line of `batch` (which starts a line) that starts with a
+/// backslash, a section header, starts.
+fn find_header(batch: &[u8]) -> Option<usize> {
+    // Backslashes are rare: blocks without one are passed over by a loop
+    // the compiler vectorizes.
+    const BLOCK: usize = 64;
+    for (k, block) in batch.chunks(BLOCK).enumerate() {
+        if block.iter().fold(false, |any, &c| any | (c == b'\\')) {
+            for (j, &c) in block.iter().enumerate() {
+                let at = k * BLOCK + j;
+                if c == b'\\' && (at == 0 || batch[at - 1] == b'\n') {
+                    return Some(at);
+                }
+            }
+        }
+    }
+    None
+}
+
 /// The bytes of n-gram lines gathered before parsing (small in tests, so
 /// that they cross batch and piece boundaries).
 const READ_BATCH: usize = if cfg!(test) { 1 << 9 } else { 1 << 22 };
 
-/// The vocabulary's words -> ids, for loading: open addressing over 16-byte
-/// slots that hold a word's length, its first 8 bytes and its id, so a word
-/// of at most 8 bytes is found without reading the vocabulary's strings.
+/// The vocabulary's words -> ids, for loading: open addressing over 24-byte
+/// slots that hold a word's length, its first 16 bytes and its id, so a word
+/// of at most 16 bytes is found without reading the vocabulary's strings.
 struct WordIndex<'a> {
     slots: Vec<WordSlot>,
     shift: u32,
@@ -662,8 +723,17 @@ struct WordIndex<'a> {
 #[derive(Debug, Clone, Copy, Default)]
 struct WordSlot {
     head: u64,
+    /// Bytes 8 to 16, zero-padded: a word of 9 to 16 bytes (nearly all
+    /// the rest) is checked without the cache miss or two of reading the
+    /// vocabulary's string.
+    next: u64,
     len: u32,
     id: TokenId,
+}
+
+/// Bytes 8 to 16 of `w`, zero-padded, as an integer.
+fn word_next(w: &[u8]) -> u64 {
+    word_head(w.get(8..).unwrap_or_default())
 }
 
 /// The first 8 bytes of `w`, zero-padded, as an integer.
@@ -680,32 +750,36 @@ impl<'a> WordIndex<'a> {
         let mut index =
             WordIndex { slots: vec![WordSlot::default(); size], shift: 64 - size.trailing_zeros(), vocab };
         for (id, t) in vocab.tokens().iter().enumerate() {
-            let mut i = index.home(t.as_bytes());
+            let mut i = index.home(t.as_bytes(), word_head(t.as_bytes()));
             while index.slots[i].len != 0 {
                 i = (i + 1) & (size - 1);
             }
-            index.slots[i] =
-                WordSlot { head: word_head(t.as_bytes()), len: t.len() as u32, id: id as TokenId };
+            index.slots[i] = WordSlot {
+                head: word_head(t.as_bytes()),
+                next: word_next(t.as_bytes()),
+                len: t.len() as u32,
+                id: id as TokenId,
+            };
         }
         index
     }
 
-    /// The slot where the search for `w` starts: a multiplicative hash of its
-    /// 8-byte chunks, top bits.
-    fn home(&self, w: &[u8]) -> usize {
+    /// The slot where the search for `w`, whose first 8 bytes are `head`,
+    /// starts: a multiplicative hash of its 8-byte chunks, top bits.
+    fn home(&self, w: &[u8], head: u64) -> usize {
         const K: u64 = 0x9e37_79b9_7f4a_7c15;
         let mut h = (w.len() as u64).wrapping_mul(K);
-        for chunk in w.chunks(8) {
+        h = (h.rotate_left(23) ^ head).wrapping_mul(K);
+        for chunk in w.chunks(8).skip(1) {
             h = (h.rotate_left(23) ^ word_head(chunk)).wrapping_mul(K);
         }
         (h >> self.shift) as usize
     }
 
-    fn get(&self, w: &str) -> Option<TokenId> {
-        let w = w.as_bytes();
-        let head = word_head(w);
+    /// The id of `w`, whose first 8 bytes are `head`.
+    fn find(&self, w: &[u8], head: u64) -> Option<TokenId> {
         let mask = self.slots.len() - 1;
-        let mut i = self.home(w);
+        let mut i = self.home(w, head);
         loop {
             let s = self.slots[i];
             if s.len == 0 {
@@ -713,12 +787,18 @@ impl<'a> WordIndex<'a> {
             }
             if s.len as usize == w.len()
                 && s.head == head
-                && (w.len() <= 8 || self.vocab.token(s.id).as_bytes()[8..] == w[8..])
+                && (w.len() <= 8
+                    || (s.next == word_next(w)
+                        && (w.len() <= 16 || self.vocab.token(s.id).as_bytes()[16..] == w[16..])))
             {
                 return Some(s.id);
             }
             i = (i + 1) & mask;
         }
+    }
+
+    fn get(&self, w: &str) -> Option<TokenId> {
+        self.find(w.as_bytes(), word_head(w.as_bytes()))
     }
 }
 
@@ -729,7 +809,9 @@ struct LineParser<'a> {
     index: &'a WordIndex<'a>,
 }
 
-/// The n-grams parsed from a piece of a batch, and the error that stopped it.
+/// The n-grams parsed from a piece of a batch, and the error that stopped
+/// it. Lines are counted from the piece's first line, 0; kept from batch to
+/// batch so that its buffers are allocated once.
 #[derive(Default)]
 struct Part {
     words: Vec<TokenId>,
@@ -737,81 +819,361 @@ struct Part {
     backoff: Vec<f64>,
     /// (first n-gram of a run of consecutive lines, its line)
     runs: Vec<(usize, u64)>,
-    error: Option<Error>,
+    /// Lines parsed, blank ones included.
+    lines: u64,
+    /// The error that stopped the piece: its line and message.
+    error: Option<(u64, String)>,
+    /// Backoffs repeat (a few thousand values in millions of lines):
+    /// recently seen ones, as (log10 bits, 10^log10), by a hash of the bits.
+    backoffs: Vec<(u64, f64)>,
+}
+
+/// Entries of [`Part::backoffs`].
+const BACKOFF_CACHE: usize = 1 << 12;
+
+impl Part {
+    /// Notes that the next n-gram comes from `line`.
+    fn note_line(&mut self, line: u64) {
+        let n_grams = self.prob.len();
+        match self.runs.last() {
+            Some(&(i, l)) if l + (n_grams - i) as u64 == line => {}
+            _ => self.runs.push((n_grams, line)),
+        }
+    }
+
+    /// `pow10(bo)`, remembered.
+    fn pow10_backoff(&mut self, bo: f64) -> f64 {
+        let bits = bo.to_bits();
+        let slot = (bits.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 52) as usize;
+        let (key, value) = self.backoffs[slot];
+        if key == bits {
+            return value;
+        }
+        let value = pow10(bo);
+        self.backoffs[slot] = (bits, value);
+        value
+    }
+}
+
+/// Field separators: space, tab and carriage return (a word never holds a
+/// CR, which a line end would strip).
+fn is_sep(c: u8) -> bool {
+    c == b' ' || c == b'\t' || c == b'\r'
+}
+
+/// The end of the field of `b` at `pos`: its first separator or newline at
+/// or after `pos`, or the end of `b`.
+fn field_end(b: &[u8], mut pos: usize) -> usize {
+    // 8 bytes at a time: the lowest high bit of `below` marks the first
+    // byte below 0x21 (bytes of 0x80 and up are masked out); it is a
+    // separator or newline but for other control bytes, which words hold.
+    const ONES: u64 = 0x2121_2121_2121_2121;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    while let Some(block) = b.get(pos..pos + 8) {
+        let x = u64::from_le_bytes(block.try_into().expect("8 bytes"));
+        let below = x.wrapping_sub(ONES) & !x & HIGH;
+        if below == 0 {
+            pos += 8;
+            continue;
+        }
+        pos += (below.trailing_zeros() / 8) as usize;
+        if is_sep(b[pos]) || b[pos] == b'\n' {
+            return pos;
+        }
+        pos += 1;
+    }
+    while pos < b.len() && !is_sep(b[pos]) && b[pos] != b'\n' {
+        pos += 1;
+    }
+    pos
+}
+
+/// A word's place in the text being parsed, and its first 8 bytes.
+#[derive(Debug, Clone, Copy, Default)]
+struct WordAt {
+    start: usize,
+    end: usize,
+    head: u64,
+}
+
+impl WordAt {
+    /// The word of `text` at `start..end`: its head read as one 8-byte load
+    /// where the text is long enough, masked to the word.
+    fn new(text: &[u8], start: usize, end: usize) -> Self {
+        let len = end - start;
+        let head = match text.get(start..start + 8) {
+            Some(b) => {
+                let all = u64::from_le_bytes(b.try_into().expect("8 bytes"));
+                if len >= 8 {
+                    all
+                } else {
+                    all & ((1u64 << (8 * len)) - 1)
+                }
+            }
+            None => word_head(&text[start..end]),
+        };
+        WordAt { start, end, head }
+    }
+
+    /// Whether `self` and `other`, both words of `text`, are the same word.
+    fn same(&self, other: &WordAt, text: &[u8]) -> bool {
+        self.head == other.head
+            && self.end - self.start == other.end - other.start
+            && (self.end - self.start <= 8
+                || text[self.start + 8..self.end] == text[other.start + 8..other.end])
+    }
+}
+
+/// The previous line of the usual shape in a piece: in suffix order,
+/// neighbouring lines mostly share all words but the first, which are then
+/// not looked up again.
+struct PrevLine {
+    words: [WordAt; crate::MAX_ORDER],
+    /// The ids of the last line whose words were looked up.
+    ids: [TokenId; crate::MAX_ORDER],
+    /// Whether `words` holds a line.
+    valid: bool,
+}
+
+/// Lines of the usual shape gathered before their words are looked up
+/// together: the lookups, mostly cache misses in a table of megabytes, are
+/// then independent of each other and overlap.
+#[derive(Default)]
+struct Chunk {
+    /// (line, start, end, log10 probability, log10 backoff) of each line.
+    lines: Vec<(u64, usize, usize, f64, f64)>,
+    /// n a line: a word's id is [`SAME_WORD`] (the previous line's) or
+    /// [`NEW_WORD`] (the next of `lookups`).
+    ids: Vec<TokenId>,
+    lookups: Vec<WordAt>,
+    found: Vec<Option<TokenId>>,
+}
+
+impl Chunk {
+    fn clear(&mut self) {
+        self.lines.clear();
+        self.ids.clear();
+        self.lookups.clear();
+    }
+}
+
+/// Lines in a [`Chunk`] at most.
+const CHUNK_LINES: usize = 64;
+const SAME_WORD: TokenId = TokenId::MAX;
+const NEW_WORD: TokenId = TokenId::MAX - 1;
+
+/// What the next line of a piece is.
+enum Next {
+    /// The end of the piece.
+    End,
+    /// A blank line ending at the given newline (or the text's end).
+    Blank(usize),
+    /// A line of the usual shape ending at the given newline (or the
+    /// text's end), added to the chunk.
+    Usual(usize),
+    /// Any other line, from its start to its end.
+    Other(usize, usize),
+    /// A line that runs into invalid UTF-8.
+    BadUtf8,
 }
 
 impl LineParser<'_> {
-    /// Parses the lines of `text`, the first being line `first_line`.
-    fn parse(&self, text: &[u8], first_line: u64) -> Part {
-        let mut part = Part::default();
-        let (s, bad) = match std::str::from_utf8(text) {
-            Ok(s) => (s, false),
-            Err(e) => (std::str::from_utf8(&text[..e.valid_up_to()]).expect("valid up to here"), true),
+    /// Parses the lines of `text` into `part`; stops at the first error.
+    fn parse(&self, text: &[u8], part: &mut Part) {
+        part.words.clear();
+        part.prob.clear();
+        part.backoff.clear();
+        part.runs.clear();
+        part.lines = 0;
+        part.error = None;
+        if part.backoffs.is_empty() {
+            // No log10 value has the bits of a NaN.
+            part.backoffs = vec![(f64::NAN.to_bits(), 0.0); BACKOFF_CACHE];
+        }
+        // Lines are parsed up to the first invalid UTF-8, which fails the
+        // line holding it.
+        let (b, bad) = match std::str::from_utf8(text) {
+            Ok(_) => (text, false),
+            Err(e) => (&text[..e.valid_up_to()], true),
         };
-        // The previous line's words: in suffix order, neighbouring lines
-        // mostly share all words but the first.
-        let mut prev_ids: Vec<TokenId> = vec![UNK; self.n];
-        let mut prev_words: Vec<&str> = vec![""; self.n];
-        let mut prev_rest = "";
-        let mut ranges: Vec<(usize, usize)> = Vec::with_capacity(self.n + 2);
-        let (mut rest, mut line_no) = (s, first_line);
+        let mut prev = PrevLine {
+            words: [WordAt::default(); crate::MAX_ORDER],
+            ids: [UNK; crate::MAX_ORDER],
+            valid: false,
+        };
+        let mut chunk = Chunk::default();
+        let mut pos = 0;
         loop {
-            let l = match rest.find('\n') {
-                Some(i) => {
-                    let l = &rest[..i];
-                    rest = &rest[i + 1..];
-                    l
+            let line = part.lines;
+            let start = pos;
+            while pos < b.len() && is_sep(b[pos]) {
+                pos += 1;
+            }
+            let next = if pos == b.len() && bad {
+                Next::BadUtf8
+            } else if start == b.len() {
+                Next::End
+            } else if pos == b.len() || b[pos] == b'\n' {
+                Next::Blank(pos)
+            } else if let Some(end) = self.scan(b, bad, start, pos, line, &mut prev, &mut chunk) {
+                Next::Usual(end)
+            } else {
+                let end = b[pos..].iter().position(|&c| c == b'\n').map_or(b.len(), |i| pos + i);
+                if end == b.len() && bad {
+                    Next::BadUtf8
+                } else {
+                    Next::Other(start, end)
                 }
-                None if bad => {
-                    part.error = Some(Error::Arpa { line: line_no, msg: "invalid UTF-8".into() });
-                    break;
-                }
-                None if rest.is_empty() => break,
-                None => std::mem::take(&mut rest),
             };
-            let l = l.trim_end_matches('\r');
-            if !is_blank(l) {
-                if let Err(msg) =
-                    self.line(l, (&mut prev_ids, &mut prev_words, &mut prev_rest), &mut ranges, &mut part)
-                {
-                    part.error = Some(Error::Arpa { line: line_no, msg });
-                    break;
-                }
-                let len = part.prob.len() - 1;
-                match part.runs.last() {
-                    Some(&(i, start)) if start + (len - i) as u64 == line_no => {}
-                    _ => part.runs.push((len, line_no)),
+            let gathering =
+                matches!(next, Next::Usual(_) | Next::Blank(_)) && chunk.lines.len() < CHUNK_LINES;
+            if !gathering {
+                if let Some(j) = self.flush(&mut chunk, b, &mut prev, part) {
+                    // An unknown word: the line as text names it.
+                    let (line, start, end, ..) = chunk.lines[j];
+                    chunk.clear();
+                    prev.valid = false;
+                    let l = std::str::from_utf8(&b[start..end]).expect("valid up to here");
+                    if let Err(msg) = self.text_line(l, line, part) {
+                        part.error = Some((line, msg));
+                        return;
+                    }
+                    part.lines = line + 1;
+                    pos = (end + 1).min(b.len());
+                    continue;
                 }
             }
-            line_no += 1;
+            match next {
+                Next::End => return,
+                Next::BadUtf8 => {
+                    part.error = Some((line, "invalid UTF-8".into()));
+                    return;
+                }
+                Next::Blank(end) | Next::Usual(end) => pos = (end + 1).min(b.len()),
+                Next::Other(start, end) => {
+                    prev.valid = false;
+                    let l = std::str::from_utf8(&b[start..end]).expect("valid up to here");
+                    if let Err(msg) = self.text_line(l, line, part) {
+                        part.error = Some((line, msg));
+                        return;
+                    }
+                    pos = (end + 1).min(b.len());
+                }
+            }
+            part.lines += 1;
         }
-        part
     }
 
-    fn line<'l>(
+    /// Scans the line that starts at `start`, `pos` being past its leading
+    /// separators, at neither a separator nor a newline. A line of the usual
+    /// shape (plain numbers in range, n words, a backoff where one may be)
+    /// goes into `chunk`, with its words to look up. `None`, having changed
+    /// nothing, for any other line and for one that runs into the
+    /// invalid UTF-8 of a `bad` text. Returns the line's end (its newline or
+    /// the text's end).
+    #[allow(clippy::too_many_arguments)]
+    fn scan(
         &self,
-        l: &'l str,
-        (prev_ids, prev_words, prev_rest): (&mut [TokenId], &mut [&'l str], &mut &'l str),
-        ranges: &mut Vec<(usize, usize)>,
-        part: &mut Part,
-    ) -> std::result::Result<(), String> {
+        b: &[u8],
+        bad: bool,
+        start: usize,
+        mut pos: usize,
+        line: u64,
+        prev: &mut PrevLine,
+        chunk: &mut Chunk,
+    ) -> Option<usize> {
+        let n = self.n;
+        // The log10 probability, n words, and perhaps a backoff.
+        let mut fields = [(0usize, 0usize); crate::MAX_ORDER + 2];
+        let mut k = 0;
+        loop {
+            let field_start = pos;
+            pos = field_end(b, pos);
+            if k == n + 2 {
+                return None;
+            }
+            fields[k] = (field_start, pos);
+            k += 1;
+            while pos < b.len() && is_sep(b[pos]) {
+                pos += 1;
+            }
+            if pos == b.len() || b[pos] == b'\n' {
+                break;
+            }
+        }
+        if pos == b.len() && bad {
+            return None;
+        }
+        let number = |(a, z): (usize, usize)| plain_number(&b[a..z]);
+        let lp = number(fields[0]).filter(|&x| x <= 0.0)?;
+        let bo = match k - 1 {
+            w if w == n => 0.0,
+            w if w == n + 1 && n < self.order => {
+                number(fields[n + 1]).filter(|&x| x <= f64::from(f64::MAX_10_EXP))?
+            }
+            _ => return None,
+        };
+        for (w, &(a, z)) in fields[1..=n].iter().enumerate() {
+            let word = WordAt::new(b, a, z);
+            if prev.valid && word.same(&prev.words[w], b) {
+                chunk.ids.push(SAME_WORD);
+            } else {
+                chunk.ids.push(NEW_WORD);
+                chunk.lookups.push(word);
+            }
+            prev.words[w] = word;
+        }
+        prev.valid = true;
+        chunk.lines.push((line, start, pos, lp, bo));
+        Some(pos)
+    }
+
+    /// Looks up the chunk's words and appends its lines to `part`, emptying
+    /// it; stops at the first line with an unknown word, whose place in the
+    /// chunk it returns (the chunk is then kept).
+    fn flush(&self, chunk: &mut Chunk, b: &[u8], prev: &mut PrevLine, part: &mut Part) -> Option<usize> {
+        let n = self.n;
+        chunk.found.clear();
+        chunk.found.extend(chunk.lookups.iter().map(|w| self.index.find(&b[w.start..w.end], w.head)));
+        let mut found = chunk.found.iter();
+        for (j, &(line, _, _, lp, bo)) in chunk.lines.iter().enumerate() {
+            for (k, &id) in chunk.ids[j * n..(j + 1) * n].iter().enumerate() {
+                if id == NEW_WORD {
+                    match found.next().expect("one per new word") {
+                        Some(id) => prev.ids[k] = *id,
+                        None => {
+                            part.words.truncate(part.prob.len() * n);
+                            return Some(j);
+                        }
+                    }
+                }
+                part.words.push(prev.ids[k]);
+            }
+            part.note_line(line);
+            part.prob.push(pow10(lp));
+            let bo = part.pow10_backoff(bo);
+            part.backoff.push(bo);
+        }
+        chunk.clear();
+        None
+    }
+
+    /// Parses `line`, a line of text which may be blank, any way it is
+    /// written.
+    fn text_line(&self, l: &str, line: u64, part: &mut Part) -> std::result::Result<(), String> {
+        if is_blank(l) {
+            return Ok(());
+        }
         let (n, order) = (self.n, self.order);
         let mut pos = 0;
         let lp = parse_number(next_field(l, &mut pos), "log10 probability")?;
         if lp > 0.0 {
             return Err(format!("positive log10 probability {lp}"));
         }
-        ranges.clear();
-        while ranges.len() <= n + 1 {
-            let Some(f) = next_field(l, &mut pos) else { break };
-            ranges.push((pos - f.len(), pos));
-        }
-        let bo = match ranges.len() {
+        let fields: Vec<&str> = std::iter::from_fn(|| next_field(l, &mut pos)).take(n + 2).collect();
+        let bo = match fields.len() {
             k if k == n => 0.0,
-            k if k == n + 1 && n < order => {
-                let (a, b) = ranges[n];
-                parse_number(Some(&l[a..b]), "backoff")?
-            }
+            k if k == n + 1 && n < order => parse_number(Some(fields[n]), "backoff")?,
             _ => {
                 return Err(format!(
                     "expected {n} words{}, got '{l}'",
@@ -819,20 +1181,16 @@ impl LineParser<'_> {
                 ))
             }
         };
-        let rest = &l[ranges[1].0..ranges[n - 1].1];
-        let changed = if rest == *prev_rest { 1 } else { n };
-        for (k, &(a, b)) in ranges[..changed].iter().enumerate() {
-            let w = &l[a..b];
-            if prev_words[k] != w {
-                prev_ids[k] = match self.index.get(w) {
-                    Some(id) => id,
-                    None => return Err(format!("word '{w}' has no unigram")),
-                };
-                prev_words[k] = w;
+        for w in &fields[..n] {
+            match self.index.get(w) {
+                Some(id) => part.words.push(id),
+                None => {
+                    part.words.truncate(part.prob.len() * n);
+                    return Err(format!("word '{w}' has no unigram"));
+                }
             }
         }
-        *prev_rest = rest;
-        part.words.extend_from_slice(prev_ids);
+        part.note_line(line);
         part.prob.push(pow10(lp));
         part.backoff.push(pow10(bo));
         Ok(())
@@ -858,6 +1216,83 @@ fn sorted_by_words<'a>(m: usize, bits: usize, key: impl Fn(u32) -> &'a [TokenId]
     perm
 }
 
+/// An order's n-grams as linking the order above needs them.
+enum Below {
+    /// Read in suffix order (see [`Section::link_sorted`]).
+    Sorted(SortedBelow),
+    /// Word tuples in model order.
+    Model(Vec<TokenId>),
+}
+
+/// An order read in suffix order.
+#[derive(Default)]
+struct SortedBelow {
+    /// Word tuples in file order.
+    words: Vec<TokenId>,
+    /// File line -> model id.
+    model_of_file: Vec<u32>,
+    /// File line -> prefix id.
+    prefix_of_file: Vec<u32>,
+    /// Model id -> first word.
+    first: Vec<TokenId>,
+}
+
+/// Buffers of [`Section::link_sorted`], kept from order to order.
+#[derive(Default)]
+struct LinkScratch {
+    recs: Vec<LinkRec>,
+    sorted: Vec<LinkRec>,
+    start: Vec<u32>,
+    /// Whether an order follows: if not, buffers are freed as soon as they
+    /// are used (memory peaks while the highest order is linked).
+    keep: bool,
+}
+
+/// One line of a section in suffix order, as [`Section::link_sorted`] sorts
+/// it into model order.
+#[derive(Debug, Clone, Copy, Default)]
+struct LinkRec {
+    first: TokenId,
+    /// Its suffix's id.
+    suffix: u32,
+    /// The id of its suffix's prefix (its words but the first and last).
+    suffix_prefix: u32,
+    /// Its line in the section.
+    line: u32,
+}
+
+impl SortedBelow {
+    /// The unigrams, in id order: every id is one.
+    fn unigrams(n_words: usize) -> Self {
+        let ids: Vec<TokenId> = (0..n_words as TokenId).collect();
+        SortedBelow {
+            words: ids.clone(),
+            model_of_file: ids.clone(),
+            prefix_of_file: vec![0; n_words],
+            first: ids,
+        }
+    }
+}
+
+impl Below {
+    /// Word tuples in model order.
+    fn model_words(&self) -> std::borrow::Cow<'_, [TokenId]> {
+        match self {
+            Below::Model(words) => words.into(),
+            Below::Sorted(b) => {
+                let m = b.model_of_file.len();
+                let len = b.words.len() / m.max(1);
+                let mut words = vec![0; b.words.len()];
+                for (i, &k) in b.model_of_file.iter().enumerate() {
+                    let k = k as usize;
+                    words[k * len..(k + 1) * len].copy_from_slice(&b.words[i * len..(i + 1) * len]);
+                }
+                words.into()
+            }
+        }
+    }
+}
+
 /// One order's n-grams as read, in file order.
 struct Section {
     n: usize,
@@ -873,31 +1308,33 @@ struct Section {
 }
 
 impl Section {
-    fn with_capacity(n: usize, count: usize) -> Self {
+    /// An empty section of order `n` with room for `count` n-grams; the
+    /// probability and backoff buffers are `spare`'s, emptied (a previous
+    /// section's, not allocated and paged in again).
+    fn new(n: usize, count: usize, spare: (Vec<f64>, Vec<f64>)) -> Self {
         let cap = if n == 1 { 0 } else { count.min(MAX_PREALLOC) };
-        Section {
-            n,
-            words: Vec::with_capacity(cap * n),
-            prob: Vec::with_capacity(cap),
-            backoff: Vec::with_capacity(cap),
-            len: 0,
-            runs: Vec::new(),
-        }
+        let (mut prob, mut backoff) = spare;
+        prob.clear();
+        prob.reserve(cap);
+        backoff.clear();
+        backoff.reserve(cap);
+        Section { n, words: Vec::with_capacity(cap * n), prob, backoff, len: 0, runs: Vec::new() }
     }
 
     /// Parses `batch` (whole lines, the first being line `first_line`) in
-    /// pieces on `threads` threads and appends their n-grams in order; fails
-    /// at the first error in file order, counting more than `count` n-grams
-    /// as one.
+    /// one piece per part of `parts`, on as many threads, and appends their
+    /// n-grams in order; fails at the first error in file order, counting
+    /// more than `count` n-grams as one. Returns the number of lines.
     fn append_batch(
         &mut self,
         batch: &[u8],
         first_line: u64,
         parser: &LineParser,
-        threads: usize,
+        parts: &mut [Part],
         count: usize,
-    ) -> Result<()> {
+    ) -> Result<u64> {
         // Cut after the newline nearest each share.
+        let threads = parts.len();
         let mut cuts = vec![0];
         for k in 1..threads {
             let at = (batch.len() * k / threads).max(*cuts.last().expect("not empty"));
@@ -905,21 +1342,24 @@ impl Section {
             cuts.push(cut);
         }
         cuts.push(batch.len());
-        let mut firsts = vec![first_line];
-        for w in cuts.windows(2).take(threads - 1) {
-            let lines = batch[w[0]..w[1]].iter().filter(|&&b| b == b'\n').count() as u64;
-            firsts.push(firsts.last().expect("not empty") + lines);
-        }
-        let pieces: Vec<(usize, usize, u64)> =
-            (0..threads).map(|k| (cuts[k], cuts[k + 1], firsts[k])).collect();
-        let parts = par_pieces(&pieces, threads, |ps| {
-            ps.iter().map(|&(a, b, line)| parser.parse(&batch[a..b], line)).collect::<Vec<_>>()
+        let (first, rest) = parts.split_first_mut().expect("one part at least");
+        std::thread::scope(|s| {
+            let workers: Vec<_> = rest
+                .iter_mut()
+                .zip(cuts.windows(2).skip(1))
+                .map(|(part, w)| s.spawn(move || parser.parse(&batch[w[0]..w[1]], part)))
+                .collect();
+            parser.parse(&batch[..cuts[1]], first);
+            for w in workers {
+                w.join().expect("a parser thread panicked");
+            }
         });
-        for part in parts.into_iter().flatten() {
-            for &(i, line) in &part.runs {
+        let mut line = first_line;
+        for part in parts.iter() {
+            for &(i, l) in &part.runs {
                 match self.runs.last() {
-                    Some(&(j, start)) if start + (self.len + i - j) as u64 == line => {}
-                    _ => self.runs.push((self.len + i, line)),
+                    Some(&(j, start)) if start + (self.len + i - j) as u64 == line + l => {}
+                    _ => self.runs.push((self.len + i, line + l)),
                 }
             }
             self.len += part.prob.len();
@@ -930,11 +1370,12 @@ impl Section {
                 let msg = format!("more {}-grams than the {count} announced", self.n);
                 return Err(Error::Arpa { line: self.line(count as u32), msg });
             }
-            if let Some(e) = part.error {
-                return Err(e);
+            if let Some((l, msg)) = &part.error {
+                return Err(Error::Arpa { line: line + l, msg: msg.clone() });
             }
+            line += part.lines;
         }
-        Ok(())
+        Ok(line - first_line)
     }
 
     /// The line n-gram `i` was read from.
@@ -954,12 +1395,148 @@ impl Section {
         &self.words[i as usize * n..(i as usize + 1) * n]
     }
 
+    /// Links the n-grams to their prefixes and suffixes in the order below
+    /// (`below`, whose level is `below_level`) and puts them in model order.
+    /// Files in suffix order take [`Section::link_sorted`]; any other line
+    /// order, and any missing link or duplicate, takes the general
+    /// [`Section::link_any`], which also names the error.
+    fn link(
+        &mut self,
+        mut below: Below,
+        below_level: &Level,
+        vocab: &Vocab,
+        scratch: &mut LinkScratch,
+    ) -> Result<(Level, Below)> {
+        if let Below::Sorted(b) = below {
+            match self.link_sorted(b, below_level, vocab.len(), scratch) {
+                Ok((level, next)) => return Ok((level, Below::Sorted(next))),
+                Err(b) => below = Below::Sorted(b),
+            }
+        }
+        let sec = std::mem::replace(self, Section::new(self.n, 0, (Vec::new(), Vec::new())));
+        let (level, words) = sec.link_any(&below.model_words(), vocab)?;
+        Ok((level, Below::Model(words)))
+    }
+
+    /// [`Section::link`] without comparison sorts, for a section in suffix
+    /// order (strictly increasing by last word id, then the word before,
+    /// ...: how lmplz and [`Model::write_arpa`] order n-grams) above an order
+    /// read the same way. Then the lines of one suffix are consecutive and
+    /// the suffixes come in the order below's file order, so one merge finds
+    /// them; model order, by (first word, suffix id), is two counting sorts
+    /// away; and prefixes, found in model order, are one more merge. Every
+    /// pass reads sequentially but the counting sorts' writes and the final
+    /// gathers. The order below is dropped once used (memory peaks while the
+    /// highest order is linked), or given back when the section is not in
+    /// suffix order or a link is missing.
+    fn link_sorted(
+        &mut self,
+        below: SortedBelow,
+        below_level: &Level,
+        n_words: usize,
+        scratch: &mut LinkScratch,
+    ) -> std::result::Result<(Level, SortedBelow), SortedBelow> {
+        let n = self.n;
+        let m = self.len;
+        let words = &self.words;
+        let t = |i: usize| &words[i * n..(i + 1) * n];
+        let lower = |r: usize| &below.words[r * (n - 1)..(r + 1) * (n - 1)];
+        // Compared last word first, where suffixes differ; short tuples, not
+        // worth a call to memcmp.
+        let rev_less = |a: &[TokenId], b: &[TokenId]| a.iter().rev().lt(b.iter().rev());
+        let same = |a: &[TokenId], b: &[TokenId]| a.iter().rev().eq(b.iter().rev());
+        let n_below = below.model_of_file.len();
+        let LinkScratch { recs, sorted, start, keep } = scratch;
+        recs.clear();
+        let mut r = 0;
+        for i in 0..m {
+            let s = &t(i)[1..];
+            let same_suffix = i > 0 && same(s, &t(i - 1)[1..]);
+            if same_suffix {
+                if t(i)[0] <= t(i - 1)[0] {
+                    return Err(below);
+                }
+            } else {
+                if i > 0 && !rev_less(&t(i - 1)[1..], s) {
+                    return Err(below);
+                }
+                while r < n_below && rev_less(lower(r), s) {
+                    r += 1;
+                }
+                if r == n_below || !same(lower(r), s) {
+                    return Err(below);
+                }
+            }
+            recs.push(LinkRec {
+                first: t(i)[0],
+                suffix: below.model_of_file[r],
+                suffix_prefix: below.prefix_of_file[r],
+                line: i as u32,
+            });
+        }
+        // Model order: a stable sort by suffix id, then one by first word.
+        counting_sort_into(recs, n_below, |rec| rec.suffix as usize, sorted, start);
+        counting_sort_into(sorted, n_words, |rec| rec.first as usize, recs, start);
+        if !*keep {
+            (*sorted, *start) = (Vec::new(), Vec::new());
+        }
+        // An n-gram's prefix is the n-gram of the order below with its first
+        // word and, as suffix, its own suffix's prefix. Those (first word,
+        // suffix) pairs increase along both orders' model order.
+        let key = |w: TokenId, s: u32| (u64::from(w) << 32) | u64::from(s);
+        let below_key = |j: usize| key(below.first[j], below_level.suffix[j]);
+        let mut prefix = Vec::with_capacity(m);
+        let mut j = 0;
+        for rec in recs.iter() {
+            let want = key(rec.first, rec.suffix_prefix);
+            while j < n_below && below_key(j) < want {
+                j += 1;
+            }
+            if j == n_below || below_key(j) != want {
+                return Err(below);
+            }
+            prefix.push(j as u32);
+        }
+        drop(below);
+        // The highest order's file-order buffers are freed as soon as they
+        // are used, and what only a next order needs is not built.
+        let next = if *keep {
+            let mut model_of_file = vec![0u32; m];
+            let mut prefix_of_file = vec![0u32; m];
+            for (k, rec) in recs.iter().enumerate() {
+                model_of_file[rec.line as usize] = k as u32;
+                prefix_of_file[rec.line as usize] = prefix[k];
+            }
+            let first = recs.iter().map(|rec| rec.first).collect();
+            SortedBelow { words: std::mem::take(&mut self.words), model_of_file, prefix_of_file, first }
+        } else {
+            self.words = Vec::new();
+            SortedBelow::default()
+        };
+        let line = |rec: &LinkRec| rec.line as usize;
+        let prob = recs.iter().map(|rec| self.prob[line(rec)]).collect();
+        let backoff = recs.iter().map(|rec| self.backoff[line(rec)]).collect();
+        if !*keep {
+            (self.prob, self.backoff) = (Vec::new(), Vec::new());
+        }
+        let level = Level {
+            prefix,
+            // An n-gram's last word is its suffix's.
+            word: recs.iter().map(|rec| below_level.word[rec.suffix as usize]).collect(),
+            suffix: recs.iter().map(|rec| rec.suffix).collect(),
+            prob,
+            backoff,
+            child_start: Vec::new(),
+        };
+        Ok((level, next))
+    }
+
     /// Sorts the n-grams lexicographically by word ids (which is the model's
     /// (prefix id, word) order, since the order below is sorted the same way)
     /// and links each to its prefix and suffix in `below` (the order below's
     /// word tuples in model order) by two sequential merges, not per-line
     /// lookups. Returns the level and its word tuples in model order.
-    fn link(self, below: &[TokenId], vocab: &Vocab) -> Result<(Level, Vec<TokenId>)> {
+    fn link_any(self, below: &[TokenId], vocab: &Vocab) -> Result<(Level, Vec<TokenId>)> {
         let n = self.n;
         let m = self.prob.len();
         let text = |t: &[TokenId]| t.iter().map(|&w| vocab.token(w)).collect::<Vec<_>>().join(" ");
@@ -1284,6 +1861,82 @@ mod tests {
             check(&(copy.join("\n") + "\n"), Err((at as u64 + 2, "has no unigram")));
         }
         check(&text, Ok(model.n_grams_total()));
+    }
+
+    /// Invalid UTF-8 at the start, inside or at the end of an n-gram line or
+    /// a header fails that line, on any number of threads.
+    #[test]
+    fn invalid_utf8_names_its_line() {
+        let (_, text) = many_batches_model();
+        let lines: Vec<&[u8]> = text.lines().map(str::as_bytes).collect();
+        let trigrams = lines.iter().position(|l| *l == b"\\3-grams:").unwrap();
+        for at in [trigrams - 3, trigrams - 1, trigrams, trigrams + 5, lines.len() - 3] {
+            for place in [0, 1, 4, usize::MAX] {
+                let mut bad: Vec<Vec<u8>> = lines.iter().map(|l| l.to_vec()).collect();
+                let p = place.min(bad[at].len());
+                bad[at].insert(p, 0xff);
+                let bad = bad.join(&b'\n');
+                for threads in 1..=3 {
+                    match ArpaReader::new(&bad[..]).read(threads) {
+                        Err(Error::Arpa { line, msg }) => {
+                            assert_eq!((line, msg.as_str()), (at as u64 + 1, "invalid UTF-8"), "at {at}:{p}")
+                        }
+                        other => panic!("at {at}:{p}: {other:?}"),
+                    }
+                }
+            }
+        }
+    }
+
+    /// Files in suffix order are linked by merges, others by sorting: the
+    /// two give the same model.
+    #[test]
+    fn line_order_changes_nothing() {
+        let (model, text) = many_batches_model();
+        // Each section above the unigrams (whose order gives the ids) reversed.
+        let mut reversed: Vec<&str> = Vec::new();
+        let mut section: Vec<&str> = Vec::new();
+        let mut in_ngrams = false;
+        for l in text.lines() {
+            if l.starts_with('\\') || l.is_empty() {
+                reversed.extend(section.drain(..).rev());
+                in_ngrams = l.ends_with("-grams:") && l != "\\1-grams:";
+                reversed.push(l);
+            } else if in_ngrams {
+                section.push(l);
+            } else {
+                reversed.push(l);
+            }
+        }
+        let reversed = reversed.join("\n") + "\n";
+        assert_ne!(reversed, text);
+        let (read, read_reversed) =
+            (Model::read_arpa(text.as_bytes()).unwrap(), Model::read_arpa(reversed.as_bytes()).unwrap());
+        for m in [&read, &read_reversed] {
+            assert_eq!(m.vocab.tokens(), model.vocab.tokens());
+            assert_eq!(m.levels.len(), model.levels.len());
+        }
+        for ((a, b), c) in read.levels.iter().zip(&read_reversed.levels).zip(&model.levels) {
+            assert_eq!((&a.prefix, &a.word, &a.suffix), (&c.prefix, &c.word, &c.suffix));
+            assert_eq!((&a.prefix, &a.word, &a.suffix), (&b.prefix, &b.word, &b.suffix));
+            assert_eq!((&a.prob, &a.backoff, &a.child_start), (&b.prob, &b.backoff, &b.child_start));
+        }
+    }
+
+    /// A trigram file in suffix order, whose errors are found by sorting.
+    #[test]
+    fn errors_in_suffix_ordered_files() {
+        let sorted = "\\data\\\nngram 1=5\nngram 2=3\nngram 3=1\n\n\\1-grams:\n-1\t<unk>\n0\t<s>\t-1\n\
+                      -1\t</s>\n-1\ta\t-1\n-1\tb\t-1\n\n\\2-grams:\n-1\t<s> a\t-1\n-1\tb a\n-1\ta b\t-1\n\n\
+                      \\3-grams:\n-1\t<s> a b\n\n\\end\\\n";
+        check(sorted, Ok(9));
+        let more = |trigrams: &str, count: usize| {
+            sorted.replace("ngram 3=1", &format!("ngram 3={count}")).replace("-1\t<s> a b\n", trigrams)
+        };
+        check(&more("-1\t<s> a a\n-1\t<s> a b\n", 2), Err((19, "has no suffix (a a)")));
+        check(&more("-1\t<s> a b\n-1\t<s> a b\n", 2), Err((20, "duplicate 3-gram '<s> a b'")));
+        check(&more("-1\t<s> a b\n-1\t</s> a b\n", 2), Err((20, "has no prefix (</s> a)")));
+        check(&more("-1\t<s> a b\n-1\t<s> b b\n", 2), Err((20, "has no prefix (<s> b)")));
     }
 
     #[test]

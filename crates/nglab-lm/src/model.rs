@@ -43,20 +43,35 @@ pub(crate) fn counting_sort<T: Copy + Default>(
     buckets: usize,
     key: impl Fn(&T) -> usize,
 ) -> Vec<T> {
-    let mut start = vec![0u32; buckets + 1];
+    let mut out = Vec::new();
+    counting_sort_into(items, buckets, key, &mut out, &mut Vec::new());
+    out
+}
+
+/// [`counting_sort`] into `out`, with `start` as scratch: buffers kept from
+/// call to call are not allocated (and paged in) again.
+pub(crate) fn counting_sort_into<T: Copy + Default>(
+    items: &[T],
+    buckets: usize,
+    key: impl Fn(&T) -> usize,
+    out: &mut Vec<T>,
+    start: &mut Vec<u32>,
+) {
+    start.clear();
+    start.resize(buckets + 1, 0);
     for it in items {
         start[key(it) + 1] += 1;
     }
     for b in 0..buckets {
         start[b + 1] += start[b];
     }
-    let mut out = vec![T::default(); items.len()];
+    out.clear();
+    out.resize(items.len(), T::default());
     for it in items {
         let slot = &mut start[key(it)];
         out[*slot as usize] = *it;
         *slot += 1;
     }
-    out
 }
 
 /// How many threads the parallel parts of counting, ARPA writing and reading
