@@ -134,7 +134,7 @@ fn every_bad_input_is_one_line_exit_2_and_leaves_nothing() {
         ("ppl --model {d}/good.arpa --input {d}/blank.txt".into(), "blank.txt: no tokens to score"),
         (r("--train {d}/empty.txt"), "train file {d}/empty.txt holds no tokens"),
         (r("--heldout {d}/blank.txt"), "heldout file {d}/blank.txt holds no tokens"),
-        ("ppl --model {d}/empty.txt --input {d}/good.txt".into(), "no \\data\\ section"),
+        ("ppl --model {d}/empty.txt --input {d}/good.txt".into(), "empty.txt: arpa: the file is empty, no \\data\\ section"),
         // Invalid UTF-8: file, line, byte offset and the byte.
         ("train --input {d}/bad-utf8.txt --out {o}/m.arpa".into(), "bad-utf8.txt:2: invalid UTF-8 at byte offset 14 (byte 0xff)"),
         ("ppl --model {d}/good.arpa --input {d}/bad-utf8.txt".into(), "bad-utf8.txt:2: invalid UTF-8 at byte offset 14"),

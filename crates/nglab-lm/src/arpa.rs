@@ -429,7 +429,8 @@ impl<R: BufRead> ArpaReader<R> {
         let mut smoothing = None;
         loop {
             let Some(l) = self.next_line()? else {
-                return self.err("no \\data\\ section: not an ARPA file");
+                let what = if self.line_no == 0 { "the file is empty, " } else { "" };
+                return self.err(format!("{what}no \\data\\ section: not an ARPA file"));
             };
             if l.trim() == "\\data\\" {
                 break;

@@ -7,10 +7,10 @@ pub enum Error {
     /// The training data cannot make a model (an empty corpus, say).
     #[error("{0}")]
     Data(String),
-    /// A malformed ARPA file, at a 1-based line.
-    #[error("arpa line {line}: {msg}")]
+    /// A malformed ARPA file, at a 1-based line (an empty file has none).
+    #[error("{}", if *line == 0 { format!("arpa: {msg}") } else { format!("arpa line {line}: {msg}") })]
     Arpa {
-        /// 1-based line number (0 when the problem is the end of the file).
+        /// 1-based line number (0 for an empty file).
         line: u64,
         /// What is wrong, with the offending value.
         msg: String,
