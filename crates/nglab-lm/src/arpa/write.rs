@@ -1,0 +1,260 @@
+//! ARPA writing: lmplz's layout, numbers as `Display` writes them.
+
+use std::io::Write;
+
+use nglab_tokenizer::{TokenId, BOS};
+
+use super::{HEADER_TAG, LOG_ZERO};
+use crate::model::{counting_sort, par_pieces, Model};
+use crate::smoothing::Smoothing;
+use crate::{Error, Result};
+
+/// Lines formatted per block; each block is cut into pieces formatted on
+/// separate threads and written in order, so memory stays bounded and the
+/// output does not depend on the thread count.
+const WRITE_BLOCK: usize = 1 << 16;
+
+/// log10 `p` as written: an f32, -99 for probability 0 (and anything below).
+fn log10_f32(p: f64) -> f32 {
+    let l = p.log10();
+    if l <= LOG_ZERO {
+        LOG_ZERO as f32
+    } else {
+        l as f32
+    }
+}
+
+/// Appends a log10 value as the shortest f32 that round-trips.
+fn push_log10(out: &mut Vec<u8>, f: f32, buf: &mut zmij::Buffer) {
+    if f == 0.0 {
+        out.push(b'0');
+    } else {
+        push_f32(out, f, buf);
+    }
+}
+
+/// Appends a finite `f` exactly as `format!("{f}")` would (the shortest
+/// digits that round-trip, never an exponent), from zmij's digits (the same
+/// as ryu's, faster still), several times faster to find. The two differ
+/// only where two shortest candidates are equally close (zmij rounds that
+/// tie to even, `Display` up): `f` is then
+/// exactly halfway between them, so its exact decimal expansion (as many
+/// fractional digits as `f` has fractional bits) is one digit longer than
+/// theirs. Those rare values go through `Display`.
+pub(super) fn push_f32(out: &mut Vec<u8>, f: f32, buf: &mut zmij::Buffer) {
+    let s = buf.format_finite(f).as_bytes();
+    // Fast path: zmij's decimal notation is Display's but for a trailing ".0".
+    if !s.contains(&b'e') {
+        let s = s.strip_suffix(b".0").unwrap_or(s);
+        let frac = s.iter().position(|&b| b == b'.').map_or(0, |d| s.len() - d - 1);
+        if fractional_bits(f) != frac as i32 + 1 {
+            out.extend_from_slice(s);
+            return;
+        }
+    }
+    let (neg, s) = match s.split_first() {
+        Some((b'-', rest)) => (true, rest),
+        _ => (false, s),
+    };
+    let (mantissa, exp) = match s.iter().position(|&b| b == b'e') {
+        Some(e) => {
+            let (sign, digits) = match s[e + 1] {
+                b'-' => (-1, &s[e + 2..]),
+                b'+' => (1, &s[e + 2..]),
+                _ => (1, &s[e + 1..]),
+            };
+            (&s[..e], sign * digits.iter().fold(0i32, |acc, &d| acc * 10 + i32::from(d - b'0')))
+        }
+        None => (s, 0),
+    };
+    // The significant digits, and where the decimal point falls among them.
+    let dot = mantissa.iter().position(|&b| b == b'.').unwrap_or(mantissa.len());
+    let mut digits = [0u8; 48];
+    let (mut len, mut leading_zeros) = (0, 0);
+    for &b in mantissa.iter().filter(|&&b| b != b'.') {
+        if len == 0 && b == b'0' {
+            leading_zeros += 1;
+        } else {
+            digits[len] = b;
+            len += 1;
+        }
+    }
+    let point = dot as i32 - leading_zeros + exp;
+    while len > 0 && digits[len - 1] == b'0' {
+        len -= 1;
+    }
+    if fractional_bits(f) == (len as i32 - point).max(0) + 1 {
+        use std::io::Write as _;
+        write!(out, "{f}").expect("writing to a Vec cannot fail");
+        return;
+    }
+    if len == 0 {
+        out.extend_from_slice(if neg { b"-0" } else { b"0" });
+        return;
+    }
+    if neg {
+        out.push(b'-');
+    }
+    let digits = &digits[..len];
+    if point <= 0 {
+        out.extend_from_slice(b"0.");
+        out.extend(std::iter::repeat_n(b'0', (-point) as usize));
+        out.extend_from_slice(digits);
+    } else if point as usize >= len {
+        out.extend_from_slice(digits);
+        out.extend(std::iter::repeat_n(b'0', point as usize - len));
+    } else {
+        out.extend_from_slice(&digits[..point as usize]);
+        out.push(b'.');
+        out.extend_from_slice(&digits[point as usize..]);
+    }
+}
+
+/// The number of binary digits after the point in `f`'s exact value.
+fn fractional_bits(f: f32) -> i32 {
+    let bits = f.to_bits();
+    let field = ((bits >> 23) & 0xff) as i32;
+    let frac = bits & 0x7f_ffff;
+    let (m, e) = if field == 0 { (frac, -149) } else { (frac | 0x80_0000, field - 150) };
+    if m == 0 {
+        0
+    } else {
+        (-(e + m.trailing_zeros() as i32)).max(0)
+    }
+}
+
+/// What one ARPA line needs, gathered in n-gram id order (sequential
+/// reads) and then moved into suffix order.
+#[derive(Debug, Clone, Copy, Default)]
+struct LineRec {
+    log_prob: f32,
+    log_backoff: f32,
+    first: TokenId,
+    /// The rank of the n-gram's suffix among the lines of the order below.
+    suffix_rank: u32,
+    id: u32,
+}
+
+/// One formatted block piece: the lines, and (below the highest order) the
+/// n-grams' texts back to back with their end offsets.
+#[derive(Default)]
+struct Piece {
+    lines: Vec<u8>,
+    texts: Vec<u8>,
+    ends: Vec<usize>,
+}
+
+impl Model {
+    /// [`Model::write_arpa`] on `threads` threads.
+    pub(super) fn write_arpa_on(&self, mut out: impl Write, threads: usize) -> Result<()> {
+        if let Some(sm) = self.info.smoothing {
+            if matches!(sm, Smoothing::StupidBackoff { .. } | Smoothing::Mle) {
+                writeln!(out, "{HEADER_TAG}{sm}")?;
+            }
+        }
+        writeln!(out, "\\data\\")?;
+        for (n, lv) in self.levels.iter().enumerate() {
+            writeln!(out, "ngram {}={}", n + 1, lv.len())?;
+        }
+        let order = self.order();
+        // Level by level in suffix order: the n-grams of one order sorted by
+        // the rank of their suffix's line in the order below, then by first
+        // word. Within one suffix, ids already come in first-word order
+        // (they are sorted by prefix), so one stable counting sort by suffix
+        // rank suffices. A line's text is its first word plus the text of its
+        // suffix's line, kept from the order below and read sequentially.
+        //
+        // A planning thread computes each order's lines (values and order)
+        // while this one formats and writes the order before: the two chains
+        // only meet at each order's line records.
+        let (plans, planned) = std::sync::mpsc::sync_channel::<Vec<LineRec>>(1);
+        std::thread::scope(|s| {
+            s.spawn(move || {
+                let mut rank: Vec<u32> = (0..self.levels[0].len() as u32).collect();
+                let mut first: Vec<TokenId> = self.levels[0].word.clone();
+                for n in 1..=order {
+                    let lv = &self.levels[n - 1];
+                    let keep_texts = n < order;
+                    let mut recs: Vec<LineRec> = (0..lv.len())
+                        .map(|i| {
+                            let has_children = keep_texts && lv.child_start[i] < lv.child_start[i + 1];
+                            LineRec {
+                                log_prob: if n == 1 && i == BOS as usize {
+                                    0.0
+                                } else {
+                                    log10_f32(lv.prob[i])
+                                },
+                                log_backoff: if has_children { log10_f32(lv.backoff[i]) } else { 0.0 },
+                                first: first[i],
+                                suffix_rank: if n == 1 { 0 } else { rank[lv.suffix[i] as usize] },
+                                id: i as u32,
+                            }
+                        })
+                        .collect();
+                    if n > 1 {
+                        recs = counting_sort(&recs, self.levels[n - 2].len(), |r| r.suffix_rank as usize);
+                    }
+                    if keep_texts {
+                        rank = vec![0u32; lv.len()];
+                        for (r, rec) in recs.iter().enumerate() {
+                            rank[rec.id as usize] = r as u32;
+                        }
+                        first = self.levels[n].prefix.iter().map(|&p| first[p as usize]).collect();
+                    }
+                    // The writer has failed when nobody receives.
+                    if plans.send(recs).is_err() {
+                        return;
+                    }
+                }
+            });
+            // Owned here, so that an error returning early drops it and
+            // the planning thread stops.
+            let planned = planned;
+            let (mut texts, mut offs) = (Vec::new(), vec![0usize]);
+            for n in 1..=order {
+                let recs = planned.recv().expect("the planning thread plans every order");
+                writeln!(out, "\n\\{n}-grams:")?;
+                let keep_texts = n < order;
+                let format = |piece: &[LineRec]| {
+                    let mut out = Piece::default();
+                    let mut buf = zmij::Buffer::new();
+                    for rec in piece {
+                        let l = &mut out.lines;
+                        push_log10(l, rec.log_prob, &mut buf);
+                        l.push(b'\t');
+                        let text_start = l.len();
+                        l.extend_from_slice(self.vocab.token(rec.first).as_bytes());
+                        if n > 1 {
+                            let r = rec.suffix_rank as usize;
+                            l.push(b' ');
+                            l.extend_from_slice(&texts[offs[r]..offs[r + 1]]);
+                        }
+                        if keep_texts {
+                            out.texts.extend_from_slice(&l[text_start..]);
+                            out.ends.push(out.texts.len());
+                            l.push(b'\t');
+                            push_log10(l, rec.log_backoff, &mut buf);
+                        }
+                        l.push(b'\n');
+                    }
+                    out
+                };
+                let (mut next_texts, mut next_offs) = (Vec::new(), vec![0usize]);
+                for block in recs.chunks(WRITE_BLOCK) {
+                    for piece in par_pieces(block, threads, format) {
+                        out.write_all(&piece.lines)?;
+                        let base = next_texts.len();
+                        next_texts.extend_from_slice(&piece.texts);
+                        next_offs.extend(piece.ends.iter().map(|e| e + base));
+                    }
+                }
+                texts = next_texts;
+                offs = next_offs;
+            }
+            Ok::<(), Error>(())
+        })?;
+        writeln!(out, "\n\\end\\")?;
+        out.flush()?;
+        Ok(())
+    }
+}
