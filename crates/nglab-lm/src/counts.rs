@@ -350,7 +350,6 @@ fn count_order(
     // are then shifted by the n-grams of the ranges before.
     let mut cuts: Vec<usize> =
         (0..threads).map(|k| start.partition_point(|&s| (s as usize) < m * k / threads)).collect();
-    cuts[0] = 0;
     cuts.push(n_prefixes);
     let next_ids = new_slots(tok.len());
     let ranges: Vec<Range<usize>> = cuts.windows(2).map(|w| w[0]..w[1]).collect();

@@ -162,6 +162,9 @@ fn adjust_counts(skel: &[Skeleton], counts: &mut [Cow<[u64]>]) {
     // The first word of every n-gram of the order at hand.
     let mut first: Vec<TokenId> = skel[0].word.clone();
     for n in 1..order {
+        if n > 1 {
+            first = skel[n - 1].prefix.iter().map(|&p| first[p as usize]).collect();
+        }
         // order n (index n - 1) from order n + 1's suffix links
         let mut cont = vec![0u64; skel[n - 1].word.len()];
         for &s in &skel[n].suffix {
@@ -173,7 +176,6 @@ fn adjust_counts(skel: &[Skeleton], counts: &mut [Cow<[u64]>]) {
             }
         }
         counts[n - 1] = Cow::Owned(cont);
-        first = skel[n].prefix.iter().map(|&p| first[p as usize]).collect();
     }
     let unigrams = counts[0].to_mut();
     unigrams[UNK as usize] = 0;

@@ -36,15 +36,14 @@ fn is_blank(l: &str) -> bool {
 /// end would strip); advances `*pos` past it.
 fn next_field<'a>(s: &'a str, pos: &mut usize) -> Option<&'a str> {
     let b = s.as_bytes();
-    let sep = |c: u8| c == b' ' || c == b'\t' || c == b'\r';
-    while *pos < b.len() && sep(b[*pos]) {
+    while *pos < b.len() && is_sep(b[*pos]) {
         *pos += 1;
     }
     if *pos == b.len() {
         return None;
     }
     let start = *pos;
-    while *pos < b.len() && !sep(b[*pos]) {
+    while *pos < b.len() && !is_sep(b[*pos]) {
         *pos += 1;
     }
     Some(&s[start..*pos])
