@@ -20,7 +20,7 @@ pub fn run(cli: cli::Cli) -> anyhow::Result<()> {
         cli::Command::Tokenize(args) => cmd::tokenize::run(&args),
         cli::Command::Detokenize(args) => cmd::tokenize::run_detokenize(&args),
         cli::Command::Corpus(args) => cmd::corpus::run(&args),
-        cli::Command::Run(args) => run::run(&args),
+        cli::Command::Run(settings) => run::main(&settings),
     }
 }
 

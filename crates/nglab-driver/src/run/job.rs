@@ -15,8 +15,9 @@ use rand::{RngCore, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 
-use super::config::{Cell, Experiment, Regime};
+use super::config::{Cell, Experiment};
 use super::files::{read_ids, write_atomic, write_ids};
+use super::regime::Regime;
 use super::regime::{synthetic_budget, training_text, TrainingText};
 use super::sampling::sample;
 

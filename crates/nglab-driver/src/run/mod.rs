@@ -42,10 +42,10 @@ mod plots;
 mod regime;
 mod report;
 mod sampling;
+mod settings;
 mod tables;
 
 use std::io::IsTerminal;
-use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Mutex;
 
@@ -53,105 +53,15 @@ use anyhow::Context;
 use nglab_metrics::{MetricsConfig, Reference, TextMetrics};
 use nglab_tokenizer::{AnyTokenizer, Corpus, CorpusText, Utf8Policy, Vocab};
 
-pub use config::{Cell, Experiment, List, RawConfig, Regime, RunConfig};
+pub use config::{Cell, Experiment, RunConfig};
+pub use regime::Regime;
+pub use settings::{List, Settings};
 
 use job::{Gen0Cache, GenRecord, Human, Job, JobContext};
 
-/// Arguments of `nglab run`. A LIST is comma-separated; the grid is the
-/// product of the lists. Every flag has a key in the `--config` TOML file
-/// (`-` becomes `_`); flags override the file.
-#[derive(Debug, Clone, clap::Args)]
-pub struct RunArgs {
-    /// Output directory (must be new, empty, or hold this run with --resume).
-    #[arg(long, value_name = "DIR")]
-    pub out: Option<PathBuf>,
-    /// A TOML file with any of the settings below.
-    #[arg(long, value_name = "FILE.toml")]
-    pub config: Option<PathBuf>,
-    /// Human training text [default: corpora/brown/train.txt].
-    #[arg(long, value_name = "FILE")]
-    pub train: Option<PathBuf>,
-    /// Held-out human text [default: corpora/brown/test.txt].
-    #[arg(long, value_name = "FILE")]
-    pub heldout: Option<PathBuf>,
-    /// Tokenizer: whitespace, words[:lower], chars, bpe:SIZE, bpe-file:PATH [default: whitespace].
-    #[arg(long, value_name = "T")]
-    pub tokenizer: Option<String>,
-    /// N-gram orders [default: 3].
-    #[arg(long, value_name = "LIST")]
-    pub order: Option<List>,
-    /// Smoothing methods: mle, addk:K, laplace, wb, abs[:D], kn[:D], mkn, stupid[:A] [default: mkn].
-    #[arg(long, value_name = "LIST")]
-    pub smoothing: Option<List>,
-    /// Regimes: replace, mix:F, accumulate, accumulate-subsample [default: replace,accumulate,mix:0.1].
-    #[arg(long, value_name = "LIST")]
-    pub regime: Option<List>,
-    /// Sampling temperatures [default: 1].
-    #[arg(long, value_name = "LIST")]
-    pub temperature: Option<List>,
-    /// Nucleus (top-p) thresholds, 1 = off [default: 1].
-    #[arg(long, value_name = "LIST")]
-    pub top_p: Option<List>,
-    /// Top-k cutoffs, 0 = off [default: 0].
-    #[arg(long, value_name = "LIST")]
-    pub top_k: Option<List>,
-    /// Generations, generation 0 (human-trained) included [default: 10].
-    #[arg(long, value_name = "G")]
-    pub generations: Option<usize>,
-    /// Seeds 0..N per cell [default: 3].
-    #[arg(long, value_name = "N")]
-    pub seeds: Option<u64>,
-    /// Tokens of each synthetic corpus [default: the human training text's].
-    #[arg(long, value_name = "N")]
-    pub synthetic_tokens: Option<usize>,
-    /// Keep every synthetic corpus in DIR/corpora.
-    #[arg(long)]
-    pub keep_corpora: bool,
-    /// Continue an interrupted run in DIR from its last complete generation.
-    #[arg(long)]
-    pub resume: bool,
-    /// Worker threads [default: all cores].
-    #[arg(long, value_name = "N")]
-    pub threads: Option<usize>,
-    /// Refuse to start a run estimated to need more memory than this (8G, 512M, bytes)
-    /// [default: the machine's available memory].
-    #[arg(long, value_name = "SIZE")]
-    pub max_memory: Option<String>,
-}
-
-impl RunArgs {
-    /// The flags as a [`RawConfig`] (only those given).
-    fn raw(&self) -> RawConfig {
-        RawConfig {
-            out: self.out.clone(),
-            train: self.train.clone(),
-            heldout: self.heldout.clone(),
-            tokenizer: self.tokenizer.clone(),
-            order: self.order.clone(),
-            smoothing: self.smoothing.clone(),
-            regime: self.regime.clone(),
-            temperature: self.temperature.clone(),
-            top_p: self.top_p.clone(),
-            top_k: self.top_k.clone(),
-            generations: self.generations,
-            seeds: self.seeds,
-            synthetic_tokens: self.synthetic_tokens,
-            keep_corpora: self.keep_corpora.then_some(true),
-            resume: self.resume.then_some(true),
-            threads: self.threads,
-            max_memory: self.max_memory.clone(),
-        }
-    }
-}
-
-/// Runs `nglab run`.
-pub fn run(args: &RunArgs) -> anyhow::Result<()> {
-    let file = match &args.config {
-        Some(path) => RawConfig::read_toml(path)?,
-        None => RawConfig::default(),
-    };
-    let config = RunConfig::new(&args.raw().over(file))?;
-    execute(&config)
+/// Runs `nglab run`: its settings, over those of the `--config` file, validated.
+pub fn main(settings: &Settings) -> anyhow::Result<()> {
+    execute(&RunConfig::new(&settings.resolve()?)?)
 }
 
 /// The metrics' settings: the defaults, recorded in `config.json`.
@@ -174,7 +84,7 @@ fn config_json(exp: &Experiment) -> anyhow::Result<String> {
     let json = serde_json::json!({
         "tool": "nglab",
         "version": env!("CARGO_PKG_VERSION"),
-        "experiment": exp.to_json(),
+        "experiment": exp,
         "metrics": metrics_config(),
         "inputs": hashed,
     });
