@@ -52,6 +52,13 @@ impl FromStr for Regime {
     }
 }
 
+impl Regime {
+    /// Whether later generations draw on every synthetic corpus so far.
+    pub fn keeps_every_corpus(self) -> bool {
+        matches!(self, Regime::Accumulate | Regime::AccumulateSubsample)
+    }
+}
+
 impl fmt::Display for Regime {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
