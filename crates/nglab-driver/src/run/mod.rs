@@ -70,12 +70,12 @@ use record::GenRecord;
 
 /// Runs `nglab run`: its settings, over those of the `--config` file, validated.
 pub fn main(settings: &Settings) -> anyhow::Result<()> {
-    execute(&RunConfig::new(&settings.resolve()?)?)
+    run_experiment(&RunConfig::new(&settings.resolve()?)?)
 }
 
 /// Runs a validated configuration: plans it, runs every job, and writes
 /// the outputs from the saved records.
-pub fn execute(config: &RunConfig) -> anyhow::Result<()> {
+pub fn run_experiment(config: &RunConfig) -> anyhow::Result<()> {
     let plan = Plan::new(config)?;
     let _lock = plan.open_dir()?;
     plan.run_jobs()?;
