@@ -21,18 +21,16 @@ impl SubVocab {
     /// The vocabulary of `corpus`, whose ids are `parent`'s.
     pub fn of(parent: &Vocab, corpus: &Corpus) -> SubVocab {
         let mut vocab = Vocab::new();
-        let mut to_own = vec![UNK; parent.len()];
-        let mut to_parent: Vec<TokenId> = (0..vocab.len() as TokenId).collect();
+        // The reserved tokens map to themselves; every other word to `<unk>` until seen.
+        let reserved = vocab.len() as TokenId;
+        let mut to_own: Vec<TokenId> =
+            (0..parent.len() as TokenId).map(|id| if id < reserved { id } else { UNK }).collect();
+        let mut to_parent: Vec<TokenId> = (0..reserved).collect();
         for &id in corpus.ids() {
-            if to_own[id as usize] == UNK && id != UNK {
-                let own = vocab.get_or_insert(parent.token(id));
-                to_own[id as usize] = own;
+            if id >= reserved && to_own[id as usize] == UNK {
+                to_own[id as usize] = vocab.get_or_insert(parent.token(id));
                 to_parent.push(id);
             }
-        }
-        // The reserved tokens map to themselves.
-        for id in 0..Vocab::new().len() {
-            to_own[id] = id as TokenId;
         }
         SubVocab { vocab, to_own, to_parent }
     }
