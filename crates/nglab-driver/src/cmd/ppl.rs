@@ -60,7 +60,7 @@ pub struct PplReport {
 }
 
 /// Runs `nglab ppl`.
-pub fn run(args: &PplArgs) -> anyhow::Result<()> {
+pub fn ppl(args: &PplArgs) -> anyhow::Result<()> {
     let model = read_model(&args.model)?;
     let tokenizer = crate::tokenizer::for_model(&model, &args.model, args.tokenizer.as_ref())?;
     let text = read_text(&args.input, args.lossy)?;

@@ -68,7 +68,7 @@ pub struct DetokenizeArgs {
 }
 
 /// Runs `nglab tokenize`.
-pub fn run(args: &TokenizeArgs) -> anyhow::Result<()> {
+pub fn tokenize(args: &TokenizeArgs) -> anyhow::Result<()> {
     let spec = &args.tokenizer;
     if args.save_tokenizer.is_some() && !matches!(spec, TokenizerSpec::Bpe { .. } | TokenizerSpec::BpeFile(_))
     {
@@ -109,7 +109,7 @@ pub fn run(args: &TokenizeArgs) -> anyhow::Result<()> {
 }
 
 /// Runs `nglab detokenize`.
-pub fn run_detokenize(args: &DetokenizeArgs) -> anyhow::Result<()> {
+pub fn detokenize(args: &DetokenizeArgs) -> anyhow::Result<()> {
     crate::tokenizer::refuse_training(
         &args.tokenizer,
         "give the BPE the text was made with as bpe-file:PATH (tokenize --save-tokenizer, or beside a model)",
