@@ -101,7 +101,7 @@ fn a_words_model_tokenizes_its_input() {
     let words_ppl = json(&["ppl", "--model", s(&words), "--input", s(&raw_test), "--json"]);
     let plain_ppl = json(&["ppl", "--model", s(&plain), "--input", s(&tok_test), "--json"]);
     assert_eq!(words_ppl, plain_ppl);
-    assert_eq!(words_ppl["tokens"].as_u64(), Some(11), "{words_ppl}");
+    assert_eq!(words_ppl["tokens"].as_u64(), Some(12), "{words_ppl}");
     one_line_error(
         &nglab(&["ppl", "--model", s(&words), "--input", s(&raw_test), "--tokenizer", "words"]),
         "--tokenizer words does not match the tokenizer of model",
@@ -109,7 +109,7 @@ fn a_words_model_tokenizes_its_input() {
     // A model that names no tokenizer (KenLM's) reads whitespace tokens, or what --tokenizer says.
     let kenlm = data("brown-2k.o2.arpa");
     let ok = json(&["ppl", "--model", s(&kenlm), "--input", s(&raw_test), "--json", "--tokenizer", "words"]);
-    assert_eq!(ok["tokens"].as_u64(), Some(11), "{ok}");
+    assert_eq!(ok["tokens"].as_u64(), Some(12), "{ok}");
 }
 
 /// The text after `--tokenizer <SPEC>` in a help text, up to ` [default:`.
