@@ -46,7 +46,7 @@ pub struct TrainArgs {
 }
 
 /// Runs `nglab train`.
-pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
+pub fn train(args: &TrainArgs) -> anyhow::Result<()> {
     let smoothing: Smoothing = args.smoothing.parse().context("--smoothing")?;
     let fallback: DiscountFallback = args.discount_fallback.parse().context("--discount-fallback")?;
     let config = EstimateConfig::with_fallback(smoothing, fallback)?;
