@@ -83,9 +83,10 @@ mod tests {
             regime: regime.parse().unwrap(),
             order,
             smoothing: smoothing.parse().unwrap(),
+            vocabulary: super::super::vocabulary::Vocabulary::Open,
             temperature,
-            top_p: 1.0,
-            top_k: 0,
+            top_p: None,
+            top_k: None,
         }
     }
 
