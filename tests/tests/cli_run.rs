@@ -134,7 +134,7 @@ fn replace_collapses_accumulate_does_not_and_threads_do_not_matter() {
 
     let summary = std::fs::read_to_string(one.join("summary.csv")).unwrap();
     assert!(summary.starts_with(
-        "regime,order,smoothing,vocabulary,temperature,top_p,top_k,generation,metric,n_seeds,mean,lo95,hi95\n"
+        "regime,order,smoothing,discount_fallback,vocabulary,temperature,top_p,top_k,generation,metric,n_seeds,mean,lo95,hi95\n"
     ));
     assert!(!summary.contains("NaN") && !summary.contains("inf"));
     let report = std::fs::read_to_string(one.join("report.html")).unwrap();
@@ -224,7 +224,7 @@ fn degenerate_generations_are_recorded_not_fatal() {
     run_ok(&small_args(&greedy, &["--regime", "replace,mix:0.5", "--top-k", "1", "--generations", "3"]));
     assert_finite_tables(&greedy);
     for r in metrics(&greedy) {
-        let fallback = &r["discount_fallback"];
+        let fallback = &r["fallback_orders"];
         if r["regime"] == "replace" && r["generation"] != "0" {
             assert_eq!(fallback, "1;2;3", "{r:?}");
             assert!(r["types"].parse::<u64>().unwrap() < 100, "{r:?}");

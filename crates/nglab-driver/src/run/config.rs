@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
 use anyhow::{bail, Context};
-use nglab_lm::{EstimateConfig, Smoothing, UnkPolicy, MAX_ORDER};
+use nglab_lm::{DiscountFallback, EstimateConfig, Smoothing, UnkPolicy, MAX_ORDER};
 use nglab_tokenizer::TokenizerSpec;
 use serde::{Serialize, Serializer};
 
@@ -59,6 +59,9 @@ pub struct Experiment {
     /// Smoothing methods, each valid.
     #[serde(rename = "smoothing", serialize_with = "display_all")]
     pub smoothings: Vec<Smoothing>,
+    /// Rules for orders whose closed-form discounts fail.
+    #[serde(rename = "discount_fallback", serialize_with = "display_all")]
+    pub discount_fallbacks: Vec<DiscountFallback>,
     /// Regimes.
     #[serde(rename = "regime", serialize_with = "display_all")]
     pub regimes: Vec<Regime>,
@@ -98,6 +101,8 @@ pub struct Cell {
     pub order: usize,
     /// Smoothing.
     pub smoothing: Smoothing,
+    /// The rule for orders whose closed-form discounts fail.
+    pub discount_fallback: DiscountFallback,
     /// The vocabulary of the generations' models.
     pub vocabulary: Vocabulary,
     /// Temperature.
@@ -115,19 +120,22 @@ impl Experiment {
         for &regime in &self.regimes {
             for &order in &self.orders {
                 for &smoothing in &self.smoothings {
-                    for &vocabulary in &self.vocabularies {
-                        for &temperature in &self.temperatures {
-                            for &top_p in &self.top_ps {
-                                for &top_k in &self.top_ks {
-                                    cells.push(Cell {
-                                        regime,
-                                        order,
-                                        smoothing,
-                                        vocabulary,
-                                        temperature,
-                                        top_p,
-                                        top_k,
-                                    });
+                    for &discount_fallback in &self.discount_fallbacks {
+                        for &vocabulary in &self.vocabularies {
+                            for &temperature in &self.temperatures {
+                                for &top_p in &self.top_ps {
+                                    for &top_k in &self.top_ks {
+                                        cells.push(Cell {
+                                            regime,
+                                            order,
+                                            smoothing,
+                                            discount_fallback,
+                                            vocabulary,
+                                            temperature,
+                                            top_p,
+                                            top_k,
+                                        });
+                                    }
                                 }
                             }
                         }
@@ -187,6 +195,21 @@ fn parse_list<T: PartialEq>(
         out.push(value);
     }
     Ok(out)
+}
+
+/// The discount fallback rules: a list of `kenlm`, `clamp` and `D1:D2:D3`;
+/// a list of three numbers alone is one rule `D1,D2,D3`, as `nglab train`
+/// takes it.
+fn discount_fallbacks(list: Option<&List>) -> anyhow::Result<Vec<DiscountFallback>> {
+    let one_rule = list.filter(|l| {
+        let items = l.items();
+        items.len() == 3 && items.iter().all(|i| i.parse::<f64>().is_ok())
+    });
+    if let Some(l) = one_rule {
+        let rule: DiscountFallback = l.items().join(",").parse().context("invalid discount_fallback")?;
+        return Ok(vec![rule]);
+    }
+    parse_list("discount_fallback", list, "clamp", |s| Ok(s.replace(':', ",").parse::<DiscountFallback>()?))
 }
 
 fn number<T: FromStr>(s: &str) -> anyhow::Result<T> {
@@ -256,6 +279,7 @@ impl RunConfig {
             }
             Ok(t)
         })?;
+        let discount_fallbacks = discount_fallbacks(raw.discount_fallback.as_ref())?;
         let vocabularies = parse_list("vocabulary", raw.vocabulary.as_ref(), "open", str::parse)?;
         // A nucleus of 1 and a top-k of 0 keep every word: they are `off` too.
         let top_ps = parse_list("top_p", raw.top_p.as_ref(), "off", |s| {
@@ -307,6 +331,7 @@ impl RunConfig {
                 tokenizer,
                 orders,
                 smoothings,
+                discount_fallbacks,
                 regimes,
                 vocabularies,
                 temperatures,
@@ -383,6 +408,32 @@ mod tests {
             (e.vocabularies.iter().map(ToString::to_string).collect::<Vec<_>>(), e.unk.to_string(), e.max_len)
         };
         check("", sampler, Ok((vec!["open".into()], "resample".into(), 256)));
+        let fallbacks = |c: &RunConfig| {
+            c.experiment.discount_fallbacks.iter().map(ToString::to_string).collect::<Vec<_>>()
+        };
+        check("", fallbacks, Ok(vec!["clamp".into()]));
+        check("discount_fallback = 'kenlm, clamp'", fallbacks, Ok(vec!["kenlm".into(), "clamp".into()]));
+        check("discount_fallback = '0.5,1,1.5'", fallbacks, Ok(vec!["0.5,1,1.5".into()]));
+        check(
+            "discount_fallback = ['0.5,1,1.5', 'kenlm']",
+            fallbacks,
+            Ok(vec!["0.5,1,1.5".into(), "kenlm".into()]),
+        );
+        check(
+            "discount_fallback = 'clamp,0.2:0.4:0.6'",
+            fallbacks,
+            Ok(vec!["clamp".into(), "0.2,0.4,0.6".into()]),
+        );
+        check(
+            "discount_fallback = 'clamp,0.5:1'",
+            fallbacks,
+            Err("invalid discount_fallback: discount fallback must be kenlm, clamp or three numbers D1,D2,D3, got '0.5,1'"),
+        );
+        check(
+            "discount_fallback = '0.5,1,9'",
+            fallbacks,
+            Err("invalid discount_fallback: fallback discount D3 must be in (0, 3], got 9"),
+        );
         check(
             "vocabulary = 'fixed,open'\nunk = 'keep'\nmax_len = 50",
             sampler,

@@ -99,6 +99,7 @@ pub fn estimate(exp: &Experiment, human: &HumanSize, workers: usize, sample_thre
                 + BYTES_PER_TOKEN * (tokens + synthetic)
                 + SAMPLER_CACHE_BYTES * sample_threads as f64;
             let copies = exp.smoothings.len()
+                * exp.discount_fallbacks.len()
                 * exp.vocabularies.len()
                 * exp.temperatures.len()
                 * exp.top_ps.len()

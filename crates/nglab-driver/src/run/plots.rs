@@ -50,6 +50,9 @@ pub fn cell_label(cell: &Cell, exp: &Experiment) -> String {
     if exp.smoothings.len() > 1 {
         parts.push(cell.smoothing.to_string());
     }
+    if exp.discount_fallbacks.len() > 1 {
+        parts.push(format!("fallback {}", cell.discount_fallback));
+    }
     if exp.vocabularies.len() > 1 {
         parts.push(format!("{} vocabulary", cell.vocabulary));
     }

@@ -97,7 +97,7 @@ impl Discounts {
                 order: d.order,
                 d: d.discounts,
                 n: d.counts_of_counts,
-                fallback: d.fallback.clone(),
+                fallback: d.fallback.as_ref().map(|f| f.why.clone()),
             })
             .collect()
     }

@@ -99,6 +99,14 @@ pub struct Settings {
     /// Regimes: replace, mix:F, accumulate, accumulate-subsample [default: replace,accumulate,mix:0.1].
     #[arg(long, value_name = "LIST")]
     pub regime: Option<List>,
+    /// What an order uses when its closed-form modified Kneser-Ney discounts
+    /// fail (synthetic text does that): clamp (keep the valid ones, move only
+    /// the failing one to the nearest valid value: continuous in the counts),
+    /// kenlm (lmplz --discount_fallback: all three become 0.5,1,1.5), or
+    /// D1,D2,D3 (KenLM's rule with these constants; a list element is then
+    /// written D1:D2:D3 beside others, e.g. clamp,0.5:1:1.5) [default: clamp].
+    #[arg(long, value_name = "LIST")]
+    pub discount_fallback: Option<List>,
     /// The vocabulary of each generation's model: open (KenLM's: the words of
     /// its own training text; a lost word never comes back) or fixed (the
     /// human training vocabulary; the uniform floor resurrects lost words)

@@ -36,8 +36,8 @@ fn csv_field(s: &str) -> String {
 }
 
 /// The columns identifying a cell.
-pub const CELL_COLUMNS: [&str; 7] =
-    ["regime", "order", "smoothing", "vocabulary", "temperature", "top_p", "top_k"];
+pub const CELL_COLUMNS: [&str; 8] =
+    ["regime", "order", "smoothing", "discount_fallback", "vocabulary", "temperature", "top_p", "top_k"];
 
 /// The cell's identifying values.
 pub fn cell_values(cell: &Cell) -> Vec<String> {
@@ -45,6 +45,7 @@ pub fn cell_values(cell: &Cell) -> Vec<String> {
         csv_field(&cell.regime.to_string()),
         cell.order.to_string(),
         csv_field(&cell.smoothing.to_string()),
+        csv_field(&cell.discount_fallback.to_string()),
         cell.vocabulary.to_string(),
         fmt_num(Some(cell.temperature)),
         cell.top_p.map_or_else(|| "off".to_owned(), |p| fmt_num(Some(p))),
@@ -70,7 +71,7 @@ pub fn write_metrics(w: &mut dyn Write, jobs: &[Job], records: &[Vec<GenRecord>]
     let mut header: Vec<&str> = CELL_COLUMNS.to_vec();
     header.extend(["seed", "generation"]);
     header.extend(columns::ALL.iter().map(|c| c.name));
-    header.extend(["discount_fallback", "undefined"]);
+    header.extend(["fallback_orders", "undefined"]);
     writeln!(w, "{}", header.join(","))?;
     for (job, recs) in jobs.iter().zip(records) {
         for r in recs {

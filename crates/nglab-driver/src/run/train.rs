@@ -80,8 +80,9 @@ pub fn generation<'a>(
     };
     timings.push("count", t.elapsed().as_secs_f64());
     let t = Instant::now();
-    let model = estimate(counts, vocab.vocab(), &EstimateConfig::new(cell.smoothing)?)
-        .with_context(|| format!("training generation {g}"))?;
+    let config = EstimateConfig::with_fallback(cell.smoothing, cell.discount_fallback)?;
+    let model =
+        estimate(counts, vocab.vocab(), &config).with_context(|| format!("training generation {g}"))?;
     timings.push("estimate", t.elapsed().as_secs_f64());
     Ok(Trained { model: Cow::Owned(model), vocab })
 }
