@@ -15,7 +15,8 @@ use super::record::{GenRecord, HIST_STEP};
 use super::tables::SummaryRow;
 
 /// The metrics plotted against generation.
-pub const HEADLINE: [&Column; 10] = [
+pub const HEADLINE: [&Column; 12] = [
+    &columns::HELDOUT_PPL_FIXED,
     &columns::HELDOUT_PPL,
     &columns::SYNTHETIC_PPL_GEN0,
     &columns::TYPES,
@@ -25,6 +26,7 @@ pub const HEADLINE: [&Column; 10] = [
     &columns::ZIPF_EXPONENT,
     &columns::JS_TO_HUMAN,
     &columns::SURVIVAL_HAPAX,
+    &columns::PERSISTENT_HAPAX,
     &columns::HUMAN_SHARE,
 ];
 
