@@ -89,7 +89,10 @@ fn bad_input_is_a_one_line_error() {
     let out = dir.join("out.txt");
     let out_s = out.to_str().unwrap();
     let msg = one_line_error(&nglab(&["tokenize", "--input", &bad, "--out", out_s]), "bad.txt:2: ");
-    assert!(msg.ends_with("invalid UTF-8 at byte offset 5 (byte 0xff)"), "{msg}");
+    assert!(
+        msg.ends_with("invalid UTF-8 at byte offset 5 (byte 0xff); --lossy reads invalid bytes as U+FFFD"),
+        "{msg}"
+    );
     assert!(!out.exists(), "nothing written on error");
     assert_eq!(stdout_ok(&nglab(&["tokenize", "--input", &bad, "--lossy"])), "ok\nab\u{fffd}c\n");
 

@@ -25,9 +25,16 @@ pub struct TextIo {
 /// Arguments of `nglab tokenize`.
 #[derive(Debug, Clone, clap::Args)]
 pub struct TokenizeArgs {
-    /// Tokenizer: whitespace, words[:lower][,nfc], chars, bpe:SIZE or bpe-file:PATH.
-    #[arg(long, default_value = "whitespace")]
-    pub tokenizer: String,
+    /// The tokenizer.
+    #[arg(
+        long,
+        value_name = "SPEC",
+        default_value = "whitespace",
+        hide_default_value = true,
+        value_parser = crate::tokenizer::parse_flag,
+        help = crate::tokenizer::help("whitespace; bpe:SIZE trains one on --train, else the input"),
+    )]
+    pub tokenizer: TokenizerSpec,
     /// Input, output, UTF-8 policy.
     #[command(flatten)]
     pub io: TextIo,
@@ -45,9 +52,16 @@ pub struct TokenizeArgs {
 /// Arguments of `nglab detokenize`.
 #[derive(Debug, Clone, clap::Args)]
 pub struct DetokenizeArgs {
-    /// Tokenizer the text was made with: whitespace, words[:lower][,nfc], chars or bpe-file:PATH.
-    #[arg(long, default_value = "whitespace")]
-    pub tokenizer: String,
+    /// The tokenizer the text was made with.
+    #[arg(
+        long,
+        value_name = "SPEC",
+        default_value = "whitespace",
+        hide_default_value = true,
+        value_parser = crate::tokenizer::parse_flag,
+        help = crate::tokenizer::help("whitespace; a BPE as bpe-file:PATH"),
+    )]
+    pub tokenizer: TokenizerSpec,
     /// Input, output, UTF-8 policy.
     #[command(flatten)]
     pub io: TextIo,
@@ -55,7 +69,7 @@ pub struct DetokenizeArgs {
 
 /// Runs `nglab tokenize`.
 pub fn tokenize(args: &TokenizeArgs) -> anyhow::Result<()> {
-    let spec: TokenizerSpec = args.tokenizer.parse().context("--tokenizer")?;
+    let spec = &args.tokenizer;
     if args.save_tokenizer.is_some() && !matches!(spec, TokenizerSpec::Bpe { .. } | TokenizerSpec::BpeFile(_))
     {
         bail!("--save-tokenizer needs a bpe tokenizer, got {spec}");
@@ -66,7 +80,7 @@ pub fn tokenize(args: &TokenizeArgs) -> anyhow::Result<()> {
         None => None,
     };
     let training = train.as_ref().unwrap_or(&text);
-    let tokenizer = AnyTokenizer::build(&spec, training.sentences(), |p| std::fs::read_to_string(p))?;
+    let tokenizer = crate::tokenizer::build(spec, training.sentences())?;
     if let (Some(path), AnyTokenizer::Bpe(bpe)) = (&args.save_tokenizer, &tokenizer) {
         let json = Bpe::to_json(bpe)?;
         write_atomic(path, |w| Ok(w.write_all(json.as_bytes())?))?;
@@ -96,12 +110,12 @@ pub fn tokenize(args: &TokenizeArgs) -> anyhow::Result<()> {
 
 /// Runs `nglab detokenize`.
 pub fn detokenize(args: &DetokenizeArgs) -> anyhow::Result<()> {
-    let spec: TokenizerSpec = args.tokenizer.parse().context("--tokenizer")?;
-    if let TokenizerSpec::Bpe { .. } = spec {
-        bail!("cannot detokenize with {spec}: use bpe-file:PATH with the model saved by --save-tokenizer");
-    }
+    crate::tokenizer::refuse_training(
+        &args.tokenizer,
+        "give the BPE the text was made with as bpe-file:PATH (tokenize --save-tokenizer, or beside a model)",
+    )?;
     let text = read_text(&args.io.input, args.io.lossy)?;
-    let tokenizer = AnyTokenizer::build(&spec, std::iter::empty(), |p| std::fs::read_to_string(p))?;
+    let tokenizer = crate::tokenizer::build(&args.tokenizer, std::iter::empty())?;
     write_atomic(&args.io.out, |w| {
         for i in 0..text.n_sentences() {
             let tokens = Whitespace.encode(text.sentence(i))?;
