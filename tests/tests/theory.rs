@@ -350,9 +350,9 @@ fn drift_by_regime_follows_the_closed_forms() {
             let sd = rel_sd * p / seeds.sqrt();
             checks.push(Check::new(format!("{name} gen {g}"), m, p, sd));
             if g >= 3 && !matches!(drift, Drift::Replace) {
-                let human = num(&cell[&0][0], "train_tokens");
+                let human = num(cell[&0][0], "train_tokens");
                 let p_replace =
-                    num(&cell[&0][0], "heterozygosity") * Drift::Replace.expected(human, &vec![human; g]);
+                    num(cell[&0][0], "heterozygosity") * Drift::Replace.expected(human, &vec![human; g]);
                 rival.push(Check::new(format!("{name} gen {g} as replace"), m, p_replace, sd));
             }
             last.insert(name, m);
@@ -374,7 +374,7 @@ fn ranked(words: &[(String, u64)], sentences: u64) -> Vec<(Option<usize>, f64)> 
         .chain(words.iter().enumerate().map(|(i, w)| (Some(i), w.1)))
         .collect();
     // A stable sort keeps id order among equal counts.
-    all.sort_by(|a, b| b.1.cmp(&a.1));
+    all.sort_by_key(|x| std::cmp::Reverse(x.1));
     all.into_iter().map(|(w, c)| (w, c as f64 / total as f64)).collect()
 }
 
@@ -403,7 +403,9 @@ fn truncation_and_temperature_cut_the_tail() {
         })
         .position(|s| s >= 0.9)
         .unwrap();
-    let mut cases: Vec<(&str, Vec<f64>, Option<usize>, Vec<&str>)> = vec![
+    // (name, the shares generation 1 is drawn from, the kept prefix, flags)
+    type Case<'a> = (&'a str, Vec<f64>, Option<usize>, Vec<&'a str>);
+    let mut cases: Vec<Case> = vec![
         ("plain", plain.clone(), None, vec!["--temperature", "1"]),
         ("temperature 0.5", tempered(&plain, 0.5), None, vec!["--temperature", "0.5"]),
         ("top-k 50", kept_words(&ranks, 50), Some(50), vec!["--top-k", "50"]),
