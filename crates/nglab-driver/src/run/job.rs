@@ -64,7 +64,7 @@ pub struct Job {
 impl Job {
     /// The job's directory name under `state/` and `corpora/`.
     pub fn name(&self) -> String {
-        format!("cell{:03}-seed{}", self.cell_index, self.seed)
+        format!("{}-seed{}", super::config::cell_name(self.cell_index), self.seed)
     }
 }
 
