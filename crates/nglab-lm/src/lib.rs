@@ -42,6 +42,7 @@ mod estimate;
 mod model;
 mod sample;
 mod smoothing;
+mod sort;
 
 pub use counts::{NgramCounts, MAX_ORDER};
 pub use error::{Error, Result};

@@ -5,8 +5,9 @@ use std::io::Write;
 use nglab_tokenizer::{TokenId, BOS};
 
 use super::{HEADER_TAG, LOG_ZERO};
-use crate::model::{counting_sort, par_pieces, Model};
+use crate::model::{par_pieces, Model};
 use crate::smoothing::Smoothing;
+use crate::sort::counting_sort;
 use crate::{Error, Result};
 
 /// Lines formatted per block; each block is cut into pieces formatted on

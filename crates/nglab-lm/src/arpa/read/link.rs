@@ -5,7 +5,8 @@
 use nglab_tokenizer::{TokenId, Vocab};
 
 use super::batch::Section;
-use crate::model::{counting_sort_into, Level};
+use crate::model::Level;
+use crate::sort::counting_sort_into;
 use crate::{Error, Result};
 
 /// The permutation of `0..m` that sorts the word tuples `key(i)`
