@@ -55,7 +55,7 @@ pub struct PplReport {
 }
 
 /// Runs `nglab ppl`.
-pub fn run(args: &PplArgs) -> anyhow::Result<()> {
+pub fn ppl(args: &PplArgs) -> anyhow::Result<()> {
     let spec: TokenizerSpec = args.tokenizer.parse().context("--tokenizer")?;
     if matches!(spec, TokenizerSpec::Bpe { .. }) {
         anyhow::bail!(

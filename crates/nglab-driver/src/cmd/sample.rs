@@ -79,7 +79,7 @@ pub struct SampleArgs {
 }
 
 /// Runs `nglab sample`.
-pub fn run(args: &SampleArgs) -> anyhow::Result<()> {
+pub fn sample(args: &SampleArgs) -> anyhow::Result<()> {
     if let Some(width) = args.beam {
         return run_beam(args, width);
     }

@@ -43,7 +43,7 @@ pub struct TrainArgs {
 }
 
 /// Runs `nglab train`.
-pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
+pub fn train(args: &TrainArgs) -> anyhow::Result<()> {
     let smoothing: Smoothing = args.smoothing.parse().context("--smoothing")?;
     let fallback = parse_fallback(&args.discount_fallback)?;
     let config = EstimateConfig::with_fallback(smoothing, fallback).context("--discount-fallback")?;
