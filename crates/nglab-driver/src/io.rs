@@ -46,13 +46,13 @@ pub fn refuse_markers<T: Tokenizer + ?Sized>(
     Ok(())
 }
 
-/// Reads an ARPA model, streaming.
-pub fn read_model(path: &Path) -> anyhow::Result<Model> {
+/// Reads an ARPA model, streaming, on `threads` threads.
+pub fn read_model(path: &Path, threads: usize) -> anyhow::Result<Model> {
     let file = File::open(path).with_context(|| format!("cannot open model {}", path.display()))?;
     if file.metadata().is_ok_and(|m| m.is_dir()) {
         anyhow::bail!("model {} is a directory, not an ARPA file", path.display());
     }
-    Model::read_arpa(BufReader::with_capacity(1 << 20, file))
+    Model::read_arpa(BufReader::with_capacity(1 << 20, file), threads)
         .with_context(|| format!("reading model {}", path.display()))
 }
 

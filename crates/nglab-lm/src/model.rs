@@ -36,32 +36,6 @@ pub(crate) struct Skeleton {
     pub(crate) suffix: Vec<u32>,
 }
 
-/// How many threads the parallel parts of counting, ARPA writing and reading
-/// use. Their output never depends on it.
-pub(crate) fn threads() -> usize {
-    std::thread::available_parallelism().map_or(1, |n| n.get()).min(2)
-}
-
-/// `f` applied to `items` cut into `parts` contiguous pieces of nearly equal
-/// length, on `parts` threads; results in the pieces' order.
-pub(crate) fn par_pieces<T: Send + Sync, R: Send>(
-    items: &[T],
-    parts: usize,
-    f: impl Fn(&[T]) -> R + Sync,
-) -> Vec<R> {
-    let size = items.len().div_ceil(parts.max(1)).max(1);
-    if parts <= 1 || items.len() <= size {
-        return vec![f(items)];
-    }
-    let f = &f;
-    std::thread::scope(|s| {
-        let handles: Vec<_> = items.chunks(size).skip(1).map(|c| s.spawn(move || f(c))).collect();
-        let mut out = vec![f(&items[..size])];
-        out.extend(handles.into_iter().map(|h| h.join().expect("a worker thread panicked")));
-        out
-    })
-}
-
 /// `child_start` of an order given the (sorted) prefixes of the order above.
 pub(crate) fn child_starts(n_contexts: usize, prefixes_above: &[u32]) -> Vec<u32> {
     let mut start = vec![0u32; n_contexts + 1];

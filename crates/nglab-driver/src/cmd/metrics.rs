@@ -42,6 +42,9 @@ pub struct MetricsArgs {
     /// Print one JSON object instead of a table.
     #[arg(long)]
     pub json: bool,
+    /// `--threads N`.
+    #[command(flatten)]
+    pub threads: crate::cli::ThreadsArg,
 }
 
 /// Model-based metrics of the input (`--model`). Undefined values are null.
@@ -64,8 +67,13 @@ struct ModelMetrics {
 }
 
 /// `text` is the input already read, encoded again into the model's vocabulary.
-fn model_metrics(model_path: &Path, input: &Path, text: &CorpusText) -> anyhow::Result<ModelMetrics> {
-    let model = crate::io::read_model(model_path)?;
+fn model_metrics(
+    model_path: &Path,
+    input: &Path,
+    text: &CorpusText,
+    threads: usize,
+) -> anyhow::Result<ModelMetrics> {
+    let model = crate::io::read_model(model_path, threads)?;
     let corpus = Corpus::encode_frozen(text.sentences(), &Whitespace, model.vocab())?;
     let ppl = model.perplexity(&corpus).with_context(|| format!("scoring {}", input.display()))?;
     let mut per: Vec<f64> = corpus
@@ -136,7 +144,11 @@ pub fn metrics(args: &MetricsArgs) -> anyhow::Result<()> {
     let report = metrics
         .compute(&text, &vocab, reference.as_ref(), heldout.as_ref(), &mut rng)
         .with_context(|| format!("computing the metrics of {}", args.input.display()))?;
-    let model = args.model.as_deref().map(|m| model_metrics(m, &args.input, &input_text)).transpose()?;
+    let model = args
+        .model
+        .as_deref()
+        .map(|m| model_metrics(m, &args.input, &input_text, args.threads.count()))
+        .transpose()?;
 
     crate::io::write_atomic(Path::new("-"), |mut out| {
         if args.json {

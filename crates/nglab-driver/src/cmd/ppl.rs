@@ -30,6 +30,9 @@ pub struct PplArgs {
     /// Replace invalid UTF-8 instead of failing.
     #[arg(long)]
     pub lossy: bool,
+    /// `--threads N`.
+    #[command(flatten)]
+    pub threads: crate::cli::ThreadsArg,
 }
 
 /// The result, as `--json` prints it. Undefined values are null, with a reason.
@@ -62,7 +65,7 @@ pub fn ppl(args: &PplArgs) -> anyhow::Result<()> {
             "--tokenizer bpe:SIZE would train a new BPE: give the model's tokenizer as bpe-file:PATH"
         );
     }
-    let model = read_model(&args.model)?;
+    let model = read_model(&args.model, args.threads.count())?;
     let text = read_text(&args.input, args.lossy)?;
     let tokenizer = AnyTokenizer::build(&spec, std::iter::empty(), |p| std::fs::read_to_string(p))?;
     let corpus = Corpus::encode_frozen(text.sentences(), &tokenizer, model.vocab())?;

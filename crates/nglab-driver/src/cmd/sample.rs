@@ -66,9 +66,9 @@ pub struct SampleArgs {
     /// Maximum words per sentence (prefix included).
     #[arg(long, default_value_t = 256)]
     pub max_len: usize,
-    /// Threads (the output does not depend on it); 0 = all cores.
-    #[arg(long, default_value_t = 0)]
-    pub threads: usize,
+    /// `--threads N`.
+    #[command(flatten)]
+    pub threads: crate::cli::ThreadsArg,
     /// Tokenizer the model's tokens came from, used to detokenize each line
     /// (whitespace joins tokens with spaces: the corpus format).
     #[arg(long, default_value = "whitespace")]
@@ -96,11 +96,8 @@ pub fn sample(args: &SampleArgs) -> anyhow::Result<()> {
     };
     config.validate().context("invalid sampling options")?;
     let tokenizer = detokenizer(args)?;
-    let threads = match args.threads {
-        0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
-        n => n,
-    };
-    let model = read_model(&args.model)?;
+    let threads = args.threads.count();
+    let model = read_model(&args.model, threads)?;
     let (corpus, stats) = match (&args.prefix_file, args.prefix_tokens) {
         (Some(path), Some(k)) => {
             let text = read_text(path, false)?;
@@ -189,11 +186,8 @@ fn run_beam(args: &SampleArgs, width: usize) -> anyhow::Result<()> {
         anyhow::bail!("--prefix-tokens {k} is longer than max-len {}", args.max_len);
     }
     let tokenizer = detokenizer(args)?;
-    let threads = match args.threads {
-        0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
-        n => n,
-    };
-    let model = read_model(&args.model)?;
+    let threads = args.threads.count();
+    let model = read_model(&args.model, threads)?;
     let mut corpus = Corpus::new();
     let mut max_len_hits = 0;
     match (&args.prefix_file, args.prefix_tokens) {

@@ -40,6 +40,9 @@ pub struct TrainArgs {
     /// Where to write the ARPA model (`-` for standard output).
     #[arg(long)]
     pub out: PathBuf,
+    /// `--threads N`.
+    #[command(flatten)]
+    pub threads: crate::cli::ThreadsArg,
 }
 
 /// Runs `nglab train`.
@@ -69,8 +72,9 @@ pub fn train(args: &TrainArgs) -> anyhow::Result<()> {
     if corpus.n_tokens() == 0 {
         anyhow::bail!("{}: no tokens to train on", args.input.display());
     }
-    counts.add_corpus(&corpus);
-    let model = estimate(&counts, &vocab, &config)
+    let threads = args.threads.count();
+    counts.add_corpus(&corpus, threads);
+    let model = estimate(&counts, &vocab, &config, threads)
         .with_context(|| format!("estimating from {}", args.input.display()))?;
     for d in &model.info().discounts {
         if let Some(why) = &d.fallback {
@@ -83,7 +87,7 @@ pub fn train(args: &TrainArgs) -> anyhow::Result<()> {
     if let Some(path) = &args.save_vocab {
         write_atomic(path, |w| Ok(vocab.write_json(w)?))?;
     }
-    write_atomic(&args.out, |w| Ok(model.write_arpa(w)?))
+    write_atomic(&args.out, |w| Ok(model.write_arpa(w, threads)?))
 }
 
 /// An order as a number of any sign, so that a negative one is named by the

@@ -15,10 +15,10 @@ use super::gen0::Gen0;
 use super::human::Human;
 use super::job::Timings;
 
-/// Counts of `corpus` at the cell's order.
-pub fn count(cell: &Cell, corpus: &Corpus) -> anyhow::Result<NgramCounts> {
+/// Counts of `corpus` at the cell's order, on `threads` threads.
+pub fn count(cell: &Cell, corpus: &Corpus, threads: usize) -> anyhow::Result<NgramCounts> {
     let mut counts = NgramCounts::new(cell.order)?;
-    counts.add_corpus(corpus);
+    counts.add_corpus(corpus, threads);
     Ok(counts)
 }
 
@@ -32,7 +32,9 @@ pub fn generation_0<'a>(gen0: &'a Gen0, built: bool, waited: f64, timings: &mut 
 }
 
 /// Generation `g` >= 1: counts `text` (or adds `newest` to the `pool`'s
-/// counts) and estimates the model, in the human vocabulary.
+/// counts) and estimates the model, in the human vocabulary, on `threads`
+/// threads.
+#[allow(clippy::too_many_arguments)]
 pub fn generation<'a>(
     cell: &Cell,
     human: &Human,
@@ -40,23 +42,24 @@ pub fn generation<'a>(
     text: &Corpus,
     newest: &Corpus,
     pool: Option<&mut NgramCounts>,
+    threads: usize,
     timings: &mut Timings,
 ) -> anyhow::Result<Cow<'a, Model>> {
     let t = Instant::now();
     let own;
     let counts = match pool {
         Some(pool) => {
-            pool.merge(&count(cell, newest)?)?;
+            pool.merge(&count(cell, newest, threads)?)?;
             &*pool
         }
         None => {
-            own = count(cell, text)?;
+            own = count(cell, text, threads)?;
             &own
         }
     };
     timings.push("count", t.elapsed().as_secs_f64());
     let t = Instant::now();
-    let model = estimate(counts, &human.vocab, &EstimateConfig::new(cell.smoothing)?)
+    let model = estimate(counts, &human.vocab, &EstimateConfig::new(cell.smoothing)?, threads)
         .with_context(|| format!("training generation {g}"))?;
     timings.push("estimate", t.elapsed().as_secs_f64());
     Ok(Cow::Owned(model))

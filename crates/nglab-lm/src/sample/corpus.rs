@@ -4,9 +4,6 @@
 //! concatenated in order, so that the output does not depend on the thread
 //! count.
 
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Mutex;
-
 use nglab_tokenizer::Corpus;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
@@ -14,6 +11,7 @@ use rand_chacha::ChaCha8Rng;
 use super::config::{Budget, SampleConfig, SampleStats};
 use super::sampler::Sampler;
 use crate::model::Model;
+use crate::par;
 use crate::{Error, Result};
 
 /// Sentences per chunk in [`sample_corpus`]: each chunk has its own ChaCha
@@ -65,38 +63,10 @@ fn run_chunks(
     chunks: &[(usize, usize)],
     prompts: Option<Prompts<'_>>,
 ) -> Result<Vec<ChunkOut>> {
-    let threads = samplers.len().min(chunks.len()).max(1);
-    if threads == 1 {
-        let s = &mut samplers[0];
-        return chunks.iter().map(|&(c, n)| run_chunk(s, seed, c, n, prompts)).collect();
-    }
-    let next = AtomicUsize::new(0);
-    let results: Mutex<Vec<Option<Result<ChunkOut>>>> = Mutex::new((0..chunks.len()).map(|_| None).collect());
-    std::thread::scope(|scope| {
-        for s in samplers[..threads].iter_mut() {
-            let (next, results) = (&next, &results);
-            scope.spawn(move || loop {
-                let i = next.fetch_add(1, Ordering::Relaxed);
-                let Some(&(c, n)) = chunks.get(i) else { break };
-                let r = run_chunk(s, seed, c, n, prompts);
-                let failed = r.is_err();
-                results.lock().expect("no thread panics holding the lock")[i] = Some(r);
-                if failed {
-                    break;
-                }
-            });
-        }
-    });
-    let results = results.into_inner().expect("no thread panics holding the lock");
-    let mut out = Vec::with_capacity(results.len());
-    for r in results {
-        match r {
-            Some(r) => out.push(r?),
-            // Only after an earlier chunk failed, whose error comes first.
-            None => return Err(Error::Data("sampling stopped after an error in another chunk".into())),
-        }
-    }
-    Ok(out)
+    // The first error in chunk order wins, whichever thread met it first.
+    par::map_with(samplers, chunks.to_vec(), |s, (c, n)| run_chunk(s, seed, c, n, prompts))
+        .into_iter()
+        .collect()
 }
 
 /// One sampler per thread (at least one).

@@ -7,6 +7,7 @@ use nglab_tokenizer::TokenId;
 
 use super::scan::{LineParser, Part};
 use super::{ArpaReader, MAX_PREALLOC};
+use crate::par;
 use crate::{Error, Result};
 
 /// The bytes of n-gram lines gathered before parsing (small in tests, so
@@ -116,18 +117,8 @@ impl Section {
             cuts.push(cut);
         }
         cuts.push(batch.len());
-        let (first, rest) = parts.split_first_mut().expect("one part at least");
-        std::thread::scope(|s| {
-            let workers: Vec<_> = rest
-                .iter_mut()
-                .zip(cuts.windows(2).skip(1))
-                .map(|(part, w)| s.spawn(move || parser.parse(&batch[w[0]..w[1]], part)))
-                .collect();
-            parser.parse(&batch[..cuts[1]], first);
-            for w in workers {
-                w.join().expect("a parser thread panicked");
-            }
-        });
+        let jobs: Vec<_> = parts.iter_mut().zip(cuts.windows(2)).collect();
+        par::map(threads, jobs, |(part, w)| parser.parse(&batch[w[0]..w[1]], part));
         let mut line = first_line;
         for part in parts.iter() {
             for &(i, l) in &part.runs {

@@ -1,4 +1,4 @@
-//! ARPA reading: KenLM's and SRILM's files, streaming, on two threads.
+//! ARPA reading: KenLM's and SRILM's files, streaming, on the caller's threads.
 //!
 //! This file reads the file's structure (the header, the counts, the
 //! unigrams, the section headers); the rest is one job a file: `batch` (the
