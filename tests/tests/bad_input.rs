@@ -206,7 +206,7 @@ fn every_bad_input_is_one_line_exit_2_and_leaves_nothing() {
         ("train --input {d}/good.txt --out {o}/m.arpa --discount-fallback nan,1,1.5".into(), "fallback discount D1 must be in (0, 1], got NaN"),
         (r("--temperature=-1"), "temperature must be finite and > 0, got -1"),
         (r("--temperature 1,nan"), "temperature must be finite and > 0, got nan"),
-        (r("--top-p inf"), "top_p must be in (0, 1], got inf"),
+        (r("--top-p inf"), "top_p must be in (0, 1] or off, got inf"),
         (r("--top-k=-1"), "invalid top_k: '-1' is not a number"),
         (r("--smoothing addk:-2"), "add-k's k must be in (0, inf), got -2"),
         ("run --out {o}/run --train {d}/good.txt --heldout {d}/good.txt --regime mix:NaN".into(), "the human share must be in [0, 1], got NaN"),

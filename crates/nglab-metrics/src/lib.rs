@@ -79,3 +79,4 @@ pub use report::{
     BandSurvival, CorpusSize, Interval, MetricsReport, OrderNovelty, OrderRecall, OrderSurvival, SampleInfo,
     Undefined,
 };
+pub use tails::{survival_band, SURVIVAL_BANDS};

@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use anyhow::Context;
-use nglab_lm::{estimate, EstimateConfig, NgramCounts, Smoothing};
+use nglab_lm::{estimate, DiscountFallback, EstimateConfig, NgramCounts, Smoothing};
 use nglab_tokenizer::{AnyTokenizer, Corpus, TokenizerSpec, Vocab};
 
 use crate::io::{read_text, write_atomic};
@@ -31,8 +31,11 @@ pub struct TrainArgs {
     /// Also write the vocabulary used, as JSON.
     #[arg(long)]
     pub save_vocab: Option<PathBuf>,
-    /// Discounts D1,D2,D3+ for orders whose closed-form discounts fail.
-    #[arg(long, default_value = "0.5,1,1.5")]
+    /// What an order whose closed-form discounts fail uses: `kenlm` (all
+    /// three become 0.5, 1, 1.5, as `lmplz --discount_fallback`), `clamp`
+    /// (only a failing discount moves, to the nearest valid value), or three
+    /// numbers D1,D2,D3 (KenLM's rule with these constants).
+    #[arg(long, default_value = "kenlm")]
     pub discount_fallback: String,
     /// Replace invalid UTF-8 instead of failing.
     #[arg(long)]
@@ -48,8 +51,8 @@ pub struct TrainArgs {
 /// Runs `nglab train`.
 pub fn train(args: &TrainArgs) -> anyhow::Result<()> {
     let smoothing: Smoothing = args.smoothing.parse().context("--smoothing")?;
-    let fallback = parse_fallback(&args.discount_fallback)?;
-    let config = EstimateConfig::with_fallback(smoothing, fallback).context("--discount-fallback")?;
+    let fallback: DiscountFallback = args.discount_fallback.parse().context("--discount-fallback")?;
+    let config = EstimateConfig::with_fallback(smoothing, fallback)?;
     let mut counts = NgramCounts::new(args.order).context("--order")?;
     let spec: TokenizerSpec = args.tokenizer.parse().context("--tokenizer")?;
 
@@ -77,10 +80,10 @@ pub fn train(args: &TrainArgs) -> anyhow::Result<()> {
     let model = estimate(&counts, &vocab, &config, threads)
         .with_context(|| format!("estimating from {}", args.input.display()))?;
     for d in &model.info().discounts {
-        if let Some(why) = &d.fallback {
+        if let Some(f) = &d.fallback {
             eprintln!(
-                "nglab: order {}: closed-form discounts fail ({why}); using D1={} D2={} D3+={}",
-                d.order, d.discounts[0], d.discounts[1], d.discounts[2]
+                "nglab: order {}: closed-form discounts fail ({}); discount fallback {}: D1={} D2={} D3+={}",
+                d.order, f.why, f.rule, d.discounts[0], d.discounts[1], d.discounts[2]
             );
         }
     }
@@ -98,17 +101,4 @@ fn parse_order(s: &str) -> Result<usize, String> {
         Ok(n) => Err(format!("order must be in 1..={}, got {n}", nglab_lm::MAX_ORDER)),
         Err(_) => Err(format!("order must be a whole number, got '{s}'")),
     }
-}
-
-fn parse_fallback(s: &str) -> anyhow::Result<[f64; 3]> {
-    let parts: Vec<&str> = s.split(',').collect();
-    let bad = || anyhow::anyhow!("--discount-fallback must be three numbers D1,D2,D3, got '{s}'");
-    if parts.len() != 3 {
-        return Err(bad());
-    }
-    let mut out = [0.0; 3];
-    for (o, p) in out.iter_mut().zip(parts) {
-        *o = p.trim().parse().map_err(|_| bad())?;
-    }
-    Ok(out)
 }
