@@ -16,6 +16,10 @@ use crate::io::{read_model, read_text, write_atomic};
 /// Arguments of `nglab sample`.
 #[derive(Debug, Clone, clap::Args)]
 #[command(group(clap::ArgGroup::new("budget").args(["sentences", "tokens"])))]
+#[command(override_usage = "nglab sample --model <MODEL> --seed <SEED> (--sentences <N> | --tokens <N> | \
+                            --prefix-file <F> --prefix-tokens <K>) [OPTIONS]
+       nglab sample --model <MODEL> --beam <WIDTH> [--sentences <N> | --prefix-file <F> --prefix-tokens <K>] \
+                            [OPTIONS]")]
 pub struct SampleArgs {
     /// The ARPA model.
     #[arg(long)]
@@ -26,7 +30,8 @@ pub struct SampleArgs {
     /// Whole sentences until the number of words reaches N.
     #[arg(long, conflicts_with = "prefix_file")]
     pub tokens: Option<usize>,
-    /// Seed of the ChaCha8 streams (one per chunk of 256 sentences).
+    /// Seed of the ChaCha8 streams (one per chunk of 256 sentences); required
+    /// unless --beam.
     #[arg(long, required_unless_present = "beam")]
     pub seed: Option<u64>,
     /// Temperature T > 0: p^(1/T), renormalized.
@@ -69,13 +74,21 @@ pub struct SampleArgs {
     /// `--threads N`.
     #[command(flatten)]
     pub threads: crate::cli::ThreadsArg,
-    /// Tokenizer the model's tokens came from, used to detokenize each line
-    /// (whitespace joins tokens with spaces: the corpus format).
-    #[arg(long, default_value = "whitespace")]
-    pub tokenizer: String,
+    /// The tokenizer that detokenizes each line (whitespace joins tokens with
+    /// spaces: the corpus format) and tokenizes the prompts [default: the model's].
+    #[arg(
+        long,
+        value_name = "SPEC",
+        value_parser = crate::tokenizer::parse_flag,
+        help = crate::tokenizer::help("the model's, as its ARPA header names it; whitespace if it names none"),
+    )]
+    pub tokenizer: Option<TokenizerSpec>,
     /// Output file (`-` = standard output), written atomically.
     #[arg(long, default_value = "-")]
     pub out: PathBuf,
+    /// Replace invalid UTF-8 in --prefix-file instead of failing.
+    #[arg(long)]
+    pub lossy: bool,
 }
 
 /// Runs `nglab sample`.
@@ -95,12 +108,12 @@ pub fn sample(args: &SampleArgs) -> anyhow::Result<()> {
         max_len: args.max_len,
     };
     config.validate().context("invalid sampling options")?;
-    let tokenizer = detokenizer(args)?;
     let threads = args.threads.count();
     let model = read_model(&args.model, threads)?;
+    let tokenizer = crate::tokenizer::for_model(&model, &args.model, args.tokenizer.as_ref())?;
     let (corpus, stats) = match (&args.prefix_file, args.prefix_tokens) {
         (Some(path), Some(k)) => {
-            let text = read_text(path, false)?;
+            let text = read_text(path, args.lossy)?;
             let all = Corpus::encode_frozen(text.sentences(), &tokenizer, model.vocab())
                 .with_context(|| format!("encoding prompts {}", path.display()))?;
             crate::io::refuse_markers(path, &text, &tokenizer, &all)?;
@@ -135,17 +148,6 @@ pub fn sample(args: &SampleArgs) -> anyhow::Result<()> {
         stats.sentences, stats.tokens, seed, threads, stats.max_len_hits, stats.unk_resampled, stats.unk_dropped
     );
     Ok(())
-}
-
-/// The tokenizer named by `--tokenizer`, for detokenizing.
-fn detokenizer(args: &SampleArgs) -> anyhow::Result<AnyTokenizer> {
-    let spec: TokenizerSpec = args.tokenizer.parse().context("--tokenizer")?;
-    if let TokenizerSpec::Bpe { .. } = spec {
-        anyhow::bail!(
-            "cannot detokenize with {spec}: use bpe-file:PATH with the model saved by --save-tokenizer"
-        );
-    }
-    Ok(AnyTokenizer::build(&spec, std::iter::empty(), |p| std::fs::read_to_string(p))?)
 }
 
 /// Writes each sentence of `corpus`, detokenized, on its own line of `out`.
@@ -185,14 +187,14 @@ fn run_beam(args: &SampleArgs, width: usize) -> anyhow::Result<()> {
     if let Some(k) = args.prefix_tokens.filter(|&k| k > args.max_len) {
         anyhow::bail!("--prefix-tokens {k} is longer than max-len {}", args.max_len);
     }
-    let tokenizer = detokenizer(args)?;
     let threads = args.threads.count();
     let model = read_model(&args.model, threads)?;
+    let tokenizer = crate::tokenizer::for_model(&model, &args.model, args.tokenizer.as_ref())?;
     let mut corpus = Corpus::new();
     let mut max_len_hits = 0;
     match (&args.prefix_file, args.prefix_tokens) {
         (Some(path), Some(k)) => {
-            let text = read_text(path, false)?;
+            let text = read_text(path, args.lossy)?;
             let all = Corpus::encode_frozen(text.sentences(), &tokenizer, model.vocab())
                 .with_context(|| format!("encoding prompts {}", path.display()))?;
             let prompts: Vec<&[nglab_tokenizer::TokenId]> = all

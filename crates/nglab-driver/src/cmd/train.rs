@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use anyhow::Context;
 use nglab_lm::{estimate, DiscountFallback, EstimateConfig, NgramCounts, Smoothing};
-use nglab_tokenizer::{AnyTokenizer, Corpus, TokenizerSpec, Vocab};
+use nglab_tokenizer::{Corpus, TokenizerSpec, Vocab};
 
 use crate::io::{read_text, write_atomic};
 
@@ -14,9 +14,17 @@ pub struct TrainArgs {
     /// The training text: one sentence per line.
     #[arg(long)]
     pub input: PathBuf,
-    /// Tokenizer: whitespace, words[:lower][:nfc], chars, bpe:SIZE, bpe-file:PATH.
-    #[arg(long, default_value = "whitespace")]
-    pub tokenizer: String,
+    /// The tokenizer; the model records it (a BPE is saved beside the model
+    /// as MODEL.tokenizer.json).
+    #[arg(
+        long,
+        value_name = "SPEC",
+        default_value = "whitespace",
+        hide_default_value = true,
+        value_parser = crate::tokenizer::parse_flag,
+        help = crate::tokenizer::help("whitespace; the model records it, a BPE beside the model as MODEL.tokenizer.json"),
+    )]
+    pub tokenizer: TokenizerSpec,
     /// The order N of the model.
     #[arg(long, default_value_t = 3, value_parser = parse_order)]
     pub order: usize,
@@ -54,10 +62,10 @@ pub fn train(args: &TrainArgs) -> anyhow::Result<()> {
     let fallback: DiscountFallback = args.discount_fallback.parse().context("--discount-fallback")?;
     let config = EstimateConfig::with_fallback(smoothing, fallback)?;
     let mut counts = NgramCounts::new(args.order).context("--order")?;
-    let spec: TokenizerSpec = args.tokenizer.parse().context("--tokenizer")?;
+    let spec = &args.tokenizer;
 
     let text = read_text(&args.input, args.lossy)?;
-    let tokenizer = AnyTokenizer::build(&spec, text.sentences(), |p| std::fs::read_to_string(p))?;
+    let tokenizer = crate::tokenizer::build(spec, text.sentences())?;
     let (corpus, vocab) = match &args.vocab {
         Some(path) => {
             let file =
@@ -90,7 +98,14 @@ pub fn train(args: &TrainArgs) -> anyhow::Result<()> {
     if let Some(path) = &args.save_vocab {
         write_atomic(path, |w| Ok(vocab.write_json(w)?))?;
     }
-    write_atomic(&args.out, |w| Ok(model.write_arpa(w, threads)?))
+    let (recorded, saved) = crate::tokenizer::save_for_model(&tokenizer, spec, &args.out)?;
+    let model = model.with_tokenizer(recorded);
+    let written = write_atomic(&args.out, |w| Ok(model.write_arpa(w, threads)?));
+    if let (Err(_), Some(path)) = (&written, &saved) {
+        // Nothing half-written: the tokenizer goes with the model it belongs to.
+        let _ = std::fs::remove_file(path);
+    }
+    written
 }
 
 /// An order as a number of any sign, so that a negative one is named by the

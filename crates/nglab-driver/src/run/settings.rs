@@ -87,8 +87,8 @@ pub struct Settings {
     /// Held-out human text [default: corpora/brown/test.txt].
     #[arg(long, value_name = "FILE")]
     pub heldout: Option<PathBuf>,
-    /// Tokenizer: whitespace, words[:lower], chars, bpe:SIZE, bpe-file:PATH [default: whitespace].
-    #[arg(long, value_name = "T")]
+    /// The tokenizer (its forms: `TokenizerSpec::GRAMMAR`) [default: whitespace].
+    #[arg(long, value_name = "SPEC", help = crate::tokenizer::help("whitespace"))]
     pub tokenizer: Option<String>,
     /// N-gram orders [default: 3].
     #[arg(long, value_name = "LIST")]
