@@ -50,9 +50,9 @@ pub fn refuse_markers<T: Tokenizer + ?Sized>(
     Ok(())
 }
 
-/// Reads an ARPA model, streaming. A file that is plainly something else (a
-/// `tokenizer.json`, a KenLM binary) is named as such.
-pub fn read_model(path: &Path) -> anyhow::Result<Model> {
+/// Reads an ARPA model, streaming, on `threads` threads. A file that is
+/// plainly something else (a `tokenizer.json`, a KenLM binary) is named as such.
+pub fn read_model(path: &Path, threads: usize) -> anyhow::Result<Model> {
     let file = File::open(path).with_context(|| format!("cannot open model {}", path.display()))?;
     if file.metadata().is_ok_and(|m| m.is_dir()) {
         anyhow::bail!("model {} is a directory, not an ARPA file", path.display());
@@ -72,7 +72,7 @@ pub fn read_model(path: &Path) -> anyhow::Result<Model> {
             path.display()
         );
     }
-    Model::read_arpa(input).with_context(|| format!("reading model {}", path.display()))
+    Model::read_arpa(input, threads).with_context(|| format!("reading model {}", path.display()))
 }
 
 /// Writes `path` through `write`, atomically: into a temporary file beside it,

@@ -51,6 +51,9 @@ pub struct TrainArgs {
     /// Where to write the ARPA model (`-` for standard output).
     #[arg(long)]
     pub out: PathBuf,
+    /// `--threads N`.
+    #[command(flatten)]
+    pub threads: crate::cli::ThreadsArg,
 }
 
 /// Runs `nglab train`.
@@ -80,8 +83,9 @@ pub fn train(args: &TrainArgs) -> anyhow::Result<()> {
     if corpus.n_tokens() == 0 {
         anyhow::bail!("{}: no tokens to train on", args.input.display());
     }
-    counts.add_corpus(&corpus);
-    let model = estimate(&counts, &vocab, &config)
+    let threads = args.threads.count();
+    counts.add_corpus(&corpus, threads);
+    let model = estimate(&counts, &vocab, &config, threads)
         .with_context(|| format!("estimating from {}", args.input.display()))?;
     for d in &model.info().discounts {
         if let Some(f) = &d.fallback {
@@ -96,7 +100,7 @@ pub fn train(args: &TrainArgs) -> anyhow::Result<()> {
     }
     let (recorded, saved) = crate::tokenizer::save_for_model(&tokenizer, spec, &args.out)?;
     let model = model.with_tokenizer(recorded);
-    let written = write_atomic(&args.out, |w| Ok(model.write_arpa(w)?));
+    let written = write_atomic(&args.out, |w| Ok(model.write_arpa(w, threads)?));
     if let (Err(_), Some(path)) = (&written, &saved) {
         // Nothing half-written: the tokenizer goes with the model it belongs to.
         let _ = std::fs::remove_file(path);
