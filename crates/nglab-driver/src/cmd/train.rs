@@ -1,10 +1,10 @@
 //! `nglab train`: count a corpus and estimate a model, written as ARPA.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::Context;
-use nglab_lm::{estimate, EstimateConfig, NgramCounts, Smoothing};
-use nglab_tokenizer::{AnyTokenizer, Corpus, TokenizerSpec, Vocab};
+use nglab_lm::{estimate, EstimateConfig, Model, NgramCounts, Smoothing};
+use nglab_tokenizer::{AnyTokenizer, Corpus, CorpusText, TokenizerSpec, Vocab};
 
 use crate::io::{read_text, write_atomic};
 
@@ -42,48 +42,95 @@ pub struct TrainArgs {
     pub out: PathBuf,
 }
 
-/// Runs `nglab train`.
-pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
-    let smoothing: Smoothing = args.smoothing.parse().context("--smoothing")?;
-    let fallback = parse_fallback(&args.discount_fallback)?;
-    let config = EstimateConfig::with_fallback(smoothing, fallback).context("--discount-fallback")?;
-    let mut counts = NgramCounts::new(args.order).context("--order")?;
-    let spec: TokenizerSpec = args.tokenizer.parse().context("--tokenizer")?;
+/// What [`train`] needs besides the text and the tokenizer, validated.
+#[derive(Debug, Clone)]
+pub struct TrainSettings {
+    /// The order, in `1..=MAX_ORDER`.
+    pub order: usize,
+    /// The smoothing and its discount fallback.
+    pub estimate: EstimateConfig,
+    /// A fixed vocabulary: words outside it become `<unk>`; `None` grows one from the text.
+    pub vocab: Option<Vocab>,
+}
 
-    let text = read_text(&args.input, args.lossy)?;
-    let tokenizer = AnyTokenizer::build(&spec, text.sentences(), |p| std::fs::read_to_string(p))?;
-    let (corpus, vocab) = match &args.vocab {
-        Some(path) => {
-            let file =
-                std::fs::File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
-            let vocab = Vocab::read_json(std::io::BufReader::new(file))
-                .with_context(|| format!("reading vocabulary {}", path.display()))?;
-            (Corpus::encode_frozen(text.sentences(), &tokenizer, &vocab)?, vocab)
-        }
+impl TrainSettings {
+    /// The settings as the flags spell them, checked before any text is
+    /// read; errors name the flag, as the command line reports them.
+    pub fn parse(order: usize, smoothing: &str, fallback: &str) -> anyhow::Result<Self> {
+        let smoothing: Smoothing = smoothing.parse().context("--smoothing")?;
+        let estimate = EstimateConfig::with_fallback(smoothing, parse_fallback(fallback)?)
+            .context("--discount-fallback")?;
+        NgramCounts::new(order).context("--order")?;
+        Ok(TrainSettings { order, estimate, vocab: None })
+    }
+}
+
+/// Builds the tokenizer `spec` names; `bpe:SIZE` trains on `text`.
+pub fn build_tokenizer(spec: &TokenizerSpec, text: &CorpusText) -> anyhow::Result<AnyTokenizer> {
+    Ok(AnyTokenizer::build(spec, text.sentences(), |p| std::fs::read_to_string(p))?)
+}
+
+/// Tokenizes `text` (read from `source`, which names it in messages),
+/// counts and estimates: the work of `nglab train` before anything is written.
+pub fn train(
+    text: &CorpusText,
+    source: &Path,
+    tokenizer: &AnyTokenizer,
+    settings: &TrainSettings,
+) -> anyhow::Result<Model> {
+    let (corpus, vocab) = match &settings.vocab {
+        Some(vocab) => (Corpus::encode_frozen(text.sentences(), tokenizer, vocab)?, vocab.clone()),
         None => {
             let mut vocab = Vocab::new();
-            (Corpus::encode_growing(text.sentences(), &tokenizer, &mut vocab)?, vocab)
+            (Corpus::encode_growing(text.sentences(), tokenizer, &mut vocab)?, vocab)
         }
     };
-    crate::io::refuse_markers(&args.input, &text, &tokenizer, &corpus)?;
+    crate::io::refuse_markers(source, text, tokenizer, &corpus)?;
     if corpus.n_tokens() == 0 {
-        anyhow::bail!("{}: no tokens to train on", args.input.display());
+        anyhow::bail!("{}: no tokens to train on", source.display());
     }
+    let mut counts = NgramCounts::new(settings.order)?;
     counts.add_corpus(&corpus);
-    let model = estimate(&counts, &vocab, &config)
-        .with_context(|| format!("estimating from {}", args.input.display()))?;
+    estimate(&counts, &vocab, &settings.estimate)
+        .with_context(|| format!("estimating from {}", source.display()))
+}
+
+/// One line per order whose closed-form discounts failed, saying which were used instead.
+pub fn fallback_warnings(model: &Model) -> Vec<String> {
+    let mut lines = Vec::new();
     for d in &model.info().discounts {
         if let Some(why) = &d.fallback {
-            eprintln!(
-                "nglab: order {}: closed-form discounts fail ({why}); using D1={} D2={} D3+={}",
+            lines.push(format!(
+                "order {}: closed-form discounts fail ({why}); using D1={} D2={} D3+={}",
                 d.order, d.discounts[0], d.discounts[1], d.discounts[2]
-            );
+            ));
         }
     }
+    lines
+}
+
+/// Runs `nglab train`.
+pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
+    let mut settings = TrainSettings::parse(args.order, &args.smoothing, &args.discount_fallback)?;
+    let spec: TokenizerSpec = args.tokenizer.parse().context("--tokenizer")?;
+    let text = read_text(&args.input, args.lossy)?;
+    let tokenizer = build_tokenizer(&spec, &text)?;
+    settings.vocab = args.vocab.as_deref().map(read_vocab).transpose()?;
+    let model = train(&text, &args.input, &tokenizer, &settings)?;
+    for line in fallback_warnings(&model) {
+        eprintln!("nglab: {line}");
+    }
     if let Some(path) = &args.save_vocab {
-        write_atomic(path, |w| Ok(vocab.write_json(w)?))?;
+        write_atomic(path, |w| Ok(model.vocab().write_json(w)?))?;
     }
     write_atomic(&args.out, |w| Ok(model.write_arpa(w)?))
+}
+
+/// Reads a vocabulary file (a JSON array of tokens, as `--save-vocab` writes).
+pub fn read_vocab(path: &Path) -> anyhow::Result<Vocab> {
+    let file = std::fs::File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
+    Vocab::read_json(std::io::BufReader::new(file))
+        .with_context(|| format!("reading vocabulary {}", path.display()))
 }
 
 /// An order as a number of any sign, so that a negative one is named by the
