@@ -5,11 +5,11 @@
 use std::path::Path;
 
 use libfuzzer_sys::fuzz_target;
-use nglab_driver::run::{RawConfig, RunConfig};
+use nglab_driver::run::{RunConfig, Settings};
 
 fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else { return };
-    let mut raw = match RawConfig::from_toml(text, Path::new("c.toml")) {
+    let mut raw = match Settings::from_toml(text, Path::new("c.toml")) {
         Ok(raw) => raw,
         Err(e) => {
             let msg = format!("{e:#}");

@@ -5,10 +5,8 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use nglab_driver::cmd::ppl::PplReport;
-use nglab_driver::cmd::sample::{decode_lines, prompts_from, sample, BeamSearch, Prompts};
-use nglab_driver::cmd::train::{
-    build_tokenizer, fallback_warnings, read_vocab, train as train_model, TrainSettings,
-};
+use nglab_driver::cmd::sample::{decode_lines, prompts_from, sample_budget, BeamSearch, Prompts};
+use nglab_driver::cmd::train::{build_tokenizer, fallback_warnings, read_vocab, train_text, TrainSettings};
 use nglab_lm::{sample_continuations, Budget, Model, Perplexity, SampleConfig, State};
 use nglab_tokenizer::{AnyTokenizer, Corpus, TokenizerSpec, BOS, EOS};
 use numpy::{IntoPyArray, PyArray1};
@@ -271,9 +269,13 @@ impl PyModel {
                     let (prompts, _) = this.prompts(text, n_sentences)?;
                     sample_continuations(&this.model, &config, &prompts, k, seed, threads)?
                 }
-                None => {
-                    sample(&this.model, &config, budget.expect("a budget without prompts"), seed, threads)?
-                }
+                None => sample_budget(
+                    &this.model,
+                    &config,
+                    budget.expect("a budget without prompts"),
+                    seed,
+                    threads,
+                )?,
             };
             this.decode(&corpus)
         })?;
@@ -420,7 +422,7 @@ pub fn train(
             Some(Ok(v)) => Some(v),
             Some(Err(path)) => Some(read_vocab(&path)?),
         };
-        let model = train_model(&text, &source, &tokenizer, &settings)?;
+        let model = train_text(&text, &source, &tokenizer, &settings)?;
         Ok((model, spec, tokenizer))
     })?;
     let category = py.import("nglab._errors")?.getattr("DiscountFallback")?;

@@ -370,7 +370,7 @@ fn without_svg(html: &str) -> String {
 }
 
 /// The outputs of a small 2-generation run against the committed golden
-/// files in `tests/data/golden/run-2gen/` (STYLE.md rule 21; the report
+/// files in `tests/data/golden/run-2gen/` (the report
 /// without its plots): any change to
 /// what a run computes or writes shows here and is reviewed. After a change
 /// that is meant, `NGLAB_BLESS=1 cargo test -p nglab-tests --test cli_run golden`

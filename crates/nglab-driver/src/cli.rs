@@ -30,5 +30,5 @@ pub enum Command {
     Corpus(crate::cmd::corpus::CorpusArgs),
     /// The collapse experiment: generations of models trained on their
     /// predecessors' samples, under regimes, over a grid and seeds.
-    Run(Box<crate::run::RunArgs>),
+    Run(Box<crate::run::Settings>),
 }

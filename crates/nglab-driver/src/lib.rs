@@ -1,5 +1,5 @@
 //! The driver of nglab: the only crate that touches the world (files, clock,
-//! terminal). Each subcommand has a module; [`run()`] dispatches.
+//! terminal). Each subcommand has a module; [`dispatch`] calls it.
 
 // clap turns the doc comments of arguments into `--help` text, which writes
 // `abs[:D]` and `<unk>` literally: they are not links or HTML.
@@ -11,16 +11,16 @@ pub mod io;
 pub mod run;
 
 /// Runs one parsed command line.
-pub fn run(cli: cli::Cli) -> anyhow::Result<()> {
+pub fn dispatch(cli: cli::Cli) -> anyhow::Result<()> {
     match cli.command {
-        cli::Command::Train(args) => cmd::train::run(&args),
-        cli::Command::Ppl(args) => cmd::ppl::run(&args),
-        cli::Command::Sample(args) => cmd::sample::run(&args),
-        cli::Command::Metrics(args) => cmd::metrics::run(&args),
-        cli::Command::Tokenize(args) => cmd::tokenize::run(&args),
-        cli::Command::Detokenize(args) => cmd::tokenize::run_detokenize(&args),
-        cli::Command::Corpus(args) => cmd::corpus::run(&args),
-        cli::Command::Run(args) => run::run(&args),
+        cli::Command::Train(args) => cmd::train::train(&args),
+        cli::Command::Ppl(args) => cmd::ppl::ppl(&args),
+        cli::Command::Sample(args) => cmd::sample::sample(&args),
+        cli::Command::Metrics(args) => cmd::metrics::metrics(&args),
+        cli::Command::Tokenize(args) => cmd::tokenize::tokenize(&args),
+        cli::Command::Detokenize(args) => cmd::tokenize::detokenize(&args),
+        cli::Command::Corpus(args) => cmd::corpus::corpus(&args),
+        cli::Command::Run(settings) => run::main(&settings),
     }
 }
 

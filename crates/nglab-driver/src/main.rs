@@ -19,7 +19,7 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    match nglab_driver::run(cli) {
+    match nglab_driver::dispatch(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
             if nglab_driver::is_broken_pipe(&err) {

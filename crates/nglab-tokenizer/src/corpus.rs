@@ -21,6 +21,11 @@ impl Corpus {
         self.ends.push(self.ids.len());
     }
 
+    /// The same sentences with every id mapped by `f` (another vocabulary's ids).
+    pub fn map_ids(&self, f: impl Fn(TokenId) -> TokenId) -> Corpus {
+        Corpus { ids: self.ids.iter().map(|&id| f(id)).collect(), ends: self.ends.clone() }
+    }
+
     /// Appends every sentence of `other`.
     pub fn extend_from(&mut self, other: &Corpus) {
         for s in other.sentences() {

@@ -140,7 +140,7 @@ impl Manifest {
 }
 
 /// Runs `nglab corpus`.
-pub fn run(args: &CorpusArgs) -> anyhow::Result<()> {
+pub fn corpus(args: &CorpusArgs) -> anyhow::Result<()> {
     match &args.corpus {
         CorpusName::Brown(args) => run_brown(args),
     }

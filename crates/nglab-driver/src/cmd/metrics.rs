@@ -114,7 +114,7 @@ struct Output<'a> {
 }
 
 /// Runs `nglab metrics`.
-pub fn run(args: &MetricsArgs) -> anyhow::Result<()> {
+pub fn metrics(args: &MetricsArgs) -> anyhow::Result<()> {
     let config = MetricsConfig {
         sample_tokens: args.sample_tokens,
         draws: args.draws,

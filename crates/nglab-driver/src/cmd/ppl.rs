@@ -79,7 +79,7 @@ impl PplReport {
 }
 
 /// Runs `nglab ppl`.
-pub fn run(args: &PplArgs) -> anyhow::Result<()> {
+pub fn ppl(args: &PplArgs) -> anyhow::Result<()> {
     let spec: TokenizerSpec = args.tokenizer.parse().context("--tokenizer")?;
     if matches!(spec, TokenizerSpec::Bpe { .. }) {
         anyhow::bail!(

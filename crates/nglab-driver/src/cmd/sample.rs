@@ -80,7 +80,7 @@ pub struct SampleArgs {
 }
 
 /// Runs `nglab sample`.
-pub fn run(args: &SampleArgs) -> anyhow::Result<()> {
+pub fn sample(args: &SampleArgs) -> anyhow::Result<()> {
     if let Some(width) = args.beam {
         return run_beam(args, width);
     }
@@ -113,7 +113,7 @@ pub fn run(args: &SampleArgs) -> anyhow::Result<()> {
                 (None, Some(n)) => Budget::Tokens(n),
                 (None, None) => anyhow::bail!("give --sentences N or --tokens N (or --prefix-file)"),
             };
-            sample(&model, &config, budget, seed, threads)?
+            sample_budget(&model, &config, budget, seed, threads)?
         }
     };
     write_sentences(&args.out, &model, &tokenizer, &corpus)?;
@@ -126,7 +126,7 @@ pub fn run(args: &SampleArgs) -> anyhow::Result<()> {
 
 /// [`sample_corpus`], refusing a token budget that the model filled only with
 /// empty sentences (it gives `</s>` nearly all the mass after `<s>`).
-pub fn sample(
+pub fn sample_budget(
     model: &Model,
     config: &SampleConfig,
     budget: Budget,

@@ -54,7 +54,7 @@ pub struct DetokenizeArgs {
 }
 
 /// Runs `nglab tokenize`.
-pub fn run(args: &TokenizeArgs) -> anyhow::Result<()> {
+pub fn tokenize(args: &TokenizeArgs) -> anyhow::Result<()> {
     let spec: TokenizerSpec = args.tokenizer.parse().context("--tokenizer")?;
     if args.save_tokenizer.is_some() && !matches!(spec, TokenizerSpec::Bpe { .. } | TokenizerSpec::BpeFile(_))
     {
@@ -95,7 +95,7 @@ pub fn run(args: &TokenizeArgs) -> anyhow::Result<()> {
 }
 
 /// Runs `nglab detokenize`.
-pub fn run_detokenize(args: &DetokenizeArgs) -> anyhow::Result<()> {
+pub fn detokenize(args: &DetokenizeArgs) -> anyhow::Result<()> {
     let spec: TokenizerSpec = args.tokenizer.parse().context("--tokenizer")?;
     if let TokenizerSpec::Bpe { .. } = spec {
         bail!("cannot detokenize with {spec}: use bpe-file:PATH with the model saved by --save-tokenizer");

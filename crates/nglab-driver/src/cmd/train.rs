@@ -42,7 +42,7 @@ pub struct TrainArgs {
     pub out: PathBuf,
 }
 
-/// What [`train`] needs besides the text and the tokenizer, validated.
+/// What [`train_text`] needs besides the text and the tokenizer, validated.
 #[derive(Debug, Clone)]
 pub struct TrainSettings {
     /// The order, in `1..=MAX_ORDER`.
@@ -72,7 +72,7 @@ pub fn build_tokenizer(spec: &TokenizerSpec, text: &CorpusText) -> anyhow::Resul
 
 /// Tokenizes `text` (read from `source`, which names it in messages),
 /// counts and estimates: the work of `nglab train` before anything is written.
-pub fn train(
+pub fn train_text(
     text: &CorpusText,
     source: &Path,
     tokenizer: &AnyTokenizer,
@@ -110,13 +110,13 @@ pub fn fallback_warnings(model: &Model) -> Vec<String> {
 }
 
 /// Runs `nglab train`.
-pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
+pub fn train(args: &TrainArgs) -> anyhow::Result<()> {
     let mut settings = TrainSettings::parse(args.order, &args.smoothing, &args.discount_fallback)?;
     let spec: TokenizerSpec = args.tokenizer.parse().context("--tokenizer")?;
     let text = read_text(&args.input, args.lossy)?;
     let tokenizer = build_tokenizer(&spec, &text)?;
     settings.vocab = args.vocab.as_deref().map(read_vocab).transpose()?;
-    let model = train(&text, &args.input, &tokenizer, &settings)?;
+    let model = train_text(&text, &args.input, &tokenizer, &settings)?;
     for line in fallback_warnings(&model) {
         eprintln!("nglab: {line}");
     }

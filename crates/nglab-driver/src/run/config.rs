@@ -1,6 +1,6 @@
-//! The settings of `nglab run`: raw values from the TOML file and the flags
-//! ([`RawConfig`]), merged (flags win) and validated once into a
-//! [`RunConfig`] that cannot hold an invalid value.
+//! The settings of `nglab run` validated, once, into a [`RunConfig`] that
+//! cannot hold an invalid value: the [`Experiment`] (what determines the
+//! results) and how to run it.
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -9,224 +9,50 @@ use std::str::FromStr;
 use anyhow::{bail, Context};
 use nglab_lm::{EstimateConfig, Smoothing, MAX_ORDER};
 use nglab_tokenizer::TokenizerSpec;
-use serde::Deserialize;
+use serde::{Serialize, Serializer};
 
-/// How the training text of generation g+1 is made from generation g's
-/// samples and the human text. See the module docs of [`crate::run`](mod@crate::run).
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub enum Regime {
-    /// Only the last generation's samples.
-    Replace,
-    /// A fresh random share `human_share` of human tokens plus synthetic
-    /// tokens, same total.
-    Mix {
-        /// The share of human tokens, in `[0, 1]`.
-        human_share: f64,
-    },
-    /// The human text plus every synthetic corpus so far.
-    Accumulate,
-    /// A fixed-size random sample of the accumulated pool.
-    AccumulateSubsample,
+use super::regime::Regime;
+use super::settings::{List, Settings};
+
+/// Serializes values by their `Display` form (the form their settings take).
+fn display<T: fmt::Display, S: Serializer>(value: &T, s: S) -> Result<S::Ok, S::Error> {
+    s.collect_str(value)
 }
 
-impl FromStr for Regime {
-    type Err = anyhow::Error;
-
-    fn from_str(s: &str) -> anyhow::Result<Regime> {
-        Ok(match s {
-            "replace" => Regime::Replace,
-            "accumulate" => Regime::Accumulate,
-            "accumulate-subsample" => Regime::AccumulateSubsample,
-            "mix" => bail!("regime 'mix' needs the human share: mix:F with F in [0, 1]"),
-            _ => match s.strip_prefix("mix:") {
-                Some(f) => {
-                    let human_share: f64 =
-                        f.parse().map_err(|_| anyhow::anyhow!("regime '{s}': '{f}' is not a number"))?;
-                    if !(0.0..=1.0).contains(&human_share) {
-                        bail!("regime '{s}': the human share must be in [0, 1], got {f}");
-                    }
-                    Regime::Mix { human_share }
-                }
-                None => bail!(
-                    "unknown regime '{s}' (expected replace, mix:F, accumulate or accumulate-subsample)"
-                ),
-            },
-        })
-    }
-}
-
-impl fmt::Display for Regime {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Regime::Replace => f.write_str("replace"),
-            Regime::Mix { human_share } => write!(f, "mix:{human_share}"),
-            Regime::Accumulate => f.write_str("accumulate"),
-            Regime::AccumulateSubsample => f.write_str("accumulate-subsample"),
-        }
-    }
-}
-
-/// A comma-separated list, as a flag or a TOML value: `"replace,mix:0.1"`,
-/// `["replace", "mix:0.1"]`, `3` or `[3, 4]`.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-#[serde(untagged)]
-pub enum List {
-    /// One string, split on commas.
-    Text(String),
-    /// One integer.
-    Int(i64),
-    /// One number.
-    Float(f64),
-    /// An array of scalars.
-    Many(Vec<Scalar>),
-}
-
-/// One element of a TOML array.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-#[serde(untagged)]
-pub enum Scalar {
-    /// A string.
-    Text(String),
-    /// An integer.
-    Int(i64),
-    /// A number.
-    Float(f64),
-}
-
-impl Scalar {
-    fn text(&self) -> String {
-        match self {
-            Scalar::Text(s) => s.trim().to_owned(),
-            Scalar::Int(i) => i.to_string(),
-            Scalar::Float(f) => f.to_string(),
-        }
-    }
-}
-
-impl List {
-    /// The elements, as text.
-    fn items(&self) -> Vec<String> {
-        match self {
-            List::Text(s) => s.split(',').map(|x| x.trim().to_owned()).collect(),
-            List::Int(i) => vec![i.to_string()],
-            List::Float(f) => vec![f.to_string()],
-            List::Many(v) => v.iter().map(Scalar::text).collect(),
-        }
-    }
-}
-
-impl FromStr for List {
-    type Err = std::convert::Infallible;
-
-    fn from_str(s: &str) -> Result<List, Self::Err> {
-        Ok(List::Text(s.to_owned()))
-    }
-}
-
-/// Settings as given, every one optional: the TOML file's keys are the flag
-/// names with `_` for `-` (`synthetic_tokens = 100000`).
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct RawConfig {
-    /// Output directory.
-    pub out: Option<PathBuf>,
-    /// Human training text.
-    pub train: Option<PathBuf>,
-    /// Held-out human text.
-    pub heldout: Option<PathBuf>,
-    /// Tokenizer spec.
-    pub tokenizer: Option<String>,
-    /// N-gram orders.
-    pub order: Option<List>,
-    /// Smoothing methods.
-    pub smoothing: Option<List>,
-    /// Regimes.
-    pub regime: Option<List>,
-    /// Sampling temperatures.
-    pub temperature: Option<List>,
-    /// Nucleus thresholds (1 = off).
-    pub top_p: Option<List>,
-    /// Top-k cutoffs (0 = off).
-    pub top_k: Option<List>,
-    /// Number of generations, generation 0 included.
-    pub generations: Option<usize>,
-    /// Number of seeds (0..N).
-    pub seeds: Option<u64>,
-    /// Tokens of each synthetic corpus.
-    pub synthetic_tokens: Option<usize>,
-    /// Keep every synthetic corpus as text.
-    pub keep_corpora: Option<bool>,
-    /// Continue an interrupted run.
-    pub resume: Option<bool>,
-    /// Worker threads.
-    pub threads: Option<usize>,
-    /// Memory the run may need at most (`8G`, `512M`, bytes).
-    pub max_memory: Option<String>,
-}
-
-impl RawConfig {
-    /// Reads a TOML file.
-    pub fn read_toml(path: &Path) -> anyhow::Result<RawConfig> {
-        let text =
-            std::fs::read_to_string(path).with_context(|| format!("reading config {}", path.display()))?;
-        Self::from_toml(&text, path)
-    }
-
-    /// Parses the TOML text of a config file; `path` only names it in errors.
-    pub fn from_toml(text: &str, path: &Path) -> anyhow::Result<RawConfig> {
-        toml::from_str(text).map_err(|e| {
-            // One line: the file, the line and the message (toml's own Display draws the source).
-            let line =
-                e.span().map_or(1, |span| text[..span.start.min(text.len())].matches('\n').count() + 1);
-            anyhow::anyhow!("config {}:{line}: {}", path.display(), e.message().trim().replace('\n', " "))
-        })
-    }
-
-    /// `self` where set, else `file`.
-    pub fn over(self, file: RawConfig) -> RawConfig {
-        RawConfig {
-            out: self.out.or(file.out),
-            train: self.train.or(file.train),
-            heldout: self.heldout.or(file.heldout),
-            tokenizer: self.tokenizer.or(file.tokenizer),
-            order: self.order.or(file.order),
-            smoothing: self.smoothing.or(file.smoothing),
-            regime: self.regime.or(file.regime),
-            temperature: self.temperature.or(file.temperature),
-            top_p: self.top_p.or(file.top_p),
-            top_k: self.top_k.or(file.top_k),
-            generations: self.generations.or(file.generations),
-            seeds: self.seeds.or(file.seeds),
-            synthetic_tokens: self.synthetic_tokens.or(file.synthetic_tokens),
-            keep_corpora: self.keep_corpora.or(file.keep_corpora),
-            resume: self.resume.or(file.resume),
-            threads: self.threads.or(file.threads),
-            max_memory: self.max_memory.or(file.max_memory),
-        }
-    }
+/// Serializes a list of values by their `Display` forms.
+fn display_all<T: fmt::Display, S: Serializer>(values: &[T], s: S) -> Result<S::Ok, S::Error> {
+    s.collect_seq(values.iter().map(ToString::to_string))
 }
 
 /// The experiment, validated: everything that determines the results (and
-/// so `config.json`); not the output directory, resuming or threads.
-#[derive(Debug, Clone, PartialEq)]
+/// so `config.json`, where each field has its setting's name); not the
+/// output directory, resuming or threads.
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Experiment {
     /// Human training text.
     pub train: PathBuf,
     /// Held-out human text.
     pub heldout: PathBuf,
     /// Tokenizer.
+    #[serde(serialize_with = "display")]
     pub tokenizer: TokenizerSpec,
     /// N-gram orders, each in `1..=MAX_ORDER`.
+    #[serde(rename = "order")]
     pub orders: Vec<usize>,
     /// Smoothing methods, each valid.
+    #[serde(rename = "smoothing", serialize_with = "display_all")]
     pub smoothings: Vec<Smoothing>,
     /// Regimes.
+    #[serde(rename = "regime", serialize_with = "display_all")]
     pub regimes: Vec<Regime>,
     /// Temperatures, each finite and > 0.
+    #[serde(rename = "temperature")]
     pub temperatures: Vec<f64>,
     /// Nucleus thresholds in `(0, 1]`; 1 is off.
+    #[serde(rename = "top_p")]
     pub top_ps: Vec<f64>,
     /// Top-k cutoffs; 0 is off.
+    #[serde(rename = "top_k")]
     pub top_ks: Vec<usize>,
     /// Generations, generation 0 (trained on human text) included; >= 1.
     pub generations: usize,
@@ -273,26 +99,6 @@ impl Experiment {
             }
         }
         cells
-    }
-
-    /// The configuration as recorded in `config.json`.
-    pub fn to_json(&self) -> serde_json::Value {
-        let strings = |v: &[String]| serde_json::Value::from(v.to_vec());
-        serde_json::json!({
-            "train": self.train,
-            "heldout": self.heldout,
-            "tokenizer": self.tokenizer.to_string(),
-            "order": self.orders,
-            "smoothing": strings(&self.smoothings.iter().map(ToString::to_string).collect::<Vec<_>>()),
-            "regime": strings(&self.regimes.iter().map(ToString::to_string).collect::<Vec<_>>()),
-            "temperature": self.temperatures,
-            "top_p": self.top_ps,
-            "top_k": self.top_ks,
-            "generations": self.generations,
-            "seeds": self.seeds,
-            "synthetic_tokens": self.synthetic_tokens,
-            "keep_corpora": self.keep_corpora,
-        })
     }
 }
 
@@ -386,7 +192,7 @@ fn input_file(key: &str, path: &Path) -> anyhow::Result<()> {
 impl RunConfig {
     /// Validates `raw` (flags already merged over the file). Checks that
     /// the input files exist; the output directory is checked when locked.
-    pub fn new(raw: &RawConfig) -> anyhow::Result<RunConfig> {
+    pub fn new(raw: &Settings) -> anyhow::Result<RunConfig> {
         let out = raw.out.clone().context("--out DIR is required (or `out` in the config file)")?;
         let train = raw.train.clone().unwrap_or_else(|| DEFAULT_TRAIN.into());
         let heldout = raw.heldout.clone().unwrap_or_else(|| DEFAULT_HELDOUT.into());
@@ -467,39 +273,9 @@ impl RunConfig {
 mod tests {
     use super::*;
 
-    fn check_regime(input: &str, expect: Result<Regime, &str>) {
-        match (input.parse::<Regime>(), expect) {
-            (Ok(got), Ok(want)) => {
-                assert_eq!(got, want, "{input}");
-                assert_eq!(got.to_string().parse::<Regime>().unwrap(), got, "{input} round trip");
-            }
-            (Err(e), Err(want)) => assert_eq!(format!("{e:#}"), want, "{input}"),
-            (got, want) => panic!("{input}: got {got:?}, want {want:?}"),
-        }
-    }
-
-    #[test]
-    fn regimes() {
-        check_regime("replace", Ok(Regime::Replace));
-        check_regime("accumulate", Ok(Regime::Accumulate));
-        check_regime("accumulate-subsample", Ok(Regime::AccumulateSubsample));
-        check_regime("mix:0.1", Ok(Regime::Mix { human_share: 0.1 }));
-        check_regime("mix:0", Ok(Regime::Mix { human_share: 0.0 }));
-        check_regime("mix:1", Ok(Regime::Mix { human_share: 1.0 }));
-        check_regime("mix:1.5", Err("regime 'mix:1.5': the human share must be in [0, 1], got 1.5"));
-        check_regime("mix:-0.1", Err("regime 'mix:-0.1': the human share must be in [0, 1], got -0.1"));
-        check_regime("mix:NaN", Err("regime 'mix:NaN': the human share must be in [0, 1], got NaN"));
-        check_regime("mix:x", Err("regime 'mix:x': 'x' is not a number"));
-        check_regime("mix", Err("regime 'mix' needs the human share: mix:F with F in [0, 1]"));
-        check_regime(
-            "keep",
-            Err("unknown regime 'keep' (expected replace, mix:F, accumulate or accumulate-subsample)"),
-        );
-    }
-
     /// A config over two files that exist (this crate's sources).
-    fn raw(toml_text: &str) -> RawConfig {
-        let mut raw: RawConfig = toml::from_str(toml_text).unwrap();
+    fn raw(toml_text: &str) -> Settings {
+        let mut raw: Settings = toml::from_str(toml_text).unwrap();
         raw.train.get_or_insert_with(|| "src/lib.rs".into());
         raw.heldout.get_or_insert_with(|| "src/main.rs".into());
         raw.out.get_or_insert_with(|| "runs/x".into());
@@ -585,13 +361,13 @@ mod tests {
             unit,
             Err("heldout file corpora/brown/nope.txt does not exist (run scripts/fetch-corpus.sh brown)"),
         );
-        assert!(toml::from_str::<RawConfig>("regimes = 'replace'").is_err(), "unknown keys are refused");
+        assert!(toml::from_str::<Settings>("regimes = 'replace'").is_err(), "unknown keys are refused");
     }
 
     #[test]
     fn flags_override_the_file() {
         let file = raw("generations = 4\nregime = 'replace'\nseeds = 2");
-        let flags = RawConfig { generations: Some(7), ..RawConfig::default() };
+        let flags = Settings { generations: Some(7), ..Settings::default() };
         let config = RunConfig::new(&flags.over(file)).unwrap();
         assert_eq!((config.experiment.generations, config.experiment.seeds), (7, 2));
         assert_eq!(config.experiment.regimes, [Regime::Replace]);

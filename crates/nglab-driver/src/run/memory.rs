@@ -16,7 +16,8 @@
 use nglab_metrics::Reference;
 use nglab_tokenizer::Corpus;
 
-use super::config::{Experiment, Regime};
+use super::config::Experiment;
+use super::regime::Regime;
 
 /// Bytes per n-gram of a model being trained: counts, estimation scratch
 /// and the estimated model (the peak of `nglab train`, per n-gram).

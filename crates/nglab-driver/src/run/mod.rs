@@ -34,124 +34,60 @@
 //! final files are always built from those records, so they are the same
 //! whether or not the run was interrupted.
 
+pub mod columns;
 mod config;
 mod files;
+mod gen0;
+mod human;
 mod job;
 mod memory;
+mod model_metrics;
 mod plots;
+pub mod record;
 mod regime;
 mod report;
 mod sampling;
+mod settings;
 mod tables;
+mod text_metrics;
+mod train;
 
 use std::io::IsTerminal;
-use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Mutex;
 
 use anyhow::Context;
-use nglab_metrics::{MetricsConfig, Reference, TextMetrics};
-use nglab_tokenizer::{AnyTokenizer, Corpus, CorpusText, Utf8Policy, Vocab};
+use nglab_metrics::{MetricsConfig, TextMetrics};
 
-pub use config::{Cell, Experiment, List, RawConfig, Regime, RunConfig};
+pub use config::{Cell, Experiment, RunConfig};
+pub use regime::Regime;
+pub use settings::{List, Settings};
 
-use job::{Gen0Cache, GenRecord, Human, Job, JobContext};
+use gen0::Gen0Cache;
+use human::Human;
+use job::{Job, JobContext};
+use record::GenRecord;
 
-/// Arguments of `nglab run`. A LIST is comma-separated; the grid is the
-/// product of the lists. Every flag has a key in the `--config` TOML file
-/// (`-` becomes `_`); flags override the file.
-#[derive(Debug, Clone, clap::Args)]
-pub struct RunArgs {
-    /// Output directory (must be new, empty, or hold this run with --resume).
-    #[arg(long, value_name = "DIR")]
-    pub out: Option<PathBuf>,
-    /// A TOML file with any of the settings below.
-    #[arg(long, value_name = "FILE.toml")]
-    pub config: Option<PathBuf>,
-    /// Human training text [default: corpora/brown/train.txt].
-    #[arg(long, value_name = "FILE")]
-    pub train: Option<PathBuf>,
-    /// Held-out human text [default: corpora/brown/test.txt].
-    #[arg(long, value_name = "FILE")]
-    pub heldout: Option<PathBuf>,
-    /// Tokenizer: whitespace, words[:lower], chars, bpe:SIZE, bpe-file:PATH [default: whitespace].
-    #[arg(long, value_name = "T")]
-    pub tokenizer: Option<String>,
-    /// N-gram orders [default: 3].
-    #[arg(long, value_name = "LIST")]
-    pub order: Option<List>,
-    /// Smoothing methods: mle, addk:K, laplace, wb, abs[:D], kn[:D], mkn, stupid[:A] [default: mkn].
-    #[arg(long, value_name = "LIST")]
-    pub smoothing: Option<List>,
-    /// Regimes: replace, mix:F, accumulate, accumulate-subsample [default: replace,accumulate,mix:0.1].
-    #[arg(long, value_name = "LIST")]
-    pub regime: Option<List>,
-    /// Sampling temperatures [default: 1].
-    #[arg(long, value_name = "LIST")]
-    pub temperature: Option<List>,
-    /// Nucleus (top-p) thresholds, 1 = off [default: 1].
-    #[arg(long, value_name = "LIST")]
-    pub top_p: Option<List>,
-    /// Top-k cutoffs, 0 = off [default: 0].
-    #[arg(long, value_name = "LIST")]
-    pub top_k: Option<List>,
-    /// Generations, generation 0 (human-trained) included [default: 10].
-    #[arg(long, value_name = "G")]
-    pub generations: Option<usize>,
-    /// Seeds 0..N per cell [default: 3].
-    #[arg(long, value_name = "N")]
-    pub seeds: Option<u64>,
-    /// Tokens of each synthetic corpus [default: the human training text's].
-    #[arg(long, value_name = "N")]
-    pub synthetic_tokens: Option<usize>,
-    /// Keep every synthetic corpus in DIR/corpora.
-    #[arg(long)]
-    pub keep_corpora: bool,
-    /// Continue an interrupted run in DIR from its last complete generation.
-    #[arg(long)]
-    pub resume: bool,
-    /// Worker threads [default: all cores].
-    #[arg(long, value_name = "N")]
-    pub threads: Option<usize>,
-    /// Refuse to start a run estimated to need more memory than this (8G, 512M, bytes)
-    /// [default: the machine's available memory].
-    #[arg(long, value_name = "SIZE")]
-    pub max_memory: Option<String>,
+/// Runs `nglab run`: its settings, over those of the `--config` file, validated.
+pub fn main(settings: &Settings) -> anyhow::Result<()> {
+    run_experiment(&RunConfig::new(&settings.resolve()?)?)
 }
 
-impl RunArgs {
-    /// The flags as a [`RawConfig`] (only those given).
-    fn raw(&self) -> RawConfig {
-        RawConfig {
-            out: self.out.clone(),
-            train: self.train.clone(),
-            heldout: self.heldout.clone(),
-            tokenizer: self.tokenizer.clone(),
-            order: self.order.clone(),
-            smoothing: self.smoothing.clone(),
-            regime: self.regime.clone(),
-            temperature: self.temperature.clone(),
-            top_p: self.top_p.clone(),
-            top_k: self.top_k.clone(),
-            generations: self.generations,
-            seeds: self.seeds,
-            synthetic_tokens: self.synthetic_tokens,
-            keep_corpora: self.keep_corpora.then_some(true),
-            resume: self.resume.then_some(true),
-            threads: self.threads,
-            max_memory: self.max_memory.clone(),
+/// Runs a validated configuration: plans it, runs every job, and writes
+/// the outputs from the saved records.
+pub fn run_experiment(config: &RunConfig) -> anyhow::Result<()> {
+    let plan = Plan::new(config)?;
+    let _lock = plan.open_dir()?;
+    plan.run_jobs()?;
+    plan.write_outputs()?;
+    // The synthetic corpora were kept for a resume only: the records suffice now.
+    for job in &plan.jobs {
+        for g in 1..plan.experiment().generations {
+            let _ = std::fs::remove_file(record::synthetic_path(&plan.state_dir(), job, g));
         }
     }
-}
-
-/// Runs `nglab run`.
-pub fn run(args: &RunArgs) -> anyhow::Result<()> {
-    let file = match &args.config {
-        Some(path) => RawConfig::read_toml(path)?,
-        None => RawConfig::default(),
-    };
-    let config = RunConfig::new(&args.raw().over(file))?;
-    execute(&config)
+    eprintln!("nglab run: done; report at {}", config.out.join("report.html").display());
+    Ok(())
 }
 
 /// The metrics' settings: the defaults, recorded in `config.json`.
@@ -174,40 +110,185 @@ fn config_json(exp: &Experiment) -> anyhow::Result<String> {
     let json = serde_json::json!({
         "tool": "nglab",
         "version": env!("CARGO_PKG_VERSION"),
-        "experiment": exp.to_json(),
+        "experiment": exp,
         "metrics": metrics_config(),
         "inputs": hashed,
     });
     Ok(serde_json::to_string_pretty(&json)? + "\n")
 }
 
-fn read_text(path: &std::path::Path) -> anyhow::Result<CorpusText> {
-    let bytes = std::fs::read(path).with_context(|| format!("reading corpus {}", path.display()))?;
-    Ok(CorpusText::from_bytes(bytes, path, Utf8Policy::Strict)?)
+/// A run, planned: its validated config and `config.json`, the human texts
+/// read and checked, the grid's jobs, and how many run at once. Nothing is
+/// written yet.
+pub struct Plan<'a> {
+    config: &'a RunConfig,
+    json: String,
+    metrics: TextMetrics,
+    human: Human,
+    cells: Vec<Cell>,
+    jobs: Vec<Job>,
+    workers: usize,
+    sample_threads: usize,
+    memory: f64,
 }
 
-/// Reads and tokenizes the human texts.
-fn load_human(exp: &Experiment) -> anyhow::Result<Human> {
-    let train_text = read_text(&exp.train)?;
-    let tokenizer =
-        AnyTokenizer::build(&exp.tokenizer, train_text.sentences(), |p| std::fs::read_to_string(p))
-            .context("building the tokenizer")?;
-    let mut vocab = Vocab::new();
-    let train = Corpus::encode_growing(train_text.sentences(), &tokenizer, &mut vocab)
-        .with_context(|| format!("tokenizing {}", exp.train.display()))?;
-    crate::io::refuse_markers(&exp.train, &train_text, &tokenizer, &train)?;
-    if train.n_tokens() == 0 {
-        anyhow::bail!("train file {} holds no tokens", exp.train.display());
+impl<'a> Plan<'a> {
+    /// Reads the inputs and estimates the memory (refusing a run that does
+    /// not fit) before anything is written: a refused run leaves nothing.
+    pub fn new(config: &'a RunConfig) -> anyhow::Result<Plan<'a>> {
+        let exp = &config.experiment;
+        let json = config_json(exp)?;
+        let metrics = TextMetrics::new(metrics_config()).context("invalid metrics settings")?;
+        let human = Human::load(exp)?;
+        let cells = exp.cells();
+        let jobs: Vec<Job> = cells
+            .iter()
+            .enumerate()
+            .flat_map(|(cell_index, &cell)| (0..exp.seeds).map(move |seed| Job { cell_index, cell, seed }))
+            .collect();
+        let workers = config.threads.min(jobs.len()).max(1);
+        let sample_threads = (config.threads / workers).max(1);
+        let memory = check_memory(config, &human, workers, sample_threads)?;
+        Ok(Plan { config, json, metrics, human, cells, jobs, workers, sample_threads, memory })
     }
-    let heldout_text = read_text(&exp.heldout)?;
-    let heldout = Corpus::encode_frozen(heldout_text.sentences(), &tokenizer, &vocab)
-        .with_context(|| format!("tokenizing {}", exp.heldout.display()))?;
-    crate::io::refuse_markers(&exp.heldout, &heldout_text, &tokenizer, &heldout)?;
-    if heldout.n_tokens() == 0 {
-        anyhow::bail!("heldout file {} holds no tokens", exp.heldout.display());
+
+    fn experiment(&self) -> &Experiment {
+        &self.config.experiment
     }
-    let reference = Reference::new(&train);
-    Ok(Human { vocab, tokenizer, train, heldout, reference })
+
+    fn state_dir(&self) -> std::path::PathBuf {
+        self.config.out.join("state")
+    }
+
+    /// Takes the output directory (locked while the returned guard lives):
+    /// new or empty, or holding this run when resuming; removes a killed
+    /// run's temporary files; writes `config.json`.
+    pub fn open_dir(&self) -> anyhow::Result<files::RunLock> {
+        let out = &self.config.out;
+        let lock = files::lock(out)?;
+        files::check_dir(out, &self.json, self.config.resume)?;
+        files::remove_stale_temps(out)?;
+        eprintln!("nglab run: about {} of memory at most (estimated)", memory::gib(self.memory));
+        files::write_atomic(&out.join("config.json"), |w| Ok(w.write_all(self.json.as_bytes())?))?;
+        Ok(lock)
+    }
+
+    /// Runs every job (resuming those begun), `workers` at a time, with a
+    /// progress bar on a terminal and a line per generation otherwise.
+    pub fn run_jobs(&self) -> anyhow::Result<()> {
+        let exp = self.experiment();
+        let jobs = &self.jobs;
+        let gen0 = Gen0Cache::new(&self.cells);
+        let ctx = JobContext {
+            experiment: exp,
+            human: &self.human,
+            metrics: &self.metrics,
+            gen0: &gen0,
+            state_dir: self.state_dir(),
+            corpora_dir: exp.keep_corpora.then(|| self.config.out.join("corpora")),
+            sample_threads: self.sample_threads,
+        };
+        let total_steps = (jobs.len() * exp.generations) as u64;
+        let bar = std::io::stderr().is_terminal().then(|| {
+            let bar = indicatif::ProgressBar::new(total_steps);
+            bar.set_style(
+                indicatif::ProgressStyle::with_template(
+                    "{elapsed_precise} [{bar:40}] {pos}/{len} generations {msg}",
+                )
+                .expect("a valid template")
+                .progress_chars("=> "),
+            );
+            bar
+        });
+        let steps = AtomicUsize::new(0);
+        let progress = |job: &Job, r: &GenRecord| {
+            let step = steps.fetch_add(1, Ordering::Relaxed) + 1;
+            let ppl = tables::fmt_num(r.heldout_ppl);
+            let line = format!(
+                "{} seed {} gen {}: held-out ppl {}",
+                job.cell.regime,
+                job.seed,
+                r.generation,
+                if ppl.is_empty() { "-" } else { &ppl }
+            );
+            match &bar {
+                Some(bar) => {
+                    bar.set_position(step as u64);
+                    bar.set_message(line);
+                }
+                None => eprintln!("nglab run: [{step}/{total_steps}] {line}"),
+            }
+        };
+        // Longest jobs first (the growing `accumulate` pools), so that the last
+        // jobs to finish are short ones and every worker stays busy to the end.
+        // Only the order of execution changes: the outputs are in grid order.
+        let mut schedule: Vec<usize> = (0..jobs.len()).collect();
+        schedule.sort_by_key(|&i| match jobs[i].cell.regime {
+            Regime::Accumulate => 0,
+            Regime::AccumulateSubsample => 1,
+            Regime::Replace | Regime::Mix { .. } => 2,
+        });
+        let next = AtomicUsize::new(0);
+        let failed = AtomicBool::new(false);
+        let errors: Mutex<Vec<(usize, anyhow::Error)>> = Mutex::new(Vec::new());
+        let cancelled = || failed.load(Ordering::Relaxed);
+        std::thread::scope(|s| {
+            for _ in 0..self.workers {
+                s.spawn(|| loop {
+                    let k = next.fetch_add(1, Ordering::Relaxed);
+                    if k >= jobs.len() || failed.load(Ordering::Relaxed) {
+                        break;
+                    }
+                    let i = schedule[k];
+                    let job = &jobs[i];
+                    if let Err(e) = job::run_generations(&ctx, job, &progress, &cancelled) {
+                        failed.store(true, Ordering::Relaxed);
+                        let e = e.context(format!(
+                            "cell {} ({}), seed {}",
+                            job.cell_index, job.cell.regime, job.seed
+                        ));
+                        errors.lock().expect("no worker panics holding the lock").push((i, e));
+                    }
+                });
+            }
+        });
+        if let Some(bar) = &bar {
+            bar.finish_and_clear();
+        }
+        let mut errors = errors.into_inner().expect("workers are done");
+        errors.sort_by_key(|(i, _)| *i);
+        match errors.into_iter().next() {
+            Some((_, e)) => Err(e),
+            None => Ok(()),
+        }
+    }
+
+    /// Writes every output file (tables, plots, report) from the records
+    /// on disk, so they are the same after a resume.
+    pub fn write_outputs(&self) -> anyhow::Result<()> {
+        let exp = self.experiment();
+        let out = &self.config.out;
+        let (cells, jobs) = (&self.cells, &self.jobs);
+        let records: Vec<Vec<GenRecord>> = jobs
+            .iter()
+            .map(|job| record::read_records(&self.state_dir(), job, exp.generations))
+            .collect::<anyhow::Result<_>>()?;
+        files::write_atomic(&out.join("metrics.csv"), |w| tables::write_metrics(w, jobs, &records))?;
+        let summary = tables::summarize(jobs, &records, cells.len(), exp.generations);
+        files::write_atomic(&out.join("summary.csv"), |w| tables::write_summary(w, cells, &summary))?;
+        files::write_atomic(&out.join("timings.csv"), |w| tables::write_timings(w, jobs, &records))?;
+        let plot_set = plots::write_plots(&out.join("plots"), exp, cells, jobs, &records, &summary)?;
+        report::write_report(
+            &out.join("report.html"),
+            &self.json,
+            exp,
+            cells,
+            jobs,
+            &records,
+            &summary,
+            &plot_set,
+        )
+    }
 }
 
 /// Stops a run estimated to need more memory than `--max-memory` or, by
@@ -233,135 +314,4 @@ fn check_memory(
         );
     }
     Ok(need)
-}
-
-/// Runs a validated configuration.
-pub fn execute(config: &RunConfig) -> anyhow::Result<()> {
-    let exp = &config.experiment;
-    let out = &config.out;
-    let json = config_json(exp)?;
-    let metrics = TextMetrics::new(metrics_config()).context("invalid metrics settings")?;
-    let human = load_human(exp)?;
-    let cells = exp.cells();
-    let jobs: Vec<Job> = cells
-        .iter()
-        .enumerate()
-        .flat_map(|(cell_index, &cell)| (0..exp.seeds).map(move |seed| Job { cell_index, cell, seed }))
-        .collect();
-    let workers = config.threads.min(jobs.len()).max(1);
-    let sample_threads = (config.threads / workers).max(1);
-    let need = check_memory(config, &human, workers, sample_threads)?;
-    // The inputs are read and checked, and the memory estimated, before the
-    // output directory is made: a refused run leaves nothing behind.
-    let _lock = files::lock(out)?;
-    files::check_dir(out, &json, config.resume)?;
-    files::remove_stale_temps(out)?;
-    eprintln!("nglab run: about {} of memory at most (estimated)", memory::gib(need));
-    files::write_atomic(&out.join("config.json"), |w| Ok(w.write_all(json.as_bytes())?))?;
-
-    let gen0 = Gen0Cache::new(&cells);
-    let ctx = JobContext {
-        experiment: exp,
-        human: &human,
-        metrics: &metrics,
-        gen0: &gen0,
-        state_dir: out.join("state"),
-        corpora_dir: exp.keep_corpora.then(|| out.join("corpora")),
-        sample_threads,
-    };
-    let total_steps = (jobs.len() * exp.generations) as u64;
-    let bar = std::io::stderr().is_terminal().then(|| {
-        let bar = indicatif::ProgressBar::new(total_steps);
-        bar.set_style(
-            indicatif::ProgressStyle::with_template(
-                "{elapsed_precise} [{bar:40}] {pos}/{len} generations {msg}",
-            )
-            .expect("a valid template")
-            .progress_chars("=> "),
-        );
-        bar
-    });
-    let steps = AtomicUsize::new(0);
-    let progress = |job: &Job, r: &GenRecord| {
-        let step = steps.fetch_add(1, Ordering::Relaxed) + 1;
-        let ppl = tables::fmt_num(r.heldout_ppl);
-        let line = format!(
-            "{} seed {} gen {}: held-out ppl {}",
-            job.cell.regime,
-            job.seed,
-            r.generation,
-            if ppl.is_empty() { "-" } else { &ppl }
-        );
-        match &bar {
-            Some(bar) => {
-                bar.set_position(step as u64);
-                bar.set_message(line);
-            }
-            None => eprintln!("nglab run: [{step}/{total_steps}] {line}"),
-        }
-    };
-    // Longest jobs first (the growing `accumulate` pools), so that the last
-    // jobs to finish are short ones and every worker stays busy to the end.
-    // Only the order of execution changes: the outputs are in grid order.
-    let mut schedule: Vec<usize> = (0..jobs.len()).collect();
-    schedule.sort_by_key(|&i| match jobs[i].cell.regime {
-        Regime::Accumulate => 0,
-        Regime::AccumulateSubsample => 1,
-        Regime::Replace | Regime::Mix { .. } => 2,
-    });
-    let next = AtomicUsize::new(0);
-    let failed = AtomicBool::new(false);
-    let errors: Mutex<Vec<(usize, anyhow::Error)>> = Mutex::new(Vec::new());
-    let cancelled = || failed.load(Ordering::Relaxed);
-    std::thread::scope(|s| {
-        for _ in 0..workers {
-            s.spawn(|| loop {
-                let k = next.fetch_add(1, Ordering::Relaxed);
-                if k >= jobs.len() || failed.load(Ordering::Relaxed) {
-                    break;
-                }
-                let i = schedule[k];
-                let job = &jobs[i];
-                if let Err(e) = job::run_job(&ctx, job, &progress, &cancelled) {
-                    failed.store(true, Ordering::Relaxed);
-                    let e = e
-                        .context(format!("cell {} ({}), seed {}", job.cell_index, job.cell.regime, job.seed));
-                    errors.lock().expect("no worker panics holding the lock").push((i, e));
-                }
-            });
-        }
-    });
-    if let Some(bar) = &bar {
-        bar.finish_and_clear();
-    }
-    let mut errors = errors.into_inner().expect("workers are done");
-    errors.sort_by_key(|(i, _)| *i);
-    if let Some((_, e)) = errors.into_iter().next() {
-        return Err(e);
-    }
-
-    // Every output from the records on disk: identical after a resume.
-    let mut records: Vec<Vec<GenRecord>> = Vec::with_capacity(jobs.len());
-    for job in &jobs {
-        let mut recs = Vec::with_capacity(exp.generations);
-        for g in 0..exp.generations {
-            let path = job::record_path(&ctx.state_dir, job, g);
-            recs.push(job::read_record(&path)?.with_context(|| format!("missing state {}", path.display()))?);
-        }
-        records.push(recs);
-    }
-    files::write_atomic(&out.join("metrics.csv"), |w| tables::write_metrics(w, &jobs, &records))?;
-    let summary = tables::summarize(&jobs, &records, cells.len(), exp.generations);
-    files::write_atomic(&out.join("summary.csv"), |w| tables::write_summary(w, &cells, &summary))?;
-    files::write_atomic(&out.join("timings.csv"), |w| tables::write_timings(w, &jobs, &records))?;
-    let plot_set = plots::write_plots(&out.join("plots"), exp, &cells, &jobs, &records, &summary)?;
-    report::write_report(&out.join("report.html"), &json, exp, &cells, &jobs, &records, &summary, &plot_set)?;
-    // The synthetic corpora were kept for a resume only: the records suffice now.
-    for job in &jobs {
-        for g in 1..exp.generations {
-            let _ = std::fs::remove_file(job::synthetic_path(&ctx.state_dir, job, g));
-        }
-    }
-    eprintln!("nglab run: done; report at {}", out.join("report.html").display());
-    Ok(())
 }

@@ -7,23 +7,25 @@ use std::path::Path;
 use anyhow::Context;
 use plotters::prelude::*;
 
+use super::columns::{self, Column};
 use super::config::{Cell, Experiment};
 use super::files::write_atomic;
-use super::job::{GenRecord, Job, HIST_STEP};
-use super::tables::{measures, SummaryRow};
+use super::job::Job;
+use super::record::{GenRecord, HIST_STEP};
+use super::tables::SummaryRow;
 
 /// The metrics plotted against generation.
-pub const HEADLINE: [&str; 10] = [
-    "heldout_ppl",
-    "synthetic_ppl_gen0",
-    "types",
-    "mattr",
-    "distinct_2",
-    "entropy_bits",
-    "zipf_exponent",
-    "js_to_human",
-    "survival_hapax",
-    "human_share",
+pub const HEADLINE: [&Column; 10] = [
+    &columns::HELDOUT_PPL,
+    &columns::SYNTHETIC_PPL_GEN0,
+    &columns::TYPES,
+    &columns::MATTR,
+    &columns::DISTINCT_2,
+    &columns::ENTROPY_BITS,
+    &columns::ZIPF_EXPONENT,
+    &columns::JS_TO_HUMAN,
+    &columns::SURVIVAL_HAPAX,
+    &columns::HUMAN_SHARE,
 ];
 
 /// One written plot.
@@ -97,7 +99,7 @@ type Point = (f64, f64, Option<(f64, f64)>);
 /// One metric against generation: a line per cell (mean over seeds) and its
 /// 95% interval as a band.
 fn metric_plot(
-    metric: &str,
+    metric: &Column,
     exp: &Experiment,
     cells: &[Cell],
     summary: &[SummaryRow],
@@ -124,7 +126,7 @@ fn metric_plot(
         let root = SVGBackend::with_string(&mut svg, SIZE).into_drawing_area();
         root.fill(&WHITE).map_err(err)?;
         let mut chart = ChartBuilder::on(&root)
-            .caption(metric, ("sans-serif", 18))
+            .caption(metric.name, ("sans-serif", 18))
             .margin(12)
             .x_label_area_size(36)
             .y_label_area_size(64)
@@ -133,7 +135,7 @@ fn metric_plot(
         chart
             .configure_mesh()
             .x_desc("generation")
-            .y_desc(metric)
+            .y_desc(metric.name)
             .x_labels(exp.generations.min(12))
             .draw()
             .map_err(err)?;
@@ -239,8 +241,9 @@ pub fn write_plots(
     std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     let mut plots = Vec::new();
     for metric in HEADLINE {
-        let svg = metric_plot(metric, exp, cells, summary).with_context(|| format!("plotting {metric}"))?;
-        plots.push(Plot { group: "metrics", title: metric.to_owned(), file: format!("{metric}.svg"), svg });
+        let name = metric.name;
+        let svg = metric_plot(metric, exp, cells, summary).with_context(|| format!("plotting {name}"))?;
+        plots.push(Plot { group: "metrics", title: name.to_owned(), file: format!("{name}.svg"), svg });
     }
     let shown = shown_generations(exp.generations);
     for (c, cell) in cells.iter().enumerate() {
@@ -303,7 +306,12 @@ pub fn write_plots(
         }
 
         // Survival of the human word types by frequency band, mean over seeds.
-        let bands = ["survival_hapax", "survival_2_4", "survival_5_16", "survival_17_plus"];
+        let bands = [
+            &columns::SURVIVAL_HAPAX,
+            &columns::SURVIVAL_2_4,
+            &columns::SURVIVAL_5_16,
+            &columns::SURVIVAL_17_PLUS,
+        ];
         let names = ["seen once", "seen 2-4 times", "seen 5-16 times", "seen 17+ times"];
         let series: Vec<(String, Vec<(f64, f64)>)> = bands
             .iter()
@@ -311,15 +319,8 @@ pub fn write_plots(
             .map(|(band, name)| {
                 let points = (0..exp.generations)
                     .filter_map(|g| {
-                        let values: Vec<f64> = recs
-                            .iter()
-                            .filter_map(|r| {
-                                measures(&r[g])
-                                    .into_iter()
-                                    .find(|(m, _)| m == band)
-                                    .and_then(|(_, v)| v.number())
-                            })
-                            .collect();
+                        let values: Vec<f64> =
+                            recs.iter().filter_map(|r| (band.value)(&r[g]).number()).collect();
                         (!values.is_empty())
                             .then(|| (g as f64, values.iter().sum::<f64>() / values.len() as f64))
                     })

@@ -1,9 +1,74 @@
-//! The training text of each generation under each [`Regime`].
+//! The regimes: how each generation's training text is made from the
+//! human text and the synthetic corpora so far.
 
+use std::fmt;
+use std::str::FromStr;
+
+use anyhow::bail;
 use nglab_tokenizer::Corpus;
 use rand::Rng;
 
-use super::config::Regime;
+/// How the training text of generation g+1 is made from generation g's
+/// samples and the human text. See the module docs of [`crate::run`](mod@crate::run).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Regime {
+    /// Only the last generation's samples.
+    Replace,
+    /// A fresh random share `human_share` of human tokens plus synthetic
+    /// tokens, same total.
+    Mix {
+        /// The share of human tokens, in `[0, 1]`.
+        human_share: f64,
+    },
+    /// The human text plus every synthetic corpus so far.
+    Accumulate,
+    /// A fixed-size random sample of the accumulated pool.
+    AccumulateSubsample,
+}
+
+impl FromStr for Regime {
+    type Err = anyhow::Error;
+
+    fn from_str(s: &str) -> anyhow::Result<Regime> {
+        Ok(match s {
+            "replace" => Regime::Replace,
+            "accumulate" => Regime::Accumulate,
+            "accumulate-subsample" => Regime::AccumulateSubsample,
+            "mix" => bail!("regime 'mix' needs the human share: mix:F with F in [0, 1]"),
+            _ => match s.strip_prefix("mix:") {
+                Some(f) => {
+                    let human_share: f64 =
+                        f.parse().map_err(|_| anyhow::anyhow!("regime '{s}': '{f}' is not a number"))?;
+                    if !(0.0..=1.0).contains(&human_share) {
+                        bail!("regime '{s}': the human share must be in [0, 1], got {f}");
+                    }
+                    Regime::Mix { human_share }
+                }
+                None => bail!(
+                    "unknown regime '{s}' (expected replace, mix:F, accumulate or accumulate-subsample)"
+                ),
+            },
+        })
+    }
+}
+
+impl Regime {
+    /// Whether later generations draw on every synthetic corpus so far.
+    pub fn keeps_every_corpus(self) -> bool {
+        matches!(self, Regime::Accumulate | Regime::AccumulateSubsample)
+    }
+}
+
+impl fmt::Display for Regime {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Regime::Replace => f.write_str("replace"),
+            Regime::Mix { human_share } => write!(f, "mix:{human_share}"),
+            Regime::Accumulate => f.write_str("accumulate"),
+            Regime::AccumulateSubsample => f.write_str("accumulate-subsample"),
+        }
+    }
+}
 
 /// A generation's training text and how much of it is human.
 #[derive(Debug, Clone, PartialEq)]
@@ -148,6 +213,36 @@ mod tests {
         check("accumulate", 3, 100, (400, 100, &[0, 1, 2, 3]));
         // 100 of the pool's 400 tokens; which ones depends on the stream (seed 7).
         check("accumulate-subsample", 3, 100, (100, 40, &[0, 1, 2, 3]));
+    }
+
+    fn check_regime(input: &str, expect: Result<Regime, &str>) {
+        match (input.parse::<Regime>(), expect) {
+            (Ok(got), Ok(want)) => {
+                assert_eq!(got, want, "{input}");
+                assert_eq!(got.to_string().parse::<Regime>().unwrap(), got, "{input} round trip");
+            }
+            (Err(e), Err(want)) => assert_eq!(format!("{e:#}"), want, "{input}"),
+            (got, want) => panic!("{input}: got {got:?}, want {want:?}"),
+        }
+    }
+
+    #[test]
+    fn parses_regimes() {
+        check_regime("replace", Ok(Regime::Replace));
+        check_regime("accumulate", Ok(Regime::Accumulate));
+        check_regime("accumulate-subsample", Ok(Regime::AccumulateSubsample));
+        check_regime("mix:0.1", Ok(Regime::Mix { human_share: 0.1 }));
+        check_regime("mix:0", Ok(Regime::Mix { human_share: 0.0 }));
+        check_regime("mix:1", Ok(Regime::Mix { human_share: 1.0 }));
+        check_regime("mix:1.5", Err("regime 'mix:1.5': the human share must be in [0, 1], got 1.5"));
+        check_regime("mix:-0.1", Err("regime 'mix:-0.1': the human share must be in [0, 1], got -0.1"));
+        check_regime("mix:NaN", Err("regime 'mix:NaN': the human share must be in [0, 1], got NaN"));
+        check_regime("mix:x", Err("regime 'mix:x': 'x' is not a number"));
+        check_regime("mix", Err("regime 'mix' needs the human share: mix:F with F in [0, 1]"));
+        check_regime(
+            "keep",
+            Err("unknown regime 'keep' (expected replace, mix:F, accumulate or accumulate-subsample)"),
+        );
     }
 
     #[test]

@@ -3,10 +3,12 @@
 use std::fmt::Write as _;
 use std::path::Path;
 
+use super::columns::{self, Column};
 use super::config::{Cell, Experiment};
 use super::files::write_atomic;
-use super::job::{GenRecord, Job};
+use super::job::Job;
 use super::plots::{cell_label, shown_generations, Plot};
+use super::record::GenRecord;
 use super::tables::{fmt_num, SummaryRow};
 
 fn esc(s: &str) -> String {
@@ -14,15 +16,15 @@ fn esc(s: &str) -> String {
 }
 
 /// The metrics of the summary table.
-const TABLE: [&str; 8] = [
-    "heldout_ppl",
-    "heldout_oov_rate",
-    "synthetic_ppl_gen0",
-    "types",
-    "distinct_2",
-    "entropy_bits",
-    "js_to_human",
-    "survival_hapax",
+const TABLE: [&Column; 8] = [
+    &columns::HELDOUT_PPL,
+    &columns::HELDOUT_OOV_RATE,
+    &columns::SYNTHETIC_PPL_GEN0,
+    &columns::TYPES,
+    &columns::DISTINCT_2,
+    &columns::ENTROPY_BITS,
+    &columns::JS_TO_HUMAN,
+    &columns::SURVIVAL_HAPAX,
 ];
 
 /// Writes the report.
@@ -57,7 +59,7 @@ pub fn write_report(
 
     h.push_str("<h2>Summary</h2>\n<table><tr><th>cell</th><th>generation</th>");
     for m in TABLE {
-        let _ = write!(h, "<th>{m}</th>");
+        let _ = write!(h, "<th>{}</th>", m.name);
     }
     h.push_str("</tr>\n");
     for (c, cell) in cells.iter().enumerate() {

@@ -1,5 +1,7 @@
-//! Sampling a generation's synthetic corpus from a model.
+//! The sampling stage: the corpus a generation's model writes for the next
+//! generation.
 
+use anyhow::Context;
 use nglab_lm::{sample_corpus, Budget, Model, SampleConfig, SampleStats, UnkPolicy};
 use nglab_tokenizer::Corpus;
 
@@ -17,14 +19,43 @@ pub fn sample_config(cell: &Cell) -> SampleConfig {
     }
 }
 
-/// Samples whole sentences from `model` until `tokens` words are reached;
-/// deterministic in `seed` whatever `threads`.
-pub fn sample(
+/// The next generation's synthetic corpus.
+pub struct Next {
+    /// The corpus.
+    pub corpus: Corpus,
+    /// The sampler's counts while writing it.
+    pub stats: SampleStats,
+    /// Why it is short of its budget, if it is.
+    pub undefined: Vec<(String, String)>,
+}
+
+/// Samples whole sentences from `model` until `budget` words are reached
+/// (the synthetic corpus of generation `g + 1`); deterministic in `seed`
+/// whatever `threads`.
+pub fn sample_next(
     model: &Model,
     cell: &Cell,
-    tokens: usize,
+    g: usize,
+    budget: usize,
     seed: u64,
     threads: usize,
-) -> anyhow::Result<(Corpus, SampleStats)> {
-    Ok(sample_corpus(model, &sample_config(cell), Budget::Tokens(tokens), seed, threads)?)
+) -> anyhow::Result<Next> {
+    let (corpus, stats) = if budget == 0 {
+        (Corpus::new(), SampleStats::default())
+    } else {
+        sample_corpus(model, &sample_config(cell), Budget::Tokens(budget), seed, threads)
+            .with_context(|| format!("sampling generation {}", g + 1))?
+    };
+    let mut undefined = Vec::new();
+    if stats.tokens < budget {
+        undefined.push((
+            "sample".to_owned(),
+            format!(
+                "the model wrote {} sentences with only {} of the {budget} tokens, the rest empty: \
+                 it has collapsed to `</s>`",
+                stats.sentences, stats.tokens
+            ),
+        ));
+    }
+    Ok(Next { corpus, stats, undefined })
 }

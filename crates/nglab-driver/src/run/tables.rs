@@ -7,30 +7,10 @@
 
 use std::io::Write;
 
+use super::columns::{self, Column};
 use super::config::Cell;
-use super::job::{GenRecord, Job};
-
-/// One value of a row.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Value {
-    /// A count.
-    Int(u64),
-    /// A count that may be undefined (empty).
-    MaybeInt(Option<u64>),
-    /// A measurement, `None` when undefined.
-    Num(Option<f64>),
-}
-
-impl Value {
-    /// The value as a float, `None` when undefined.
-    pub fn number(&self) -> Option<f64> {
-        match self {
-            Value::Int(i) => Some(*i as f64),
-            Value::MaybeInt(i) => i.map(|i| i as f64),
-            Value::Num(v) => *v,
-        }
-    }
-}
+use super::job::Job;
+use super::record::GenRecord;
 
 /// A float as written in the tables (`None`, NaN and infinities are empty).
 pub fn fmt_num(v: Option<f64>) -> String {
@@ -55,16 +35,6 @@ fn csv_field(s: &str) -> String {
     }
 }
 
-impl std::fmt::Display for Value {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Value::Int(i) => write!(f, "{i}"),
-            Value::MaybeInt(i) => i.map_or(Ok(()), |i| write!(f, "{i}")),
-            Value::Num(v) => f.write_str(&fmt_num(*v)),
-        }
-    }
-}
-
 /// The columns identifying a cell.
 pub const CELL_COLUMNS: [&str; 6] = ["regime", "order", "smoothing", "temperature", "top_p", "top_k"];
 
@@ -77,76 +47,6 @@ pub fn cell_values(cell: &Cell) -> Vec<String> {
         fmt_num(Some(cell.temperature)),
         fmt_num(Some(cell.top_p)),
         cell.top_k.to_string(),
-    ]
-}
-
-/// The measured columns of one generation, in `metrics.csv` order.
-///
-/// What each column measures:
-/// - `train_tokens`, `train_sentences`, `human_share`, `types`, `hapax`: the
-///   whole training text of the generation (under `accumulate`, the whole
-///   pool of human text plus every synthetic corpus so far).
-/// - every column from `metrics_sample_tokens` to `self_repetition_4`: the
-///   same whole training text, against the whole human training text. Under
-///   `accumulate` the human text stays in the pool, so its types all survive
-///   (`survival_*` = 1): the tail is kept, which is the point of that regime.
-/// - `metrics_sample_tokens`: the token budget of the lexical metrics (`ttr`
-///   to `distinct_4`), the human training size: they are means over repeated
-///   draws of whole sentences of that size when the text is larger (the
-///   `accumulate` pool), as length-sensitive metrics need (REFERENCE section 4).
-/// - `entropy_bits`, `zipf_exponent`, `js_to_human`, `kl_to_human`,
-///   `survival_*` (share of the human text's word or bigram types of that
-///   count band present), `compression_ratio`, `self_repetition_4`: the whole
-///   text.
-/// - `heldout_*`: the generation's model on the held-out human text;
-///   `synthetic_ppl_gen0`: the whole training text under the generation-0
-///   model; `ngrams`: n-grams of the generation's model, all orders.
-/// - `sampled_max_len_hits`, `sampled_unk_redrawn`: the sampler's counts
-///   while the generation's model wrote the next generation's synthetic
-///   corpus (sentences cut at the maximum length, `<unk>` draws redrawn);
-///   empty at the last generation, which samples nothing.
-pub fn measures(r: &GenRecord) -> Vec<(&'static str, Value)> {
-    let m = &r.metrics;
-    let band = |order: usize, band: &str| {
-        m.survival_by_band
-            .as_ref()
-            .and_then(|s| s.iter().find(|o| o.order == order))
-            .and_then(|o| o.bands.iter().find(|b| b.band == band))
-            .and_then(|b| b.share)
-    };
-    use Value::{Int, MaybeInt, Num};
-    vec![
-        ("train_tokens", Int(r.train_tokens as u64)),
-        ("train_sentences", Int(r.train_sentences as u64)),
-        ("human_share", Num(r.human_share)),
-        ("types", Int(r.types as u64)),
-        ("hapax", Int(r.hapax as u64)),
-        ("metrics_sample_tokens", Int(m.sample.sample_tokens as u64)),
-        ("ttr", Num(m.ttr)),
-        ("mattr", Num(m.mattr)),
-        ("mtld", Num(m.mtld)),
-        ("distinct_1", Num(m.distinct_1)),
-        ("distinct_2", Num(m.distinct_2)),
-        ("distinct_3", Num(m.distinct_3)),
-        ("distinct_4", Num(m.distinct_4)),
-        ("entropy_bits", Num(m.entropy_bits)),
-        ("zipf_exponent", Num(m.zipf_exponent)),
-        ("js_to_human", Num(m.js_to_reference)),
-        ("kl_to_human", Num(m.kl_to_reference)),
-        ("survival_hapax", Num(band(1, "1"))),
-        ("survival_2_4", Num(band(1, "2-4"))),
-        ("survival_5_16", Num(band(1, "5-16"))),
-        ("survival_17_plus", Num(band(1, "17+"))),
-        ("survival_bigram_hapax", Num(band(2, "1"))),
-        ("compression_ratio", Num(m.compression_ratio)),
-        ("self_repetition_4", Num(m.self_repetition_4)),
-        ("heldout_ppl", Num(r.heldout_ppl)),
-        ("heldout_ppl_excl_oov", Num(r.heldout_ppl_excl_oov)),
-        ("heldout_oov_rate", Num(r.heldout_oov_rate)),
-        ("synthetic_ppl_gen0", Num(r.synthetic_ppl_gen0)),
-        ("ngrams", Int(r.ngrams as u64)),
-        ("sampled_max_len_hits", MaybeInt(r.sampled_max_len_hits.map(|n| n as u64))),
-        ("sampled_unk_redrawn", MaybeInt(r.sampled_unk_redrawn.map(|n| n as u64))),
     ]
 }
 
@@ -167,9 +67,7 @@ fn undefined(r: &GenRecord) -> String {
 pub fn write_metrics(w: &mut dyn Write, jobs: &[Job], records: &[Vec<GenRecord>]) -> anyhow::Result<()> {
     let mut header: Vec<&str> = CELL_COLUMNS.to_vec();
     header.extend(["seed", "generation"]);
-    if let Some(r) = records.iter().flatten().next() {
-        header.extend(measures(r).iter().map(|(name, _)| *name));
-    }
+    header.extend(columns::ALL.iter().map(|c| c.name));
     header.extend(["discount_fallback", "undefined"]);
     writeln!(w, "{}", header.join(","))?;
     for (job, recs) in jobs.iter().zip(records) {
@@ -177,7 +75,7 @@ pub fn write_metrics(w: &mut dyn Write, jobs: &[Job], records: &[Vec<GenRecord>]
             let mut row = cell_values(&job.cell);
             row.push(job.seed.to_string());
             row.push(r.generation.to_string());
-            row.extend(measures(r).iter().map(|(_, v)| v.to_string()));
+            row.extend(columns::ALL.iter().map(|c| (c.value)(r).to_string()));
             let fallback: Vec<String> = r.discount_fallback.iter().map(ToString::to_string).collect();
             row.push(fallback.join(";"));
             row.push(csv_field(&undefined(r)));
@@ -238,8 +136,8 @@ pub struct SummaryRow {
     pub cell_index: usize,
     /// Generation.
     pub generation: usize,
-    /// Metric name (a `metrics.csv` column).
-    pub metric: &'static str,
+    /// The metric (a `metrics.csv` column).
+    pub metric: &'static Column,
     /// Its statistics over seeds.
     pub stat: Stat,
 }
@@ -255,11 +153,13 @@ pub fn summarize(
     for cell_index in 0..n_cells {
         let cell_jobs: Vec<usize> = (0..jobs.len()).filter(|&j| jobs[j].cell_index == cell_index).collect();
         for generation in 0..generations {
-            let per_seed: Vec<Vec<(&'static str, Value)>> =
-                cell_jobs.iter().filter_map(|&j| records[j].get(generation)).map(measures).collect();
-            let Some(first) = per_seed.first() else { continue };
-            for (k, (metric, _)) in first.iter().enumerate() {
-                let values: Vec<f64> = per_seed.iter().filter_map(|m| m[k].1.number()).collect();
+            let per_seed: Vec<&GenRecord> =
+                cell_jobs.iter().filter_map(|&j| records[j].get(generation)).collect();
+            if per_seed.is_empty() {
+                continue;
+            }
+            for metric in columns::ALL {
+                let values: Vec<f64> = per_seed.iter().filter_map(|r| (metric.value)(r).number()).collect();
                 rows.push(SummaryRow { cell_index, generation, metric, stat: stat(&values) });
             }
         }
@@ -276,7 +176,7 @@ pub fn write_summary(w: &mut dyn Write, cells: &[Cell], rows: &[SummaryRow]) -> 
             "{},{},{},{},{},{},{}",
             cell_values(&cells[r.cell_index]).join(","),
             r.generation,
-            r.metric,
+            r.metric.name,
             r.stat.n,
             fmt_num(r.stat.mean),
             fmt_num(r.stat.lo),

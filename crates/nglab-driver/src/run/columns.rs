@@ -1,0 +1,420 @@
+//! The measured columns of `metrics.csv`, declared once: each [`Column`]
+//! carries its name, how to read its value from a generation's record, and
+//! what a reader needs (title, unit, what it measures, which way is
+//! collapse). Tables, summary, plots and the report all refer to these
+//! constants, so a column cannot be misspelt in one of them.
+
+use super::record::GenRecord;
+
+/// One value of a row.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value {
+    /// A count.
+    Int(u64),
+    /// A count that may be undefined (empty).
+    MaybeInt(Option<u64>),
+    /// A measurement, `None` when undefined.
+    Num(Option<f64>),
+}
+
+impl Value {
+    /// The value as a float, `None` when undefined.
+    pub fn number(&self) -> Option<f64> {
+        match self {
+            Value::Int(i) => Some(*i as f64),
+            Value::MaybeInt(i) => i.map(|i| i as f64),
+            Value::Num(v) => *v,
+        }
+    }
+}
+
+/// A value as written in the tables: empty when undefined.
+impl std::fmt::Display for Value {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Value::Int(i) => write!(f, "{i}"),
+            Value::MaybeInt(i) => i.map_or(Ok(()), |i| write!(f, "{i}")),
+            Value::Num(v) => f.write_str(&super::tables::fmt_num(*v)),
+        }
+    }
+}
+
+/// Which way a column moves when a model collapses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Collapse {
+    /// Collapse raises it.
+    Up,
+    /// Collapse lowers it.
+    Down,
+    /// It describes the setup, not collapse.
+    Neither,
+}
+
+/// One measured column of `metrics.csv`.
+#[derive(Debug)]
+pub struct Column {
+    /// The CSV header (and the `metric` of `summary.csv`).
+    pub name: &'static str,
+    /// A title for plots and tables.
+    pub title: &'static str,
+    /// Unit of the value (`""` for a plain number or share).
+    pub unit: &'static str,
+    /// What it measures, in one sentence.
+    pub doc: &'static str,
+    /// Which way is collapse.
+    pub collapse: Collapse,
+    /// Its value in a record.
+    pub value: fn(&GenRecord) -> Value,
+}
+
+impl PartialEq for Column {
+    fn eq(&self, other: &Column) -> bool {
+        self.name == other.name
+    }
+}
+
+use Collapse::{Down, Neither, Up};
+use Value::{Int, MaybeInt, Num};
+
+/// Share of the human text's types of `order` whose human count lies in
+/// band `band` (0: seen once, 1: 2-4, 2: 5-16, 3: 17+) present in the text.
+fn survival(r: &GenRecord, order: usize, band: usize) -> Value {
+    let share = r
+        .metrics
+        .survival_by_band
+        .as_ref()
+        .and_then(|orders| orders.iter().find(|o| o.order == order))
+        .and_then(|o| o.bands.get(band))
+        .and_then(|b| b.share);
+    Num(share)
+}
+
+macro_rules! column {
+    ($const:ident, $name:literal, $title:literal, $unit:literal, $collapse:expr, $doc:literal, $value:expr) => {
+        #[doc = $doc]
+        pub const $const: Column =
+            Column { name: $name, title: $title, unit: $unit, doc: $doc, collapse: $collapse, value: $value };
+    };
+}
+
+column!(
+    TRAIN_TOKENS,
+    "train_tokens",
+    "Training tokens",
+    "tokens",
+    Neither,
+    "Tokens of the generation's whole training text.",
+    |r| Int(r.metrics.tokens as u64)
+);
+column!(
+    TRAIN_SENTENCES,
+    "train_sentences",
+    "Training sentences",
+    "sentences",
+    Neither,
+    "Sentences of the generation's whole training text.",
+    |r| Int(r.metrics.sentences as u64)
+);
+column!(
+    HUMAN_SHARE,
+    "human_share",
+    "Human share of the training text",
+    "",
+    Neither,
+    "Share of the training text's tokens that come from the human text.",
+    |r| Num(r.human_share)
+);
+column!(TYPES, "types", "Word types", "types", Down, "Distinct tokens of the whole training text.", |r| Int(
+    r.metrics.types as u64
+));
+column!(
+    HAPAX,
+    "hapax",
+    "Hapax legomena",
+    "types",
+    Down,
+    "Tokens seen exactly once in the whole training text.",
+    |r| Int(r.metrics.hapax as u64)
+);
+column!(
+    METRICS_SAMPLE_TOKENS,
+    "metrics_sample_tokens",
+    "Lexical sample size",
+    "tokens",
+    Neither,
+    "Token budget of each draw of the lexical metrics (ttr to distinct_4): the human training size.",
+    |r| Int(r.metrics.sample.sample_tokens as u64)
+);
+column!(
+    TTR,
+    "ttr",
+    "Type-token ratio",
+    "",
+    Down,
+    "Types / tokens of equal-size samples of whole sentences (mean over draws).",
+    |r| Num(r.metrics.ttr)
+);
+column!(
+    MATTR,
+    "mattr",
+    "MATTR",
+    "",
+    Down,
+    "Moving-average type-token ratio over 1,000-token windows of the samples.",
+    |r| Num(r.metrics.mattr)
+);
+column!(
+    MTLD,
+    "mtld",
+    "MTLD",
+    "tokens",
+    Down,
+    "Measure of textual lexical diversity (threshold 0.72) of the samples.",
+    |r| Num(r.metrics.mtld)
+);
+column!(
+    DISTINCT_1,
+    "distinct_1",
+    "distinct-1",
+    "",
+    Down,
+    "Distinct unigrams / unigrams of the samples.",
+    |r| Num(r.metrics.distinct_1)
+);
+column!(
+    DISTINCT_2,
+    "distinct_2",
+    "distinct-2",
+    "",
+    Down,
+    "Distinct bigrams / bigrams of the samples (within sentences).",
+    |r| Num(r.metrics.distinct_2)
+);
+column!(
+    DISTINCT_3,
+    "distinct_3",
+    "distinct-3",
+    "",
+    Down,
+    "Distinct trigrams / trigrams of the samples (within sentences).",
+    |r| Num(r.metrics.distinct_3)
+);
+column!(
+    DISTINCT_4,
+    "distinct_4",
+    "distinct-4",
+    "",
+    Down,
+    "Distinct 4-grams / 4-grams of the samples (within sentences).",
+    |r| Num(r.metrics.distinct_4)
+);
+column!(
+    ENTROPY_BITS,
+    "entropy_bits",
+    "Unigram entropy",
+    "bits",
+    Down,
+    "Entropy of the whole training text's unigram distribution.",
+    |r| Num(r.metrics.entropy_bits)
+);
+column!(
+    ZIPF_EXPONENT,
+    "zipf_exponent",
+    "Zipf exponent",
+    "",
+    Up,
+    "Least-squares slope of ln frequency on ln rank of the whole training text, negated.",
+    |r| Num(r.metrics.zipf_exponent)
+);
+column!(
+    JS_TO_HUMAN,
+    "js_to_human",
+    "JS divergence to the human text",
+    "bits",
+    Up,
+    "Jensen-Shannon divergence between the unigram distributions of the training and human texts.",
+    |r| Num(r.metrics.js_to_reference)
+);
+column!(
+    KL_TO_HUMAN,
+    "kl_to_human",
+    "KL divergence to the human text",
+    "bits",
+    Up,
+    "KL(training text || human text) of the unigram distributions, the human side add-one smoothed.",
+    |r| Num(r.metrics.kl_to_reference)
+);
+column!(
+    SURVIVAL_HAPAX,
+    "survival_hapax",
+    "Survival of human hapaxes",
+    "",
+    Down,
+    "Share of the word types seen once in the human text that occur in the training text.",
+    |r| survival(r, 1, 0)
+);
+column!(
+    SURVIVAL_2_4,
+    "survival_2_4",
+    "Survival of human types seen 2-4 times",
+    "",
+    Down,
+    "Share of the word types seen 2 to 4 times in the human text that occur in the training text.",
+    |r| survival(r, 1, 1)
+);
+column!(
+    SURVIVAL_5_16,
+    "survival_5_16",
+    "Survival of human types seen 5-16 times",
+    "",
+    Down,
+    "Share of the word types seen 5 to 16 times in the human text that occur in the training text.",
+    |r| survival(r, 1, 2)
+);
+column!(
+    SURVIVAL_17_PLUS,
+    "survival_17_plus",
+    "Survival of human types seen 17+ times",
+    "",
+    Down,
+    "Share of the word types seen 17 or more times in the human text that occur in the training text.",
+    |r| survival(r, 1, 3)
+);
+column!(
+    SURVIVAL_BIGRAM_HAPAX,
+    "survival_bigram_hapax",
+    "Survival of human bigram hapaxes",
+    "",
+    Down,
+    "Share of the bigram types seen once in the human text that occur in the training text.",
+    |r| survival(r, 2, 0)
+);
+column!(
+    COMPRESSION_RATIO,
+    "compression_ratio",
+    "Compression ratio",
+    "",
+    Up,
+    "Bytes of the training text / bytes of its gzip stream (repetitive text compresses more).",
+    |r| Num(r.metrics.compression_ratio)
+);
+column!(
+    SELF_REPETITION_4,
+    "self_repetition_4",
+    "Self-repetition of 4-grams",
+    "",
+    Up,
+    "Self-repetition of 4-grams across the training text's sentences (natural log).",
+    |r| Num(r.metrics.self_repetition_4)
+);
+column!(
+    HELDOUT_PPL,
+    "heldout_ppl",
+    "Held-out perplexity",
+    "",
+    Up,
+    "Perplexity of the held-out human text under the generation's model, OOVs included (KenLM query).",
+    |r| Num(r.heldout_ppl)
+);
+column!(
+    HELDOUT_PPL_EXCL_OOV,
+    "heldout_ppl_excl_oov",
+    "Held-out perplexity without OOVs",
+    "",
+    Up,
+    "Perplexity of the held-out human text under the generation's model, OOV tokens left out.",
+    |r| Num(r.heldout_ppl_excl_oov)
+);
+column!(
+    HELDOUT_OOV_RATE,
+    "heldout_oov_rate",
+    "Held-out OOV rate",
+    "",
+    Up,
+    "Share of the held-out tokens that are not in the model's vocabulary.",
+    |r| Num(r.heldout_oov_rate)
+);
+column!(
+    SYNTHETIC_PPL_GEN0,
+    "synthetic_ppl_gen0",
+    "Perplexity of the training text under generation 0",
+    "",
+    Down,
+    "Perplexity of the whole training text under the generation-0 model.",
+    |r| Num(r.synthetic_ppl_gen0)
+);
+column!(
+    NGRAMS,
+    "ngrams",
+    "Model n-grams",
+    "n-grams",
+    Down,
+    "N-grams of the generation's model, all orders.",
+    |r| Int(r.ngrams as u64)
+);
+column!(SAMPLED_MAX_LEN_HITS, "sampled_max_len_hits", "Sentences cut at the maximum length", "sentences", Neither,
+    "Sentences of the next generation's synthetic corpus cut at the maximum length (empty at the last generation).",
+    |r| MaybeInt(r.sampled_max_len_hits.map(|n| n as u64)));
+column!(SAMPLED_UNK_REDRAWN, "sampled_unk_redrawn", "<unk> draws redrawn", "draws", Neither,
+    "<unk> draws the sampler redrew while writing the next generation's corpus (empty at the last generation).",
+    |r| MaybeInt(r.sampled_unk_redrawn.map(|n| n as u64)));
+
+/// Every measured column, in `metrics.csv` order.
+pub const ALL: [&Column; 31] = [
+    &TRAIN_TOKENS,
+    &TRAIN_SENTENCES,
+    &HUMAN_SHARE,
+    &TYPES,
+    &HAPAX,
+    &METRICS_SAMPLE_TOKENS,
+    &TTR,
+    &MATTR,
+    &MTLD,
+    &DISTINCT_1,
+    &DISTINCT_2,
+    &DISTINCT_3,
+    &DISTINCT_4,
+    &ENTROPY_BITS,
+    &ZIPF_EXPONENT,
+    &JS_TO_HUMAN,
+    &KL_TO_HUMAN,
+    &SURVIVAL_HAPAX,
+    &SURVIVAL_2_4,
+    &SURVIVAL_5_16,
+    &SURVIVAL_17_PLUS,
+    &SURVIVAL_BIGRAM_HAPAX,
+    &COMPRESSION_RATIO,
+    &SELF_REPETITION_4,
+    &HELDOUT_PPL,
+    &HELDOUT_PPL_EXCL_OOV,
+    &HELDOUT_OOV_RATE,
+    &SYNTHETIC_PPL_GEN0,
+    &NGRAMS,
+    &SAMPLED_MAX_LEN_HITS,
+    &SAMPLED_UNK_REDRAWN,
+];
+
+/// The column named `name`, if there is one.
+pub fn by_name(name: &str) -> Option<&'static Column> {
+    ALL.iter().copied().find(|c| c.name == name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_unique_csv_safe_and_found() {
+        for (i, c) in ALL.iter().enumerate() {
+            assert!(
+                c.name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_'),
+                "{}",
+                c.name
+            );
+            assert!(ALL[..i].iter().all(|d| d.name != c.name), "{} twice", c.name);
+            assert_eq!(by_name(c.name).map(|d| d.name), Some(c.name));
+            assert!(!c.title.is_empty() && c.doc.ends_with('.'), "{}", c.name);
+        }
+        assert!(by_name("heldout_ppx").is_none(), "an unknown name is not a column");
+    }
+}

@@ -1,0 +1,105 @@
+//! Generation 0 of every cell: the human text's counts and model, built once
+//! per (order, smoothing) and shared by every cell and seed that needs it.
+
+use std::sync::OnceLock;
+use std::time::Instant;
+
+use anyhow::Context;
+use nglab_lm::{estimate, EstimateConfig, Model, NgramCounts, Smoothing};
+
+use super::config::Cell;
+use super::human::Human;
+
+/// Generation 0 of a cell: the human text's counts and model, the same for
+/// every cell of the same order and smoothing and for every seed.
+pub struct Gen0 {
+    /// The human training text's counts.
+    pub counts: NgramCounts,
+    /// The model estimated from them.
+    pub model: Model,
+    /// Wall seconds spent counting.
+    pub count_seconds: f64,
+    /// Wall seconds spent estimating.
+    pub estimate_seconds: f64,
+}
+
+/// The generation-0 models of a run, each built once, by the first job that
+/// needs it (a job needing one under construction waits for it): the jobs of
+/// a grid would otherwise all count and estimate the same human text.
+pub struct Gen0Cache {
+    slots: Vec<(Gen0Key, OnceLock<Result<Gen0, String>>)>,
+}
+
+/// What generation 0 depends on besides the human text: order and smoothing.
+type Gen0Key = (usize, Smoothing);
+
+impl Gen0Cache {
+    /// One empty slot per distinct (order, smoothing) of `cells`.
+    pub fn new(cells: &[Cell]) -> Gen0Cache {
+        let mut slots: Vec<(Gen0Key, OnceLock<Result<Gen0, String>>)> = Vec::new();
+        for c in cells {
+            if !slots.iter().any(|(key, _)| *key == (c.order, c.smoothing)) {
+                slots.push(((c.order, c.smoothing), OnceLock::new()));
+            }
+        }
+        Gen0Cache { slots }
+    }
+
+    /// The generation 0 of `cell`, and whether this call built it.
+    pub fn get(&self, cell: &Cell, human: &Human) -> anyhow::Result<(&Gen0, bool)> {
+        let slot = &self
+            .slots
+            .iter()
+            .find(|(key, _)| *key == (cell.order, cell.smoothing))
+            .expect("a slot per cell")
+            .1;
+        let mut built = false;
+        let gen0 = slot.get_or_init(|| {
+            built = true;
+            let build = || -> anyhow::Result<Gen0> {
+                let t = Instant::now();
+                let mut counts = NgramCounts::new(cell.order)?;
+                counts.add_corpus(&human.train);
+                let count_seconds = t.elapsed().as_secs_f64();
+                let t = Instant::now();
+                let model = estimate(&counts, &human.vocab, &EstimateConfig::new(cell.smoothing)?)?;
+                Ok(Gen0 { counts, model, count_seconds, estimate_seconds: t.elapsed().as_secs_f64() })
+            };
+            build().map_err(|e| format!("{e:#}"))
+        });
+        match gen0 {
+            Ok(gen0) => Ok((gen0, built)),
+            Err(e) => Err(anyhow::anyhow!("{e}")).context("training generation 0"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cell(regime: &str, order: usize, smoothing: &str, temperature: f64) -> Cell {
+        Cell {
+            regime: regime.parse().unwrap(),
+            order,
+            smoothing: smoothing.parse().unwrap(),
+            temperature,
+            top_p: 1.0,
+            top_k: 0,
+        }
+    }
+
+    #[test]
+    fn one_generation_0_per_order_and_smoothing() {
+        let cells = [
+            cell("replace", 3, "mkn", 1.0),
+            cell("accumulate", 3, "mkn", 0.8),
+            cell("replace", 2, "mkn", 1.0),
+            cell("mix:0.1", 3, "wb", 1.0),
+            cell("mix:0.1", 2, "mkn", 1.0),
+        ];
+        let keys: Vec<(usize, String)> =
+            Gen0Cache::new(&cells).slots.iter().map(|((o, s), _)| (*o, s.to_string())).collect();
+        assert_eq!(keys, [(3, "mkn".to_owned()), (2, "mkn".to_owned()), (3, "wb".to_owned())]);
+    }
+}

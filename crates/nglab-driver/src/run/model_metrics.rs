@@ -1,0 +1,155 @@
+//! The model-measuring stage: the generation's model on the held-out human
+//! text (KenLM `query`'s conventions), its size and discounts, and the
+//! generation's text under the generation-0 model (its perplexity, and the
+//! histogram of the newest text's per-sentence perplexities).
+
+use nglab_lm::{Model, Perplexity, SentenceScore};
+use nglab_tokenizer::Corpus;
+
+use super::human::Human;
+use super::record::{HIST_MAX, HIST_STEP};
+
+/// What the model stage measured.
+pub struct ModelFacts {
+    /// Held-out perplexity, OOVs included.
+    pub heldout_ppl: Option<f64>,
+    /// Held-out perplexity, OOVs left out.
+    pub heldout_ppl_excl_oov: Option<f64>,
+    /// Held-out OOV rate.
+    pub heldout_oov_rate: Option<f64>,
+    /// The whole training text under the generation-0 model.
+    pub synthetic_ppl_gen0: Option<f64>,
+    /// Per-sentence log10 perplexity of the newest text under generation 0.
+    pub ppl_hist: Vec<u64>,
+    /// N-grams of the model, all orders.
+    pub ngrams: usize,
+    /// N-grams per order.
+    pub ngrams_by_order: Vec<usize>,
+    /// Orders whose discounts fell back.
+    pub discount_fallback: Vec<usize>,
+    /// Why values above are undefined.
+    pub undefined: Vec<(String, String)>,
+}
+
+/// The training text of a generation, as the model stage sees it.
+pub struct Scored<'a> {
+    /// The whole training text.
+    pub text: &'a Corpus,
+    /// Its newest part: the human text at generation 0, else the synthetic
+    /// corpus the previous generation wrote.
+    pub newest: &'a Corpus,
+    /// Whether `newest` is the tail of `text` (false when the text is a
+    /// sample of a pool, as under `accumulate-subsample`).
+    pub newest_is_suffix: bool,
+    /// Under `accumulate`: the score of the pool before `newest`, kept
+    /// across generations so that only the newest text is scored.
+    pub pool_score: Option<&'a mut Perplexity>,
+}
+
+/// A perplexity as a finite value, or `None` with the reason pushed.
+fn ppl_value(
+    name: &str,
+    value: Option<f64>,
+    undefined: &mut Vec<(String, String)>,
+    reason: impl FnOnce() -> String,
+) -> Option<f64> {
+    let v = value.filter(|v| v.is_finite());
+    if v.is_none() {
+        undefined.push((name.to_owned(), reason()));
+    }
+    v
+}
+
+fn infinite_reason(p: &Perplexity) -> String {
+    if p.tokens == 0 {
+        "no tokens to score".to_owned()
+    } else {
+        "infinite: the model gives probability 0 to a token".to_owned()
+    }
+}
+
+/// Measures `model` (generation `g`'s) and the text it was trained on.
+pub fn measure(human: &Human, model: &Model, gen0: &Model, scored: Scored<'_>) -> ModelFacts {
+    let mut undefined = Vec::new();
+    let (heldout_ppl, heldout_ppl_excl_oov, heldout_oov_rate) = match model.perplexity(&human.heldout) {
+        Ok(p) => {
+            let why = || infinite_reason(&p);
+            (
+                ppl_value("heldout_ppl", p.perplexity(), &mut undefined, why),
+                ppl_value("heldout_ppl_excl_oov", p.perplexity_excl_oov(), &mut undefined, why),
+                ppl_value("heldout_oov_rate", p.oov_rate(), &mut undefined, || "no held-out tokens".into()),
+            )
+        }
+        Err(e) => {
+            for name in ["heldout_ppl", "heldout_ppl_excl_oov", "heldout_oov_rate"] {
+                undefined.push((name.to_owned(), e.to_string()));
+            }
+            (None, None, None)
+        }
+    };
+    let mut synthetic_ppl_gen0 = None;
+    let mut ppl_hist = Vec::new();
+    if gen0.is_normalized() {
+        ppl_hist = vec![0u64; (HIST_MAX / HIST_STEP).round() as usize + 1];
+        let mut add = |score: &SentenceScore| {
+            let log_ppl = -score.log10_prob / score.tokens as f64;
+            let bin = if log_ppl.is_finite() {
+                ((log_ppl.max(0.0) / HIST_STEP) as usize).min(ppl_hist.len() - 1)
+            } else {
+                ppl_hist.len() - 1
+            };
+            ppl_hist[bin] += 1;
+        };
+        let total = match scored.pool_score {
+            // The pool's earlier sentences were scored before: only the newest now.
+            Some(pool) => {
+                scored.newest.sentences().for_each(|s| {
+                    let score = gen0.score_sentence(s);
+                    pool.add(&score);
+                    add(&score);
+                });
+                *pool
+            }
+            None => {
+                let n = scored.text.n_sentences();
+                let first_newest =
+                    if scored.newest_is_suffix { n - scored.newest.n_sentences().min(n) } else { n };
+                let mut total = Perplexity::default();
+                for (i, s) in scored.text.sentences().enumerate() {
+                    let score = gen0.score_sentence(s);
+                    total.add(&score);
+                    if i >= first_newest {
+                        add(&score);
+                    }
+                }
+                if !scored.newest_is_suffix {
+                    scored.newest.sentences().for_each(|s| add(&gen0.score_sentence(s)));
+                }
+                total
+            }
+        };
+        synthetic_ppl_gen0 =
+            ppl_value("synthetic_ppl_gen0", total.perplexity(), &mut undefined, || infinite_reason(&total));
+    } else {
+        let why = "stupid backoff scores are not probabilities".to_owned();
+        undefined.push(("synthetic_ppl_gen0".to_owned(), why.clone()));
+        undefined.push(("ppl_hist".to_owned(), why));
+    }
+    ModelFacts {
+        heldout_ppl,
+        heldout_ppl_excl_oov,
+        heldout_oov_rate,
+        synthetic_ppl_gen0,
+        ppl_hist,
+        ngrams: model.n_grams_total(),
+        ngrams_by_order: (1..=model.order()).map(|n| model.n_grams(n)).collect(),
+        discount_fallback: model
+            .info()
+            .discounts
+            .iter()
+            .filter(|d| d.fallback.is_some())
+            .map(|d| d.order)
+            .collect(),
+        undefined,
+    }
+}

@@ -1,0 +1,60 @@
+//! The text-measuring stage: the metrics of the generation's training text
+//! against the human text, its rank-frequency curve, and a few sentences
+//! of its newest part to show.
+
+use anyhow::Context;
+use nglab_metrics::{unigram_counts, MetricsReport, TextMetrics};
+use nglab_tokenizer::Corpus;
+use rand::Rng;
+
+use super::human::Human;
+
+/// Sample sentences kept per generation.
+const SAMPLES: usize = 3;
+
+/// What the text stage measured.
+pub struct TextFacts {
+    /// The metrics of the whole training text.
+    pub metrics: MetricsReport,
+    /// (rank, frequency) of the training text's words at log-spaced ranks.
+    pub rank_freq: Vec<(u64, u64)>,
+    /// The first sentences of the newest text, spelt.
+    pub samples: Vec<String>,
+}
+
+/// Log-spaced ranks 1..=n: every rank up to 10, then about 20 per decade.
+fn log_ranks(n: usize) -> Vec<usize> {
+    let mut ranks = Vec::new();
+    let mut r = 1.0f64;
+    while (r as usize) <= n {
+        let k = r as usize;
+        if ranks.last() != Some(&k) {
+            ranks.push(k);
+        }
+        r = if r < 10.0 { r + 1.0 } else { r * 10f64.powf(0.05) };
+    }
+    if n > 0 && ranks.last() != Some(&n) {
+        ranks.push(n);
+    }
+    ranks
+}
+
+/// Measures generation `g`'s training `text`, whose newest part is `newest`;
+/// `rng` draws the lexical metrics' samples.
+pub fn measure<R: Rng + ?Sized>(
+    metrics: &TextMetrics,
+    human: &Human,
+    g: usize,
+    text: &Corpus,
+    newest: &Corpus,
+    rng: &mut R,
+) -> anyhow::Result<TextFacts> {
+    let metrics = metrics
+        .compute(text, &human.vocab, Some(&human.reference), None, rng)
+        .with_context(|| format!("metrics of generation {g}"))?;
+    let mut freqs: Vec<u64> = unigram_counts(text).into_iter().filter(|&c| c > 0).collect();
+    freqs.sort_unstable_by(|a, b| b.cmp(a));
+    let rank_freq = log_ranks(freqs.len()).into_iter().map(|r| (r as u64, freqs[r - 1])).collect();
+    let samples = newest.sentences().take(SAMPLES).map(|s| human.spell(s)).collect();
+    Ok(TextFacts { metrics, rank_freq, samples })
+}
