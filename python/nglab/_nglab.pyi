@@ -92,5 +92,5 @@ def train(
     vocab: Union[Vocab, PathLike, None] = None,
     *,
     tokenizer: Union[str, Tokenizer, None] = None,
-    discount_fallback: str = "0.5,1,1.5",
+    discount_fallback: str = "kenlm",
 ) -> Model: ...

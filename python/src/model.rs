@@ -129,9 +129,9 @@ impl PyModel {
     }
 
     /// Per order, the discounts the estimate used: ``order``, ``discounts``
-    /// (D1, D2, D3+), ``counts_of_counts`` (n1..n4) and ``fallback`` (why the
-    /// fallback discounts replaced the closed form, or None). Empty for a model
-    /// read from ARPA.
+    /// (D1, D2, D3+), ``counts_of_counts`` (n1..n4), ``fallback`` (why the
+    /// closed form failed, or None) and ``fallback_rule`` (the rule used then).
+    /// Empty for a model read from ARPA.
     #[getter]
     fn discounts(&self, py: Python<'_>) -> PyResult<Vec<Py<PyAny>>> {
         let mut out = Vec::new();
@@ -140,7 +140,8 @@ impl PyModel {
             dict.set_item("order", d.order)?;
             dict.set_item("discounts", d.discounts.to_vec())?;
             dict.set_item("counts_of_counts", d.counts_of_counts.to_vec())?;
-            dict.set_item("fallback", d.fallback.clone())?;
+            dict.set_item("fallback", d.fallback.as_ref().map(|f| f.why.clone()))?;
+            dict.set_item("fallback_rule", d.fallback.as_ref().map(|f| f.rule.to_string()))?;
             out.push(dict.into_any().unbind());
         }
         Ok(out)
@@ -366,11 +367,13 @@ impl PyModel {
 /// ``"mle"``, ``"stupid[:ALPHA]"``. ``vocab``: a :class:`Vocab` or a
 /// vocabulary file that fixes the vocabulary (None grows it from the text).
 /// ``tokenizer``: a spec string (``"bpe:SIZE"`` trains on the text) or a
-/// :class:`Tokenizer`. ``discount_fallback``: ``"D1,D2,D3"`` used for an order
-/// whose closed-form discounts fail (each such order gives a
-/// :class:`DiscountFallback` warning and is listed in ``Model.discounts``).
+/// :class:`Tokenizer`. ``discount_fallback``: what an order whose closed-form
+/// discounts fail uses: ``"kenlm"`` (0.5, 1, 1.5, as ``lmplz
+/// --discount_fallback``), ``"clamp"`` (only a failing discount moves, to the
+/// nearest valid value) or ``"D1,D2,D3"``; each such order gives a
+/// :class:`DiscountFallback` warning and is listed in ``Model.discounts``.
 #[pyfunction]
-#[pyo3(signature = (text, order = 3, smoothing = "mkn", vocab = None, *, tokenizer = None, discount_fallback = "0.5,1,1.5"))]
+#[pyo3(signature = (text, order = 3, smoothing = "mkn", vocab = None, *, tokenizer = None, discount_fallback = "kenlm"))]
 pub fn train(
     py: Python<'_>,
     text: &Bound<'_, PyAny>,

@@ -68,6 +68,37 @@ fn mle_perplexity_is_null_with_a_reason() {
     assert!(v["null_reason"].as_str().unwrap().contains("probability 0"), "{json}");
 }
 
+/// `--discount-fallback`: the default is KenLM's rule (the same bytes as
+/// `kenlm` and as its constants written out); `clamp` and other constants
+/// give other models, and each fallback is reported with its rule.
+#[test]
+fn discount_fallback_rules() {
+    let dir = common::scratch_dir("cli-lm-fallback");
+    let train = data("repeated-6x.train.txt");
+    let run = |name: &str, extra: &[&str]| {
+        let out = dir.join(name);
+        let args = [&["train", "--input", s(&train), "--order", "3", "--out", s(&out)][..], extra].concat();
+        let result = common::nglab(&args);
+        common::stdout_ok(&result);
+        (std::fs::read(&out).unwrap(), String::from_utf8(result.stderr).unwrap())
+    };
+    let (default, note) = run("default.arpa", &[]);
+    assert_eq!(note.lines().count(), 2, "{note}");
+    assert!(
+        note.contains("order 2: closed-form discounts fail")
+            && note.contains("discount fallback kenlm: D1=0.5 D2=1 D3+=1.5"),
+        "{note}"
+    );
+    assert_eq!(run("kenlm.arpa", &["--discount-fallback", "kenlm"]).0, default);
+    assert_eq!(run("numbers.arpa", &["--discount-fallback", "0.5,1,1.5"]).0, default);
+    let (clamp, note) = run("clamp.arpa", &["--discount-fallback", "clamp"]);
+    assert!(note.contains("discount fallback clamp"), "{note}");
+    assert_ne!(clamp, default);
+    let (other, note) = run("other.arpa", &["--discount-fallback", "0.2,0.4,0.6"]);
+    assert!(note.contains("discount fallback 0.2,0.4,0.6: D1=0.2 D2=0.4 D3+=0.6"), "{note}");
+    assert!(other != default && other != clamp);
+}
+
 /// Each bad input: the arguments, what the one-line error must contain, and
 /// the output path that must not exist afterwards.
 #[test]

@@ -5,8 +5,9 @@ use std::borrow::Cow;
 use nglab_tokenizer::{TokenId, Vocab, BOS, UNK};
 
 use crate::counts::NgramCounts;
+use crate::discount::{discounts_for, OrderDiscounts};
 use crate::model::{child_starts, threads, Level, Model, ModelInfo, Skeleton};
-use crate::smoothing::{discounts_for, EstimateConfig, OrderDiscounts, Smoothing};
+use crate::smoothing::{EstimateConfig, Smoothing};
 use crate::{Error, Result};
 
 /// Orders with fewer n-grams are estimated on one thread.
@@ -30,7 +31,7 @@ pub fn estimate(counts: &NgramCounts, vocab: &Vocab, config: &EstimateConfig) ->
     if counts.n_sentences() == 0 {
         return Err(Error::Data("cannot estimate a model from an empty corpus".into()));
     }
-    let sm = config.smoothing;
+    let sm = config.smoothing();
 
     // The structure, already in model order.
     let mut skel: Vec<Skeleton> = tables
@@ -79,7 +80,7 @@ pub fn estimate(counts: &NgramCounts, vocab: &Vocab, config: &EstimateConfig) ->
             tally(a[id as usize], -1);
             tally(raw, 1);
         }
-        let d = discounts_for(&sm, coc, n, config.fallback);
+        let d = discounts_for(&sm, coc, n, config.discount_fallback());
         let mut level = Level {
             prob: vec![0.0; sk.word.len()],
             prefix: sk.prefix,

@@ -5,7 +5,8 @@
 //!   KenLM pads (`<s>` ... `</s>`); mutable while corpora are added or merged.
 //! - [`Smoothing`] and [`EstimateConfig`]: the method (MLE, add-k, Witten-Bell,
 //!   absolute discounting, Kneser-Ney, KenLM-compatible modified Kneser-Ney,
-//!   stupid backoff) and its discount fallback.
+//!   stupid backoff) and its [`DiscountFallback`] (KenLM's rule, a clamp,
+//!   or constants) for orders whose closed-form discounts fail.
 //! - [`estimate`]: counts -> [`Model`], the immutable model that scores
 //!   ([`Model::score`], [`Model::perplexity`]) and reads/writes ARPA.
 //! - [`Sampler`], [`sample_corpus`]: exact, seeded sampling from a model's full
@@ -37,6 +38,7 @@
 
 mod arpa;
 mod counts;
+mod discount;
 mod error;
 mod estimate;
 mod model;
@@ -44,6 +46,7 @@ mod sample;
 mod smoothing;
 
 pub use counts::{NgramCounts, MAX_ORDER};
+pub use discount::{DiscountFallback, Fallback, OrderDiscounts, KENLM_FALLBACK, MIN_DISCOUNT};
 pub use error::{Error, Result};
 pub use estimate::estimate;
 pub use model::{Model, ModelInfo, Perplexity, SentenceScore, State};
@@ -51,7 +54,7 @@ pub use sample::{
     beam_search, sample_continuations, sample_corpus, Budget, Ending, Hypothesis, SampleConfig, SampleStats,
     Sampler, UnkPolicy, CHUNK_SENTENCES,
 };
-pub use smoothing::{EstimateConfig, OrderDiscounts, Smoothing};
+pub use smoothing::{EstimateConfig, Smoothing};
 
 /// The README's library example, compiled and run as a doctest.
 #[cfg(doctest)]

@@ -4,7 +4,8 @@ use std::ops::Range;
 
 use nglab_tokenizer::{Corpus, TokenId, Vocab, BOS, EOS, UNK};
 
-use crate::smoothing::{OrderDiscounts, Smoothing};
+use crate::discount::OrderDiscounts;
+use crate::smoothing::Smoothing;
 use crate::{Error, Result};
 
 /// One order's n-grams, sorted by (prefix id, word) so that the successors of a

@@ -16,6 +16,7 @@
 use std::fmt;
 use std::str::FromStr;
 
+use crate::discount::DiscountFallback;
 use crate::{Error, Result};
 
 /// How probabilities are estimated from counts. Sources and formulas per variant.
@@ -158,101 +159,35 @@ impl fmt::Display for Smoothing {
     }
 }
 
-/// The discounts one order used, and why.
-#[derive(Debug, Clone, PartialEq)]
-pub struct OrderDiscounts {
-    /// The order, 1-based.
-    pub order: usize,
-    /// Discounts for counts 1, 2 and 3+ (all equal for one-discount methods;
-    /// empty-meaning zeros for methods without discounts).
-    pub discounts: [f64; 3],
-    /// Counts of counts n1..n4 of this order (adjusted counts for KN/MKN).
-    pub counts_of_counts: [u64; 4],
-    /// Why the fallback discounts replaced the closed form, if they did.
-    pub fallback: Option<String>,
-}
-
-/// How to estimate: the smoothing and the discount fallback.
+/// How to estimate: the smoothing and the rule for failing discounts,
+/// validated together.
 #[derive(Debug, Clone, PartialEq)]
 pub struct EstimateConfig {
-    /// The method.
-    pub smoothing: Smoothing,
-    /// Discounts for counts 1, 2, 3+ used for an order whose closed-form
-    /// discounts fail (KenLM's `--discount_fallback` default 0.5, 1, 1.5).
-    /// One-discount methods use the first.
-    pub fallback: [f64; 3],
+    smoothing: Smoothing,
+    discount_fallback: DiscountFallback,
 }
 
 impl EstimateConfig {
-    /// A config with KenLM's fallback discounts, validated.
+    /// A config with KenLM's discount fallback, validated.
     pub fn new(smoothing: Smoothing) -> Result<Self> {
-        Self::with_fallback(smoothing, [0.5, 1.0, 1.5])
+        Self::with_fallback(smoothing, DiscountFallback::Kenlm)
     }
 
-    /// A config with explicit fallback discounts, validated.
-    pub fn with_fallback(smoothing: Smoothing, fallback: [f64; 3]) -> Result<Self> {
+    /// A config with the given discount fallback, validated.
+    pub fn with_fallback(smoothing: Smoothing, discount_fallback: DiscountFallback) -> Result<Self> {
         smoothing.validate()?;
-        for (k, &d) in fallback.iter().enumerate() {
-            let max = (k + 1) as f64;
-            if !(d > 0.0 && d <= max) {
-                return Err(Error::Config(format!(
-                    "fallback discount D{} must be in (0, {max}], got {d}",
-                    k + 1
-                )));
-            }
-        }
-        Ok(EstimateConfig { smoothing, fallback })
+        discount_fallback.validate()?;
+        Ok(EstimateConfig { smoothing, discount_fallback })
     }
-}
 
-/// Chen & Goodman's closed-form discounts for one order, or why they fail.
-pub(crate) fn discounts_for(
-    smoothing: &Smoothing,
-    n: [u64; 4],
-    order: usize,
-    fallback: [f64; 3],
-) -> OrderDiscounts {
-    let [n1, n2, n3, n4] = n.map(|x| x as f64);
-    let single = |fixed: Option<f64>| -> (Option<[f64; 3]>, String) {
-        if let Some(d) = fixed {
-            return (Some([d; 3]), String::new());
-        }
-        if n1 == 0.0 || n2 == 0.0 {
-            let which = if n1 == 0.0 { "n1" } else { "n2" };
-            return (None, format!("{which} = 0"));
-        }
-        let d = n1 / (n1 + 2.0 * n2);
-        (Some([d; 3]), String::new())
-    };
-    let (closed, why) = match *smoothing {
-        Smoothing::ModifiedKneserNey => {
-            if let Some(k) = [n1, n2, n3].iter().position(|&x| x == 0.0) {
-                (None, format!("n{} = 0", k + 1))
-            } else {
-                let y = n1 / (n1 + 2.0 * n2);
-                let nn = [n1, n2, n3, n4];
-                let d: [f64; 3] = std::array::from_fn(|i| {
-                    let k = (i + 1) as f64;
-                    k - (k + 1.0) * y * nn[i + 1] / nn[i]
-                });
-                match (0..3).find(|&i| !(d[i] >= 0.0 && d[i] <= (i + 1) as f64)) {
-                    Some(i) => (None, format!("D{} = {} is outside [0, {}]", i + 1, d[i], i + 1)),
-                    None => (Some(d), String::new()),
-                }
-            }
-        }
-        Smoothing::KneserNey { discount } | Smoothing::AbsoluteDiscount { discount } => single(discount),
-        _ => (Some([0.0; 3]), String::new()),
-    };
-    match closed {
-        Some(discounts) => OrderDiscounts { order, discounts, counts_of_counts: n, fallback: None },
-        None => {
-            let discounts = match smoothing {
-                Smoothing::ModifiedKneserNey => fallback,
-                _ => [fallback[0]; 3],
-            };
-            OrderDiscounts { order, discounts, counts_of_counts: n, fallback: Some(why) }
-        }
+    /// The method.
+    pub fn smoothing(&self) -> Smoothing {
+        self.smoothing
+    }
+
+    /// What an order whose closed-form discounts fail uses.
+    pub fn discount_fallback(&self) -> DiscountFallback {
+        self.discount_fallback
     }
 }
 
@@ -287,18 +222,5 @@ mod tests {
         for s in ["mle", "addk:0.5", "wb", "abs", "abs:0.3", "kn", "mkn", "stupid:0.4"] {
             assert_eq!(s.parse::<Smoothing>().unwrap().to_string(), s);
         }
-    }
-
-    #[test]
-    fn mkn_discounts_and_fallback() {
-        let d = discounts_for(&Smoothing::ModifiedKneserNey, [10, 4, 2, 1], 2, [0.5, 1.0, 1.5]);
-        let y = 10.0 / 18.0;
-        assert!((d.discounts[0] - (1.0 - 2.0 * y * 4.0 / 10.0)).abs() < 1e-15);
-        assert!(d.fallback.is_none());
-        let d = discounts_for(&Smoothing::ModifiedKneserNey, [10, 0, 2, 1], 2, [0.5, 1.0, 1.5]);
-        assert_eq!(d.discounts, [0.5, 1.0, 1.5]);
-        assert_eq!(d.fallback.as_deref(), Some("n2 = 0"));
-        let d = discounts_for(&Smoothing::KneserNey { discount: None }, [0, 3, 2, 1], 1, [0.5, 1.0, 1.5]);
-        assert_eq!(d.discounts, [0.5; 3]);
     }
 }

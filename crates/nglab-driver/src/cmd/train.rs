@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
-use nglab_lm::{estimate, EstimateConfig, Model, NgramCounts, Smoothing};
+use nglab_lm::{estimate, DiscountFallback, EstimateConfig, Model, NgramCounts, Smoothing};
 use nglab_tokenizer::{AnyTokenizer, Corpus, CorpusText, TokenizerSpec, Vocab};
 
 use crate::io::{read_text, write_atomic};
@@ -31,8 +31,11 @@ pub struct TrainArgs {
     /// Also write the vocabulary used, as JSON.
     #[arg(long)]
     pub save_vocab: Option<PathBuf>,
-    /// Discounts D1,D2,D3+ for orders whose closed-form discounts fail.
-    #[arg(long, default_value = "0.5,1,1.5")]
+    /// What an order whose closed-form discounts fail uses: `kenlm` (all
+    /// three become 0.5, 1, 1.5, as `lmplz --discount_fallback`), `clamp`
+    /// (only a failing discount moves, to the nearest valid value), or three
+    /// numbers D1,D2,D3 (KenLM's rule with these constants).
+    #[arg(long, default_value = "kenlm")]
     pub discount_fallback: String,
     /// Replace invalid UTF-8 instead of failing.
     #[arg(long)]
@@ -58,8 +61,8 @@ impl TrainSettings {
     /// read; errors name the flag, as the command line reports them.
     pub fn parse(order: usize, smoothing: &str, fallback: &str) -> anyhow::Result<Self> {
         let smoothing: Smoothing = smoothing.parse().context("--smoothing")?;
-        let estimate = EstimateConfig::with_fallback(smoothing, parse_fallback(fallback)?)
-            .context("--discount-fallback")?;
+        let fallback: DiscountFallback = fallback.parse().context("--discount-fallback")?;
+        let estimate = EstimateConfig::with_fallback(smoothing, fallback)?;
         NgramCounts::new(order).context("--order")?;
         Ok(TrainSettings { order, estimate, vocab: None })
     }
@@ -99,10 +102,10 @@ pub fn train_text(
 pub fn fallback_warnings(model: &Model) -> Vec<String> {
     let mut lines = Vec::new();
     for d in &model.info().discounts {
-        if let Some(why) = &d.fallback {
+        if let Some(f) = &d.fallback {
             lines.push(format!(
-                "order {}: closed-form discounts fail ({why}); using D1={} D2={} D3+={}",
-                d.order, d.discounts[0], d.discounts[1], d.discounts[2]
+                "order {}: closed-form discounts fail ({}); discount fallback {}: D1={} D2={} D3+={}",
+                d.order, f.why, f.rule, d.discounts[0], d.discounts[1], d.discounts[2]
             ));
         }
     }
@@ -141,17 +144,4 @@ fn parse_order(s: &str) -> Result<usize, String> {
         Ok(n) => Err(format!("order must be in 1..={}, got {n}", nglab_lm::MAX_ORDER)),
         Err(_) => Err(format!("order must be a whole number, got '{s}'")),
     }
-}
-
-fn parse_fallback(s: &str) -> anyhow::Result<[f64; 3]> {
-    let parts: Vec<&str> = s.split(',').collect();
-    let bad = || anyhow::anyhow!("--discount-fallback must be three numbers D1,D2,D3, got '{s}'");
-    if parts.len() != 3 {
-        return Err(bad());
-    }
-    let mut out = [0.0; 3];
-    for (o, p) in out.iter_mut().zip(parts) {
-        *o = p.trim().parse().map_err(|_| bad())?;
-    }
-    Ok(out)
 }
