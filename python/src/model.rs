@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use nglab_driver::cmd::ppl::PplReport;
 use nglab_driver::cmd::sample::{decode_lines, prompts_from, sample_budget, BeamSearch, Prompts};
-use nglab_driver::cmd::train::{build_tokenizer, fallback_warnings, read_vocab, train_text, TrainSettings};
+use nglab_driver::cmd::train::{fallback_warnings, read_vocab, train_text, write_model, TrainSettings};
 use nglab_lm::{sample_continuations, Budget, Model, Perplexity, SampleConfig, State};
 use nglab_tokenizer::{AnyTokenizer, Corpus, TokenizerSpec, BOS, EOS};
 use numpy::{IntoPyArray, PyArray1};
@@ -18,10 +18,6 @@ use crate::errors::IntoPy;
 use crate::text::{sentences, sentences_to_score, Lines, Text};
 use crate::tokenizer::PyTokenizer;
 use crate::vocab::PyVocab;
-
-/// What `Model.load` says of `bpe:SIZE`, as `nglab ppl` does.
-const LOAD_BPE: &str =
-    "--tokenizer bpe:SIZE would train a new BPE: give the model's tokenizer as bpe-file:PATH";
 
 /// An n-gram model, immutable: it scores, samples and is saved as ARPA.
 ///
@@ -78,24 +74,48 @@ impl PyModel {
 
 #[pymethods]
 impl PyModel {
-    /// Reads an ARPA file (KenLM's, SRILM's or nglab's). ``tokenizer`` is the
-    /// spec (or :class:`Tokenizer`) its tokens came from.
+    /// Reads an ARPA file (KenLM's, SRILM's or nglab's). ``tokenizer``: the
+    /// spec (or :class:`Tokenizer`) its tokens came from; by default the one
+    /// the model names (``nglab train`` records it), else ``"whitespace"``.
     #[staticmethod]
     #[pyo3(signature = (path, tokenizer = None))]
     fn load(py: Python<'_>, path: PathBuf, tokenizer: Option<&Bound<'_, PyAny>>) -> PyResult<Self> {
-        let (spec, tokenizer) = match tokenizer {
-            Some(t) => PyTokenizer::from_arg(t, LOAD_BPE)?,
-            None => (TokenizerSpec::Whitespace, Arc::new(AnyTokenizer::Whitespace(Default::default()))),
+        enum Given {
+            Spec(TokenizerSpec),
+            Built(TokenizerSpec, Arc<AnyTokenizer>),
+        }
+        let given = match tokenizer {
+            None => None,
+            Some(t) => Some(match t.cast::<PyTokenizer>() {
+                Ok(t) => Given::Built(t.get().spec.clone(), t.get().inner.clone()),
+                Err(_) => Given::Spec(t.extract::<String>()?.parse().py_err()?),
+            }),
         };
-        let model = blocking::run_quiet(py, move |_| nglab_driver::io::read_model(&path))?;
-        Ok(PyModel { model: Arc::new(model), spec, tokenizer })
+        blocking::run_quiet(py, move |_| {
+            let model = nglab_driver::io::read_model(&path)?;
+            let (spec, tokenizer) = match given {
+                Some(Given::Built(spec, t)) => (spec, t),
+                flag => {
+                    let flag = match flag {
+                        Some(Given::Spec(spec)) => Some(spec),
+                        _ => None,
+                    };
+                    let t = nglab_driver::tokenizer::for_model(&model, &path, flag.as_ref())?;
+                    let spec = flag.or_else(|| model.info().tokenizer.clone()).unwrap_or_default();
+                    (spec, Arc::new(t))
+                }
+            };
+            Ok(PyModel { model: Arc::new(model), spec, tokenizer })
+        })
     }
 
     /// Writes the model as ARPA (lmplz's layout), atomically: nothing is left
     /// half-written.
     fn save(&self, py: Python<'_>, path: PathBuf) -> PyResult<()> {
-        let model = self.model.clone();
-        blocking::run_quiet(py, move |_| nglab_driver::io::write_atomic(&path, |w| Ok(model.write_arpa(w)?)))
+        let this = self.share();
+        blocking::run_quiet(py, move |_| {
+            write_model((*this.model).clone(), &this.tokenizer, &this.spec, &path)
+        })
     }
 
     /// The highest order.
@@ -415,7 +435,7 @@ pub fn train(
         let (text, source) = text.read()?;
         let (spec, tokenizer) = match tok {
             Tok::Spec(spec) => {
-                let built = build_tokenizer(&spec, &text)?;
+                let built = nglab_driver::tokenizer::build(&spec, text.sentences())?;
                 (spec, Arc::new(built))
             }
             Tok::Built(spec, t) => (spec, t),

@@ -26,27 +26,6 @@ pub struct PyTokenizer {
     pub(crate) inner: Arc<AnyTokenizer>,
 }
 
-impl PyTokenizer {
-    /// The tokenizer of `spec` (a spec string or a `Tokenizer`), built without
-    /// training text: `bpe:SIZE` is refused with `why`.
-    pub(crate) fn from_arg(
-        arg: &Bound<'_, PyAny>,
-        why: &str,
-    ) -> PyResult<(TokenizerSpec, Arc<AnyTokenizer>)> {
-        if let Ok(t) = arg.cast::<PyTokenizer>() {
-            let t = t.get();
-            return Ok((t.spec.clone(), t.inner.clone()));
-        }
-        let spec: TokenizerSpec = arg.extract::<String>()?.parse().py_err()?;
-        if let TokenizerSpec::Bpe { .. } = spec {
-            return Err(anyhow::anyhow!("{why}")).py_err();
-        }
-        let built =
-            AnyTokenizer::build(&spec, std::iter::empty(), |p| std::fs::read_to_string(p)).py_err()?;
-        Ok((spec, Arc::new(built)))
-    }
-}
-
 #[pymethods]
 impl PyTokenizer {
     /// Builds the tokenizer ``spec`` names; ``bpe:SIZE`` trains on ``training``.

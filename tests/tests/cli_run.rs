@@ -102,8 +102,10 @@ fn replace_collapses_accumulate_does_not_and_threads_do_not_matter() {
 
     let rows = metrics(&one);
     assert_eq!(rows.len(), 2 * 2 * 4, "regimes x seeds x generations");
-    let replace = mean_by_generation(&rows, "replace", "heldout_ppl");
-    let accumulate = mean_by_generation(&rows, "accumulate", "heldout_ppl");
+    // The held-out perplexity over one denominator for every generation (the
+    // models' open vocabularies differ).
+    let replace = mean_by_generation(&rows, "replace", "heldout_ppl_fixed");
+    let accumulate = mean_by_generation(&rows, "accumulate", "heldout_ppl_fixed");
     assert!(replace.windows(2).all(|w| w[1] > w[0]), "replace: held-out ppl rises: {replace:?}");
     assert!(accumulate[3] < replace[3], "accumulate ends below replace: {accumulate:?} vs {replace:?}");
     // Paired seeds: generation 0 is the same model in every cell.
@@ -132,7 +134,7 @@ fn replace_collapses_accumulate_does_not_and_threads_do_not_matter() {
 
     let summary = std::fs::read_to_string(one.join("summary.csv")).unwrap();
     assert!(summary.starts_with(
-        "regime,order,smoothing,temperature,top_p,top_k,generation,metric,n_seeds,mean,lo95,hi95\n"
+        "regime,order,smoothing,discount_fallback,vocabulary,temperature,top_p,top_k,generation,metric,n_seeds,mean,lo95,hi95\n"
     ));
     assert!(!summary.contains("NaN") && !summary.contains("inf"));
     let report = std::fs::read_to_string(one.join("report.html")).unwrap();
@@ -157,6 +159,44 @@ fn mle_under_replace_never_gains_a_type() {
     // MLE gives held-out text probability 0: no perplexity, and the reason.
     assert!(rows.iter().all(|r| r["heldout_ppl"].is_empty()));
     assert!(rows[0]["undefined"].contains("heldout_ppl: infinite"), "{}", rows[0]["undefined"]);
+}
+
+#[test]
+fn an_open_vocabulary_loses_words_for_good_a_fixed_one_resurrects_them() {
+    let dir = scratch_dir("run-vocabulary").join("out");
+    run_ok(&small_args(&dir, &["--regime", "replace", "--vocabulary", "open,fixed", "--generations", "4"]));
+    let rows = metrics(&dir);
+    let num = |r: &BTreeMap<String, String>, c: &str| -> f64 { r[c].parse().unwrap() };
+    for vocabulary in ["open", "fixed"] {
+        for seed in ["0", "1"] {
+            let job: Vec<_> =
+                rows.iter().filter(|r| r["vocabulary"] == vocabulary && r["seed"] == seed).collect();
+            assert_eq!(job.len(), 4);
+            let types: Vec<f64> = job.iter().map(|r| num(r, "types")).collect();
+            let resurrected: f64 = job.iter().map(|r| num(r, "resurrected_types")).sum();
+            for r in &job {
+                // Persistent survival never exceeds the snapshot.
+                assert!(num(r, "persistent_hapax") <= num(r, "survival_hapax"), "{r:?}");
+            }
+            if vocabulary == "open" {
+                // KenLM's convention: each model knows exactly its training text's words
+                // (plus <unk>, <s>, </s>), and a lost word never comes back.
+                for r in &job {
+                    assert_eq!(num(r, "model_vocab"), num(r, "types") + 3.0, "{r:?}");
+                    assert_eq!(num(r, "survival_hapax"), num(r, "persistent_hapax"), "{r:?}");
+                }
+                assert!(types.windows(2).all(|w| w[1] <= w[0]), "open, seed {seed}: {types:?}");
+                assert_eq!(resurrected, 0.0);
+            } else {
+                // One vocabulary for every model, whose floor brings lost words back.
+                for r in &job {
+                    assert_eq!(num(r, "model_vocab"), num(job[0], "model_vocab"), "{r:?}");
+                    assert_eq!(r["heldout_ppl_fixed"], r["heldout_ppl_excl_oov"], "{r:?}");
+                }
+                assert!(resurrected > 0.0, "fixed, seed {seed}: no word came back");
+            }
+        }
+    }
 }
 
 /// No NaN or infinity anywhere in the tables: undefined values are empty.
@@ -184,7 +224,7 @@ fn degenerate_generations_are_recorded_not_fatal() {
     run_ok(&small_args(&greedy, &["--regime", "replace,mix:0.5", "--top-k", "1", "--generations", "3"]));
     assert_finite_tables(&greedy);
     for r in metrics(&greedy) {
-        let fallback = &r["discount_fallback"];
+        let fallback = &r["fallback_orders"];
         if r["regime"] == "replace" && r["generation"] != "0" {
             assert_eq!(fallback, "1;2;3", "{r:?}");
             assert!(r["types"].parse::<u64>().unwrap() < 100, "{r:?}");
@@ -442,7 +482,7 @@ fn bad_configurations_are_refused_before_any_work() {
     check(&["--regime", "mix:1.5"], "the human share must be in [0, 1], got 1.5");
     check(&["--train", "no/such/file.txt"], "train file no/such/file.txt does not exist");
     check(&["--order", "0"], "order must be in 1..=");
-    check(&["--top-p", "0"], "top_p must be in (0, 1], got 0");
+    check(&["--top-p", "0"], "top_p must be in (0, 1] or off, got 0");
     check(&["--max-memory", "10M"], "this run needs about 0.");
     check(&["--max-memory", "10M"], "more than the 0.01 GiB --max-memory: lower --threads");
     assert!(!out.exists(), "a refused run leaves no output directory");

@@ -72,6 +72,28 @@ fn bpe_round_trip_through_a_saved_model() {
     assert_eq!(again, std::fs::read_to_string(&tok).unwrap());
 }
 
+/// Raw prose becomes one sentence per line: a paragraph's lines are joined
+/// and split at sentence boundaries; a blank line ends a paragraph.
+#[test]
+fn split_sentences() {
+    let dir = scratch_dir("split");
+    let raw = write(
+        &dir,
+        "raw.txt",
+        b"He left at 5 p.m. He came\nback at 3.5 past. Mr. Smith\r\nstayed, i.e. Sat.\n\n  \nNew paragraph? Yes!\nNo stop here\n",
+    );
+    let out = stdout_ok(&nglab(&["tokenize", "--split-sentences", "--input", &raw]));
+    assert_eq!(
+        out,
+        "He left at 5 p.m.\nHe came back at 3.5 past.\nMr. Smith stayed, i.e. Sat.\nNew paragraph?\nYes!\nNo stop here\n"
+    );
+    let words =
+        stdout_ok(&nglab(&["tokenize", "--split-sentences", "--tokenizer", "words:lower", "--input", &raw]));
+    assert_eq!(words.lines().nth(3), Some("new paragraph ?"));
+    // Without the flag, lines are sentences.
+    assert_eq!(stdout_ok(&nglab(&["tokenize", "--input", &raw])).lines().count(), 5);
+}
+
 #[test]
 fn vocabulary_file() {
     let dir = scratch_dir("vocab");
@@ -89,7 +111,10 @@ fn bad_input_is_a_one_line_error() {
     let out = dir.join("out.txt");
     let out_s = out.to_str().unwrap();
     let msg = one_line_error(&nglab(&["tokenize", "--input", &bad, "--out", out_s]), "bad.txt:2: ");
-    assert!(msg.ends_with("invalid UTF-8 at byte offset 5 (byte 0xff)"), "{msg}");
+    assert!(
+        msg.ends_with("invalid UTF-8 at byte offset 5 (byte 0xff); --lossy reads invalid bytes as U+FFFD"),
+        "{msg}"
+    );
     assert!(!out.exists(), "nothing written on error");
     assert_eq!(stdout_ok(&nglab(&["tokenize", "--input", &bad, "--lossy"])), "ok\nab\u{fffd}c\n");
 

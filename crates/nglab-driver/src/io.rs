@@ -2,22 +2,26 @@
 //! errors that name the file, and writing outputs atomically.
 
 use std::fs::File;
-use std::io::{BufReader, BufWriter, Write};
+use std::io::{BufRead, BufReader, BufWriter, Write};
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use nglab_lm::Model;
 use nglab_tokenizer::{Corpus, CorpusText, Tokenizer, Utf8Policy, BOS, EOS};
 
-/// Reads a corpus file (one sentence per non-blank line).
+/// Reads a corpus file (one sentence per non-blank line). Invalid UTF-8,
+/// unless `lossy`, is an error naming file, line and byte, with a hint of
+/// `--lossy` (every command that reads text has the flag).
 pub fn read_text(path: &Path, lossy: bool) -> anyhow::Result<CorpusText> {
     let policy = if lossy { Utf8Policy::Lossy } else { Utf8Policy::Strict };
-    let file = File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
-    if file.metadata().is_ok_and(|m| m.is_dir()) {
-        anyhow::bail!("{} is a directory, not a corpus file", path.display());
+    match CorpusText::read_path(path, policy) {
+        Ok(text) => Ok(text),
+        Err(e @ nglab_tokenizer::Error::InvalidUtf8 { .. }) => {
+            anyhow::bail!("{e}; --lossy reads invalid bytes as U+FFFD")
+        }
+        // The tokenizer crate's errors already name the path and line.
+        Err(e) => Err(e.into()),
     }
-    // The tokenizer crate's errors already name the path and line.
-    Ok(CorpusText::read(file, path, policy)?)
 }
 
 /// Refuses `<s>` and `</s>` written in a text, as KenLM's `lmplz` does: read
@@ -50,14 +54,29 @@ pub fn marker_error(path: &Path, line: u64, token: &str) -> anyhow::Error {
     )
 }
 
-/// Reads an ARPA model, streaming.
+/// Reads an ARPA model, streaming. A file that is plainly something else (a
+/// `tokenizer.json`, a KenLM binary) is named as such.
 pub fn read_model(path: &Path) -> anyhow::Result<Model> {
     let file = File::open(path).with_context(|| format!("cannot open model {}", path.display()))?;
     if file.metadata().is_ok_and(|m| m.is_dir()) {
         anyhow::bail!("model {} is a directory, not an ARPA file", path.display());
     }
-    Model::read_arpa(BufReader::with_capacity(1 << 20, file))
-        .with_context(|| format!("reading model {}", path.display()))
+    let mut input = BufReader::with_capacity(1 << 20, file);
+    let head = input.fill_buf().with_context(|| format!("reading model {}", path.display()))?;
+    if head.starts_with(b"mmap lm ") {
+        anyhow::bail!(
+            "model {} is a KenLM binary (build_binary's output): give the ARPA file it was built from",
+            path.display()
+        );
+    }
+    if head.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{') {
+        anyhow::bail!(
+            "model {} is JSON (a tokenizer.json?), not an ARPA model: give the .arpa file (a model \
+             trained by nglab names its tokenizer itself)",
+            path.display()
+        );
+    }
+    Model::read_arpa(input).with_context(|| format!("reading model {}", path.display()))
 }
 
 /// Writes `path` through `write`, atomically: into a temporary file beside it,

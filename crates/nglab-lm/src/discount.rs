@@ -96,7 +96,8 @@ impl FromStr for DiscountFallback {
     fn from_str(s: &str) -> Result<Self> {
         let bad = || {
             Error::Config(format!(
-                "discount fallback must be kenlm, clamp or three numbers D1,D2,D3, got '{s}'"
+                "discount fallback must be kenlm, clamp or three numbers D1,D2,D3, got '{s}'{}",
+                nglab_tokenizer::did_you_mean(s.trim(), ["kenlm", "clamp"])
             ))
         };
         let rule = match s.trim() {
@@ -421,7 +422,9 @@ mod tests {
             assert!(e.contains(want), "{s}: {e}");
         };
         err("0.5,1", "kenlm, clamp or three numbers D1,D2,D3, got '0.5,1'");
-        err("Clamp", "got 'Clamp'");
+        err("Clamp", "got 'Clamp' (did you mean \"clamp\"?)");
+        err("0.5,1", "got '0.5,1'");
+        assert!(!"0.5,1".parse::<DiscountFallback>().unwrap_err().to_string().contains("did you mean"));
         err("nan,1,1.5", "fallback discount D1 must be in (0, 1], got NaN");
         err("0.5,1,0", "fallback discount D3 must be in (0, 3], got 0");
     }

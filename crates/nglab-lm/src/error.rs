@@ -18,6 +18,10 @@ pub enum Error {
     /// The model cannot compute what was asked (perplexity of an unnormalized model, say).
     #[error("{0}")]
     Unsupported(String),
+    /// A corpus, vocabulary or tokenizer error, so that one `?` serves a
+    /// program that reads its text with `nglab_tokenizer` and models it here.
+    #[error(transparent)]
+    Tokenizer(#[from] nglab_tokenizer::Error),
     /// An I/O error.
     #[error(transparent)]
     Io(#[from] std::io::Error),

@@ -152,7 +152,11 @@ pub fn estimate(counts: &NgramCounts, vocab: &Vocab, config: &EstimateConfig) ->
     let top = levels.last_mut().expect("order >= 1");
     top.backoff = vec![1.0; top.len()];
     top.child_start = vec![0; top.len() + 1];
-    Ok(Model { vocab: vocab.clone(), levels, info: ModelInfo { smoothing: Some(sm), discounts } })
+    Ok(Model {
+        vocab: vocab.clone(),
+        levels,
+        info: ModelInfo { smoothing: Some(sm), discounts, tokenizer: None },
+    })
 }
 
 /// KenLM's adjusted counts, in place: below the highest order, an n-gram not

@@ -50,6 +50,11 @@ pub use discount::{DiscountFallback, Fallback, OrderDiscounts, KENLM_FALLBACK, M
 pub use error::{Error, Result};
 pub use estimate::estimate;
 pub use model::{Model, ModelInfo, Perplexity, SentenceScore, State};
+/// Seeds a [`ChaCha8Rng`]: `ChaCha8Rng::seed_from_u64(0)`.
+pub use rand::SeedableRng;
+/// The project's one RNG type, to give a [`Sampler`]; re-exported so that a
+/// caller uses the `rand` version this crate is built with.
+pub use rand_chacha::ChaCha8Rng;
 pub use sample::{
     beam_search, sample_continuations, sample_corpus, Budget, Ending, Hypothesis, SampleConfig, SampleStats,
     Sampler, UnkPolicy, CHUNK_SENTENCES,

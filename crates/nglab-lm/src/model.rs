@@ -2,7 +2,7 @@
 
 use std::ops::Range;
 
-use nglab_tokenizer::{Corpus, TokenId, Vocab, BOS, EOS, UNK};
+use nglab_tokenizer::{Corpus, TokenId, TokenizerSpec, Vocab, BOS, EOS, UNK};
 
 use crate::discount::OrderDiscounts;
 use crate::smoothing::Smoothing;
@@ -120,6 +120,10 @@ pub struct ModelInfo {
     pub smoothing: Option<Smoothing>,
     /// Per order, the discounts used (empty for models read from plain ARPA).
     pub discounts: Vec<OrderDiscounts>,
+    /// The tokenizer that made the model's tokens, when the model was given
+    /// one ([`Model::with_tokenizer`]) or its ARPA header names one. A
+    /// relative `bpe-file:` path is relative to the model file's directory.
+    pub tokenizer: Option<TokenizerSpec>,
 }
 
 /// A scoring state: the longest context suffix that the model knows.
@@ -224,6 +228,15 @@ impl Model {
     /// How the model was made.
     pub fn info(&self) -> &ModelInfo {
         &self.info
+    }
+
+    /// The model, recording that its tokens came from `tokenizer`: written
+    /// ARPA names it (`# nglab: tokenizer=SPEC` before `\data\`, a line
+    /// KenLM's tools skip), so whoever reads the model can tokenize its input
+    /// the same way. The probabilities are unchanged.
+    pub fn with_tokenizer(mut self, tokenizer: TokenizerSpec) -> Model {
+        self.info.tokenizer = Some(tokenizer);
+        self
     }
 
     /// Whether its distributions sum to 1 (false for stupid backoff).

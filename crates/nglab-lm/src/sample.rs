@@ -126,7 +126,10 @@ impl std::str::FromStr for UnkPolicy {
             "resample" => Ok(UnkPolicy::Resample),
             "keep" => Ok(UnkPolicy::Keep),
             "drop" => Ok(UnkPolicy::Drop),
-            _ => Err(Error::Config(format!("unk policy must be resample, keep or drop, got '{s}'"))),
+            _ => Err(Error::Config(format!(
+                "unk policy must be resample, keep or drop, got '{s}'{}",
+                nglab_tokenizer::did_you_mean(s, ["resample", "keep", "drop"])
+            ))),
         }
     }
 }

@@ -133,9 +133,12 @@ impl FromStr for Smoothing {
             "mkn" => no_arg(Smoothing::ModifiedKneserNey)?,
             "stupid" => Smoothing::StupidBackoff { alpha: opt(arg)?.unwrap_or(0.4) },
             _ => {
+                let names = ["mle", "addk", "laplace", "wb", "witten-bell", "abs", "kn", "mkn", "stupid"];
                 return Err(Error::Config(format!(
-                    "unknown smoothing '{s}' (expected mle, addk:K, laplace, wb, abs[:D], kn[:D], mkn, stupid[:A])"
-                )))
+                    "unknown smoothing '{s}'{} (expected mle, addk:K, laplace, wb, abs[:D], kn[:D], mkn, \
+                     stupid[:A])",
+                    nglab_tokenizer::did_you_mean(name, names)
+                )));
             }
         };
         sm.validate()?;
@@ -217,7 +220,9 @@ mod tests {
         check("addk:NaN", Err("got NaN"));
         check("kn:1.5", Err("got 1.5"));
         check("mkn:2", Err("takes no parameter"));
-        check("gt", Err("unknown smoothing 'gt'"));
+        check("gt", Err("unknown smoothing 'gt' (expected"));
+        check("mkm", Err("unknown smoothing 'mkm' (did you mean \"mkn\"?) (expected"));
+        check("witen-bell", Err("unknown smoothing 'witen-bell' (did you mean \"witten-bell\"?)"));
         check("addk", Err("needs k"));
         for s in ["mle", "addk:0.5", "wb", "abs", "abs:0.3", "kn", "mkn", "stupid:0.4"] {
             assert_eq!(s.parse::<Smoothing>().unwrap().to_string(), s);

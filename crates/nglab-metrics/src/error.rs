@@ -1,5 +1,5 @@
 /// Errors of the metrics crate.
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[derive(Debug, thiserror::Error)]
 pub enum Error {
     /// A [`MetricsConfig`](crate::MetricsConfig) field is out of range.
     #[error("{field} {expected}, got {got}")]
@@ -19,4 +19,8 @@ pub enum Error {
         /// The vocabulary's size.
         vocab_len: usize,
     },
+    /// A corpus, vocabulary or tokenizer error, so that one `?` serves a
+    /// program that reads its text with `nglab_tokenizer` and measures it here.
+    #[error(transparent)]
+    Tokenizer(#[from] nglab_tokenizer::Error),
 }

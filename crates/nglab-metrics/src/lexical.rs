@@ -1,13 +1,16 @@
 //! Lexical diversity: TTR, MATTR, MTLD and distinct-n.
 //!
-//! TTR, MATTR and MTLD see the text as one flat word list (as `lexicalrichness`
-//! does); distinct-n counts n-grams within sentences only (Li et al. 2016).
+//! Each takes the text as a [`Corpus`], as every metric of a text in this
+//! crate does. TTR, MATTR and MTLD see it as one flat word list, sentence
+//! after sentence (as `lexicalrichness` does); distinct-n counts n-grams
+//! within sentences only (Li et al. 2016).
 
 use hashbrown::HashSet;
 use nglab_tokenizer::{Corpus, TokenId};
 
 /// Type-token ratio: distinct tokens / tokens. `None` for an empty text.
-pub fn ttr(tokens: &[TokenId]) -> Option<f64> {
+pub fn ttr(text: &Corpus) -> Option<f64> {
+    let tokens = text.ids();
     if tokens.is_empty() {
         return None;
     }
@@ -18,7 +21,8 @@ pub fn ttr(tokens: &[TokenId]) -> Option<f64> {
 /// Moving-average TTR (Covington & McFall 2010): the mean TTR of every window
 /// of `window` consecutive tokens. `None` when the text is shorter than the
 /// window or the window is 0.
-pub fn mattr(tokens: &[TokenId], window: usize) -> Option<f64> {
+pub fn mattr(text: &Corpus, window: usize) -> Option<f64> {
+    let tokens = text.ids();
     let mut scratch = Scratch::for_tokens(tokens);
     mattr_with(tokens, window, &mut scratch)
 }
@@ -29,20 +33,21 @@ pub fn mattr(tokens: &[TokenId], window: usize) -> Option<f64> {
 /// counts `(1 - ttr) / (1 - threshold)`; a pass that never completes a factor
 /// and ends at TTR 1 counts one factor. `None` for an empty text or a
 /// threshold outside `(0, 1)`.
-pub fn mtld(tokens: &[TokenId], threshold: f64) -> Option<f64> {
+pub fn mtld(text: &Corpus, threshold: f64) -> Option<f64> {
+    let tokens = text.ids();
     let mut scratch = Scratch::for_tokens(tokens);
     mtld_with(tokens, threshold, &mut scratch)
 }
 
 /// distinct-n (Li et al. 2016): distinct n-grams / n-grams, n-grams taken
 /// within sentences. `None` when no sentence has `order` tokens or `order` is 0.
-pub fn distinct_n(corpus: &Corpus, order: usize) -> Option<f64> {
+pub fn distinct_n(text: &Corpus, order: usize) -> Option<f64> {
     if order == 0 {
         return None;
     }
     let mut seen: HashSet<&[TokenId]> = HashSet::new();
     let mut total = 0usize;
-    for s in corpus.sentences() {
+    for s in text.sentences() {
         for g in s.windows(order) {
             total += 1;
             seen.insert(g);
@@ -153,8 +158,11 @@ fn mtld_pass(tokens: impl Iterator<Item = TokenId>, n: usize, threshold: f64, sc
 mod tests {
     use super::*;
 
-    fn ids(text: &str) -> Vec<TokenId> {
-        text.bytes().map(|b| TokenId::from(b - b'a')).collect()
+    /// One sentence, a token per letter.
+    fn ids(text: &str) -> Corpus {
+        let mut corpus = Corpus::new();
+        corpus.push(&text.bytes().map(|b| TokenId::from(b - b'a')).collect::<Vec<_>>());
+        corpus
     }
 
     /// Each letter is a token; `|` separates sentences for distinct-n.
@@ -163,7 +171,7 @@ mod tests {
         let flat = ids(&text.replace('|', ""));
         let mut corpus = Corpus::new();
         for s in text.split('|') {
-            corpus.push(&ids(s));
+            corpus.extend_from(&ids(s));
         }
         let got =
             [ttr(&flat), mattr(&flat, 3), mtld(&flat, 0.72), distinct_n(&corpus, 1), distinct_n(&corpus, 2)];

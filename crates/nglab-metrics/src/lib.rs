@@ -32,9 +32,8 @@
 //! are `None` with a reason in [`MetricsReport::undefined`], never NaN.
 //!
 //! ```
-//! use nglab_metrics::{MetricsConfig, Reference, TextMetrics};
+//! use nglab_metrics::{ChaCha8Rng, MetricsConfig, Reference, SeedableRng, TextMetrics};
 //! use nglab_tokenizer::{Corpus, Vocab};
-//! use rand::SeedableRng;
 //!
 //! let mut vocab = Vocab::new();
 //! let mut read = |lines: &[&str]| {
@@ -50,7 +49,7 @@
 //!
 //! let metrics = TextMetrics::new(MetricsConfig { mattr_window: 3, ..MetricsConfig::default() })?;
 //! let reference = Reference::new(&human);
-//! let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(0);
+//! let mut rng = ChaCha8Rng::seed_from_u64(0);
 //! let report = metrics.compute(&synthetic, &vocab, Some(&reference), None, &mut rng)?;
 //! assert_eq!((report.tokens, report.types), (9, 4));
 //! assert_eq!(report.ttr, Some(4.0 / 9.0));
@@ -75,7 +74,13 @@ pub use distribution::{entropy_bits, js_divergence_bits, kl_divergence_bits, uni
 pub use error::Error;
 pub use lexical::{distinct_n, mattr, mtld, ttr};
 pub use metrics::{MetricsConfig, Reference, TextMetrics};
+/// Seeds a [`ChaCha8Rng`]: `ChaCha8Rng::seed_from_u64(0)`.
+pub use rand::SeedableRng;
+/// The project's one RNG type, to give [`TextMetrics::compute`]; re-exported
+/// so that a caller uses the `rand` version this crate is built with.
+pub use rand_chacha::ChaCha8Rng;
 pub use report::{
     BandSurvival, CorpusSize, Interval, MetricsReport, OrderNovelty, OrderRecall, OrderSurvival, SampleInfo,
     Undefined,
 };
+pub use tails::{survival_band, SURVIVAL_BANDS};

@@ -129,8 +129,8 @@ impl TextMetrics {
     /// Every metric of `text`; those against `reference` (divergences,
     /// survival, novelty) and `heldout` (recall) when given. `vocab` must hold
     /// every id of `text` and is used only to spell it for the compression
-    /// ratio; the texts must share it. `rng` draws the lexical samples (unused
-    /// when the sample is the whole text). Pure: same inputs and RNG state,
+    /// ratio; the texts must share it. `rng` (a seeded [`ChaCha8Rng`](crate::ChaCha8Rng),
+    /// say) draws the lexical samples (unused when the sample is the whole text). Pure: same inputs and RNG state,
     /// same report.
     pub fn compute<R: Rng + ?Sized>(
         &self,

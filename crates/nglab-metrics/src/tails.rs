@@ -4,9 +4,16 @@
 use crate::ngrams::{NgramTable, MAX_ORDER, NONE};
 use crate::report::{BandSurvival, OrderNovelty, OrderRecall, OrderSurvival};
 
-/// The reference-frequency bands: inclusive count ranges (`u64::MAX` = open).
-pub(crate) const BANDS: [(u64, u64, &str); 4] =
+/// The reference-frequency bands of survival: inclusive count ranges
+/// (`u64::MAX` = open) and their labels.
+pub const SURVIVAL_BANDS: [(u64, u64, &str); 4] =
     [(1, 1, "1"), (2, 4, "2-4"), (5, 16, "5-16"), (17, u64::MAX, "17+")];
+use SURVIVAL_BANDS as BANDS;
+
+/// The index in [`SURVIVAL_BANDS`] of a reference count, `None` for 0.
+pub fn survival_band(count: u64) -> Option<usize> {
+    BANDS.iter().position(|&(lo, hi, _)| lo <= count && count <= hi)
+}
 
 fn share(part: u64, whole: u64) -> Option<f64> {
     (whole > 0).then(|| part as f64 / whole as f64)
@@ -50,7 +57,7 @@ pub(crate) fn survival_and_novelty(
             if c == 0 {
                 continue;
             }
-            let b = BANDS.iter().position(|&(lo, hi, _)| lo <= c && c <= hi).expect("bands cover 1..");
+            let b = survival_band(c).expect("bands cover 1..");
             bands[b].reference_types += 1;
             bands[b].surviving += u64::from(present[r]);
         }

@@ -1,4 +1,6 @@
-use crate::{Error, TokenId, Tokenizer, Vocab};
+use std::path::Path;
+
+use crate::{CorpusText, Error, TokenId, Tokenizer, Utf8Policy, Vocab, Whitespace};
 
 /// Sentences of token ids, stored flat. Sentences hold words only: the
 /// `<s>` / `</s>` padding is added by whoever consumes them.
@@ -57,6 +59,17 @@ impl Corpus {
     /// All token ids, sentence after sentence.
     pub fn ids(&self) -> &[TokenId] {
         &self.ids
+    }
+
+    /// Reads a corpus file in the corpus format (UTF-8, one sentence per
+    /// line, tokens separated by whitespace: what `nglab tokenize` writes and
+    /// KenLM reads), adding its tokens to `vocab`. The short way for
+    /// [`CorpusText::read_path`] then [`Corpus::encode_growing`] with
+    /// [`Whitespace`]; go the long way for another tokenizer, a frozen
+    /// vocabulary or lossy UTF-8.
+    pub fn read_path(path: impl AsRef<Path>, vocab: &mut Vocab) -> Result<Corpus, Error> {
+        let text = CorpusText::read_path(path, Utf8Policy::Strict)?;
+        Corpus::encode_growing(text.sentences(), &Whitespace, vocab)
     }
 
     /// Encodes sentences with `tokenizer`, adding new tokens to `vocab`:
@@ -125,6 +138,26 @@ mod tests {
         check(&["a b", "b c"], &["a b c"], &[&[3, 4, 5]]);
         check(&["a b", "b c"], &["c x a", "", "  ", "x"], &[&[5, UNK, 3], &[UNK]]);
         check(&[], &["<s> </s>"], &[&[1, 2]]);
+    }
+
+    #[test]
+    fn read_path() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/bpe-train.txt");
+        let mut vocab = Vocab::new();
+        let corpus = Corpus::read_path(path, &mut vocab).unwrap();
+        let text = std::fs::read_to_string(path).unwrap();
+        let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
+        assert_eq!(corpus.n_sentences(), lines.len());
+        assert_eq!(corpus.n_tokens(), lines.iter().map(|l| l.split_whitespace().count()).sum::<usize>());
+        assert_eq!(vocab.token(corpus.sentence(0)[0]), lines[0].split_whitespace().next().unwrap());
+
+        let missing = Corpus::read_path("no/such/file.txt", &mut vocab).unwrap_err();
+        assert_eq!(missing.to_string(), "no/such/file.txt: No such file or directory (os error 2)");
+        let dir = Corpus::read_path(env!("CARGO_MANIFEST_DIR"), &mut vocab).unwrap_err();
+        assert_eq!(
+            dir.to_string(),
+            format!("{}: a directory, not a corpus file", env!("CARGO_MANIFEST_DIR"))
+        );
     }
 
     #[test]

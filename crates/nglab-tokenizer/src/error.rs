@@ -13,9 +13,34 @@ pub enum Error {
         /// What is wrong, with the offending value.
         msg: String,
     },
+    /// A corpus file is not valid UTF-8 (read it with
+    /// [`Utf8Policy::Lossy`](crate::Utf8Policy::Lossy) to replace the bytes).
+    #[error("{path}:{line}: invalid UTF-8 at byte offset {offset} (byte 0x{byte:02x})")]
+    InvalidUtf8 {
+        /// The file.
+        path: PathBuf,
+        /// 1-based line number.
+        line: u64,
+        /// Offset of the first invalid byte in the file.
+        offset: usize,
+        /// That byte.
+        byte: u8,
+    },
+    /// A file could not be opened or read.
+    #[error("{path}: {source}")]
+    File {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
     /// A vocabulary file is malformed.
     #[error("vocabulary: {0}")]
     Vocab(String),
+    /// A tokenizer spec (`words:lower`, `bpe:8000`) does not parse; the
+    /// message shows the value and the valid forms.
+    #[error("{0}")]
+    Spec(String),
     /// A tokenizer could not be built, trained, loaded or run.
     #[error("tokenizer: {0}")]
     Tokenizer(String),

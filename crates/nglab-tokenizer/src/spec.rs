@@ -36,19 +36,26 @@ pub enum TokenizerSpec {
     BpeFile(PathBuf),
 }
 
+impl TokenizerSpec {
+    /// Every form a spec takes, as every help text and error message shows
+    /// it (`SIZE` is a number, `PATH` a file). A test parses each form.
+    pub const GRAMMAR: &'static str =
+        "whitespace | words | words:lower | words:nfc | words:lower,nfc | chars | bpe:SIZE | bpe-file:PATH";
+
+    /// The names before `:`, for suggestions.
+    const NAMES: [&'static str; 5] = ["whitespace", "words", "chars", "bpe", "bpe-file"];
+}
+
 impl FromStr for TokenizerSpec {
     type Err = Error;
 
     fn from_str(s: &str) -> Result<Self, Error> {
-        let bad = |why: &str| {
-            Error::Tokenizer(format!(
-                "unknown tokenizer {s:?}{why}: expected whitespace, words[:lower][,nfc], chars, bpe:SIZE \
-                 or bpe-file:PATH"
-            ))
-        };
         let (name, arg) = match s.split_once(':') {
             Some((name, arg)) => (name, Some(arg)),
             None => (s, None),
+        };
+        let bad = |why: String| {
+            Error::Spec(format!("unknown tokenizer {s:?}{why}; expected {}", TokenizerSpec::GRAMMAR))
         };
         match (name, arg) {
             ("whitespace", None) => Ok(TokenizerSpec::Whitespace),
@@ -60,16 +67,19 @@ impl FromStr for TokenizerSpec {
                     match opt {
                         "lower" => words.case = Case::Lower,
                         "nfc" => words.normalization = Normalization::Nfc,
-                        _ => return Err(bad(&format!(" (unknown option {opt:?})"))),
+                        _ => {
+                            let hint = crate::did_you_mean(opt, ["lower", "nfc"]);
+                            return Err(bad(format!(" (unknown option {opt:?}{hint})")));
+                        }
                     }
                 }
                 Ok(TokenizerSpec::Words(words))
             }
             ("bpe", Some(size)) => {
                 let vocab_size: usize =
-                    size.parse().map_err(|_| bad(&format!(" (vocabulary size {size:?} is not a number)")))?;
+                    size.parse().map_err(|_| bad(format!(" (vocabulary size {size:?} is not a number)")))?;
                 if vocab_size < MIN_BPE_VOCAB_SIZE {
-                    return Err(Error::Tokenizer(format!(
+                    return Err(Error::Spec(format!(
                         "bpe vocabulary size must be at least {MIN_BPE_VOCAB_SIZE} (the byte alphabet), got \
                          {vocab_size}"
                     )));
@@ -77,7 +87,10 @@ impl FromStr for TokenizerSpec {
                 Ok(TokenizerSpec::Bpe { vocab_size })
             }
             ("bpe-file", Some(path)) if !path.is_empty() => Ok(TokenizerSpec::BpeFile(path.into())),
-            _ => Err(bad("")),
+            ("bpe", None) => Err(bad(" (bpe needs its vocabulary size, as in bpe:8000)".into())),
+            ("bpe-file", _) => Err(bad(" (bpe-file needs a path, as in bpe-file:tokenizer.json)".into())),
+            ("whitespace" | "chars", Some(_)) => Err(bad(format!(" ({name} takes no option)"))),
+            _ => Err(bad(crate::did_you_mean(name, TokenizerSpec::NAMES))),
         }
     }
 }
@@ -180,7 +193,9 @@ mod tests {
         }
     }
 
-    const EXPECTED: &str = "expected whitespace, words[:lower][,nfc], chars, bpe:SIZE or bpe-file:PATH";
+    const EXPECTED: &str =
+        "expected whitespace | words | words:lower | words:nfc | words:lower,nfc | chars | \
+                            bpe:SIZE | bpe-file:PATH";
 
     #[test]
     fn parse() {
@@ -193,26 +208,54 @@ mod tests {
         check("words:nfc,lower", words(Case::Lower, Normalization::Nfc));
         check("bpe:8000", Ok(TokenizerSpec::Bpe { vocab_size: 8000 }));
         check("bpe-file:a/tokenizer.json", Ok(TokenizerSpec::BpeFile("a/tokenizer.json".into())));
-        check(
-            "bpe:100",
-            Err("tokenizer: bpe vocabulary size must be at least 256 (the byte alphabet), got 100"),
-        );
+        check("bpe:100", Err("bpe vocabulary size must be at least 256 (the byte alphabet), got 100"));
         check(
             "bpe:x",
+            Err(&format!("unknown tokenizer \"bpe:x\" (vocabulary size \"x\" is not a number); {EXPECTED}")),
+        );
+        check(
+            "bpe",
             Err(&format!(
-                "tokenizer: unknown tokenizer \"bpe:x\" (vocabulary size \"x\" is not a number): {EXPECTED}"
+                "unknown tokenizer \"bpe\" (bpe needs its vocabulary size, as in bpe:8000); {EXPECTED}"
             )),
         );
-        check("bpe", Err(&format!("tokenizer: unknown tokenizer \"bpe\": {EXPECTED}")));
-        check("bpe-file:", Err(&format!("tokenizer: unknown tokenizer \"bpe-file:\": {EXPECTED}")));
-        check("Words", Err(&format!("tokenizer: unknown tokenizer \"Words\": {EXPECTED}")));
+        check(
+            "bpe-file:",
+            Err(&format!(
+                "unknown tokenizer \"bpe-file:\" (bpe-file needs a path, as in bpe-file:tokenizer.json); {EXPECTED}"
+            )),
+        );
+        check("Words", Err(&format!("unknown tokenizer \"Words\" (did you mean \"words\"?); {EXPECTED}")));
+        check("wrds", Err(&format!("unknown tokenizer \"wrds\" (did you mean \"words\"?); {EXPECTED}")));
+        check(
+            "whitspace",
+            Err(&format!("unknown tokenizer \"whitspace\" (did you mean \"whitespace\"?); {EXPECTED}")),
+        );
+        check("sentencepiece", Err(&format!("unknown tokenizer \"sentencepiece\"; {EXPECTED}")));
         check(
             "words:upper",
+            Err(&format!("unknown tokenizer \"words:upper\" (unknown option \"upper\"); {EXPECTED}")),
+        );
+        check(
+            "words:lowr",
             Err(&format!(
-                "tokenizer: unknown tokenizer \"words:upper\" (unknown option \"upper\"): {EXPECTED}"
+                "unknown tokenizer \"words:lowr\" (unknown option \"lowr\" (did you mean \"lower\"?)); {EXPECTED}"
             )),
         );
-        check("chars:x", Err(&format!("tokenizer: unknown tokenizer \"chars:x\": {EXPECTED}")));
+        check("chars:x", Err(&format!("unknown tokenizer \"chars:x\" (chars takes no option); {EXPECTED}")));
+    }
+
+    /// Every form of the grammar parses, its placeholders filled in, and
+    /// prints back as itself.
+    #[test]
+    fn every_form_of_the_grammar_parses() {
+        let forms: Vec<&str> = TokenizerSpec::GRAMMAR.split(" | ").collect();
+        assert_eq!(forms.len(), 8);
+        for form in forms {
+            let filled = form.replace("SIZE", "2000").replace("PATH", "tokenizer.json");
+            let spec: TokenizerSpec = filled.parse().unwrap_or_else(|e| panic!("{form}: {e}"));
+            assert_eq!(spec.to_string(), filled);
+        }
     }
 
     #[test]

@@ -47,6 +47,20 @@ impl CorpusText {
         Self::from_bytes(bytes, path, policy)
     }
 
+    /// Reads the corpus file at `path`: [`CorpusText::read`] of the opened
+    /// file, with errors that name it (a directory is refused as such).
+    pub fn read_path(path: impl AsRef<Path>, policy: Utf8Policy) -> Result<Self, Error> {
+        let path = path.as_ref();
+        let file_error = |source| Error::File { path: path.to_owned(), source };
+        let mut file = std::fs::File::open(path).map_err(file_error)?;
+        if file.metadata().is_ok_and(|m| m.is_dir()) {
+            return Err(file_error(std::io::Error::other("a directory, not a corpus file")));
+        }
+        let mut bytes = Vec::new();
+        file.read_to_end(&mut bytes).map_err(file_error)?;
+        Self::from_bytes(bytes, path, policy)
+    }
+
     /// Splits the bytes of a whole corpus file. `path` only names the source
     /// in error messages.
     pub fn from_bytes(bytes: Vec<u8>, path: &Path, policy: Utf8Policy) -> Result<Self, Error> {
@@ -69,11 +83,12 @@ impl CorpusText {
                 Utf8Policy::Strict => {
                     let offset = e.utf8_error().valid_up_to();
                     let bytes = e.as_bytes();
-                    return Err(err(
-                        bytes,
+                    return Err(Error::InvalidUtf8 {
+                        path: path.to_owned(),
+                        line: line_of(bytes, offset),
                         offset,
-                        format!("invalid UTF-8 at byte offset {offset} (byte 0x{:02x})", bytes[offset]),
-                    ));
+                        byte: bytes[offset],
+                    });
                 }
             },
         };

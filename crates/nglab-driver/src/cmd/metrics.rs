@@ -5,8 +5,9 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
+use nglab_lm::Model;
 use nglab_metrics::{MetricsConfig, MetricsReport, Reference, TextMetrics};
-use nglab_tokenizer::{Corpus, CorpusText, Vocab, Whitespace};
+use nglab_tokenizer::{AnyTokenizer, Corpus, CorpusText, TokenizerSpec, Vocab};
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use serde::Serialize;
@@ -14,7 +15,7 @@ use serde::Serialize;
 /// Arguments of `nglab metrics`.
 #[derive(Debug, Clone, clap::Args)]
 pub struct MetricsArgs {
-    /// The text: one sentence per line, tokens separated by whitespace.
+    /// The text: one sentence per line, tokenized by --tokenizer.
     #[arg(long)]
     pub input: PathBuf,
     /// The reference text (the human training text) for divergences, survival and novelty.
@@ -42,6 +43,17 @@ pub struct MetricsArgs {
     /// Print one JSON object instead of a table.
     #[arg(long)]
     pub json: bool,
+    /// The tokenizer of every text [default: the model's with --model, else whitespace].
+    #[arg(
+        long,
+        value_name = "SPEC",
+        value_parser = crate::tokenizer::parse_flag,
+        help = crate::tokenizer::help("with --model the model's, as its ARPA header names it; else whitespace"),
+    )]
+    pub tokenizer: Option<TokenizerSpec>,
+    /// Replace invalid UTF-8 instead of failing.
+    #[arg(long)]
+    pub lossy: bool,
 }
 
 /// Model-based metrics of the input (`--model`). Undefined values are null.
@@ -64,9 +76,13 @@ struct ModelMetrics {
 }
 
 /// `text` is the input already read, encoded again into the model's vocabulary.
-fn model_metrics(model_path: &Path, input: &Path, text: &CorpusText) -> anyhow::Result<ModelMetrics> {
-    let model = crate::io::read_model(model_path)?;
-    let corpus = Corpus::encode_frozen(text.sentences(), &Whitespace, model.vocab())?;
+fn model_metrics(
+    model: &Model,
+    tokenizer: &AnyTokenizer,
+    input: &Path,
+    text: &CorpusText,
+) -> anyhow::Result<ModelMetrics> {
+    let corpus = Corpus::encode_frozen(text.sentences(), tokenizer, model.vocab())?;
     let ppl = model.perplexity(&corpus).with_context(|| format!("scoring {}", input.display()))?;
     let mut per: Vec<f64> = corpus
         .sentences()
@@ -122,21 +138,31 @@ pub fn metrics(args: &MetricsArgs) -> anyhow::Result<()> {
         ..MetricsConfig::default()
     };
     let metrics = TextMetrics::new(config).context("invalid metrics options")?;
+    let model = args.model.as_deref().map(crate::io::read_model).transpose()?;
+    let tokenizer = match (&model, &args.model) {
+        (Some(model), Some(path)) => crate::tokenizer::for_model(model, path, args.tokenizer.as_ref())?,
+        _ => {
+            let spec = args.tokenizer.clone().unwrap_or_default();
+            crate::tokenizer::refuse_training(&spec, "give the BPE as bpe-file:PATH")?;
+            crate::tokenizer::build(&spec, std::iter::empty())?
+        }
+    };
     let mut vocab = Vocab::new();
-    let (input_text, text) = read_corpus(&args.input, &mut vocab)?;
+    let read = |path: &Path, vocab: &mut Vocab| read_corpus(path, vocab, &tokenizer, args.lossy);
+    let (input_text, text) = read(&args.input, &mut vocab)?;
     let reference = match &args.reference {
-        Some(path) => Some(Reference::new(&read_corpus(path, &mut vocab)?.1)),
+        Some(path) => Some(Reference::new(&read(path, &mut vocab)?.1)),
         None => None,
     };
     let heldout = match &args.heldout {
-        Some(path) => Some(Reference::new(&read_corpus(path, &mut vocab)?.1)),
+        Some(path) => Some(Reference::new(&read(path, &mut vocab)?.1)),
         None => None,
     };
     let mut rng = ChaCha8Rng::seed_from_u64(args.seed);
     let report = metrics
         .compute(&text, &vocab, reference.as_ref(), heldout.as_ref(), &mut rng)
         .with_context(|| format!("computing the metrics of {}", args.input.display()))?;
-    let model = args.model.as_deref().map(|m| model_metrics(m, &args.input, &input_text)).transpose()?;
+    let model = model.as_ref().map(|m| model_metrics(m, &tokenizer, &args.input, &input_text)).transpose()?;
 
     crate::io::write_atomic(Path::new("-"), |mut out| {
         if args.json {
@@ -174,12 +200,17 @@ pub fn metrics(args: &MetricsArgs) -> anyhow::Result<()> {
 }
 
 /// Reads a corpus file with the project's reader (one sentence per
-/// non-blank line, errors naming the line) and encodes it with the
-/// whitespace tokenizer into the shared `vocab`.
-fn read_corpus(path: &Path, vocab: &mut Vocab) -> anyhow::Result<(CorpusText, Corpus)> {
-    let text = crate::io::read_text(path, false)?;
-    let corpus = Corpus::encode_growing(text.sentences(), &Whitespace, vocab)?;
-    crate::io::refuse_markers(path, &text, &Whitespace, &corpus)?;
+/// non-blank line, errors naming the line) and encodes it with `tokenizer`
+/// into the shared `vocab`.
+fn read_corpus(
+    path: &Path,
+    vocab: &mut Vocab,
+    tokenizer: &AnyTokenizer,
+    lossy: bool,
+) -> anyhow::Result<(CorpusText, Corpus)> {
+    let text = crate::io::read_text(path, lossy)?;
+    let corpus = Corpus::encode_growing(text.sentences(), tokenizer, vocab)?;
+    crate::io::refuse_markers(path, &text, tokenizer, &corpus)?;
     Ok((text, corpus))
 }
 

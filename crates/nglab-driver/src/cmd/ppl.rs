@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use anyhow::Context;
 use nglab_lm::Perplexity;
-use nglab_tokenizer::{AnyTokenizer, Corpus, TokenizerSpec};
+use nglab_tokenizer::{Corpus, TokenizerSpec};
 use serde::Serialize;
 
 use crate::io::{read_model, read_text, write_atomic};
@@ -19,9 +19,14 @@ pub struct PplArgs {
     /// The text: one sentence per line.
     #[arg(long)]
     pub input: PathBuf,
-    /// Tokenizer (as at training; `bpe-file:PATH` for a BPE model).
-    #[arg(long, default_value = "whitespace")]
-    pub tokenizer: String,
+    /// The tokenizer [default: the model's].
+    #[arg(
+        long,
+        value_name = "SPEC",
+        value_parser = crate::tokenizer::parse_flag,
+        help = crate::tokenizer::help("the model's, as its ARPA header names it; whitespace if it names none"),
+    )]
+    pub tokenizer: Option<TokenizerSpec>,
     /// Print one JSON object.
     #[arg(long)]
     pub json: bool,
@@ -80,15 +85,9 @@ impl PplReport {
 
 /// Runs `nglab ppl`.
 pub fn ppl(args: &PplArgs) -> anyhow::Result<()> {
-    let spec: TokenizerSpec = args.tokenizer.parse().context("--tokenizer")?;
-    if matches!(spec, TokenizerSpec::Bpe { .. }) {
-        anyhow::bail!(
-            "--tokenizer bpe:SIZE would train a new BPE: give the model's tokenizer as bpe-file:PATH"
-        );
-    }
     let model = read_model(&args.model)?;
+    let tokenizer = crate::tokenizer::for_model(&model, &args.model, args.tokenizer.as_ref())?;
     let text = read_text(&args.input, args.lossy)?;
-    let tokenizer = AnyTokenizer::build(&spec, std::iter::empty(), |p| std::fs::read_to_string(p))?;
     let corpus = Corpus::encode_frozen(text.sentences(), &tokenizer, model.vocab())?;
     crate::io::refuse_markers(&args.input, &text, &tokenizer, &corpus)?;
     if corpus.n_tokens() == 0 {

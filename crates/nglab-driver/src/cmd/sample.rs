@@ -17,6 +17,10 @@ use crate::io::{read_model, read_text, write_atomic};
 /// Arguments of `nglab sample`.
 #[derive(Debug, Clone, clap::Args)]
 #[command(group(clap::ArgGroup::new("budget").args(["sentences", "tokens"])))]
+#[command(override_usage = "nglab sample --model <MODEL> --seed <SEED> (--sentences <N> | --tokens <N> | \
+                            --prefix-file <F> --prefix-tokens <K>) [OPTIONS]
+       nglab sample --model <MODEL> --beam <WIDTH> [--sentences <N> | --prefix-file <F> --prefix-tokens <K>] \
+                            [OPTIONS]")]
 pub struct SampleArgs {
     /// The ARPA model.
     #[arg(long)]
@@ -27,7 +31,8 @@ pub struct SampleArgs {
     /// Whole sentences until the number of words reaches N.
     #[arg(long, conflicts_with = "prefix_file")]
     pub tokens: Option<usize>,
-    /// Seed of the ChaCha8 streams (one per chunk of 256 sentences).
+    /// Seed of the ChaCha8 streams (one per chunk of 256 sentences); required
+    /// unless --beam.
     #[arg(long, required_unless_present = "beam")]
     pub seed: Option<u64>,
     /// Temperature T > 0: p^(1/T), renormalized.
@@ -70,13 +75,21 @@ pub struct SampleArgs {
     /// Threads (the output does not depend on it); 0 = all cores.
     #[arg(long, default_value_t = 0)]
     pub threads: usize,
-    /// Tokenizer the model's tokens came from, used to detokenize each line
-    /// (whitespace joins tokens with spaces: the corpus format).
-    #[arg(long, default_value = "whitespace")]
-    pub tokenizer: String,
+    /// The tokenizer that detokenizes each line (whitespace joins tokens with
+    /// spaces: the corpus format) and tokenizes the prompts [default: the model's].
+    #[arg(
+        long,
+        value_name = "SPEC",
+        value_parser = crate::tokenizer::parse_flag,
+        help = crate::tokenizer::help("the model's, as its ARPA header names it; whitespace if it names none"),
+    )]
+    pub tokenizer: Option<TokenizerSpec>,
     /// Output file (`-` = standard output), written atomically.
     #[arg(long, default_value = "-")]
     pub out: PathBuf,
+    /// Replace invalid UTF-8 in --prefix-file instead of failing.
+    #[arg(long)]
+    pub lossy: bool,
 }
 
 /// Runs `nglab sample`.
@@ -96,15 +109,15 @@ pub fn sample(args: &SampleArgs) -> anyhow::Result<()> {
         max_len: args.max_len,
     };
     config.validate().context("invalid sampling options")?;
-    let tokenizer = detokenizer(args)?;
     let threads = match args.threads {
         0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
         n => n,
     };
     let model = read_model(&args.model)?;
+    let tokenizer = crate::tokenizer::for_model(&model, &args.model, args.tokenizer.as_ref())?;
     let (corpus, stats) = match (&args.prefix_file, args.prefix_tokens) {
         (Some(path), Some(k)) => {
-            let prompts = read_prompts(path, &model, &tokenizer, args.sentences)?;
+            let prompts = read_prompts(path, args.lossy, &model, &tokenizer, args.sentences)?;
             sample_continuations(&model, &config, &prompts, k, seed, threads)?
         }
         _ => {
@@ -145,15 +158,17 @@ pub fn sample_budget(
     }
 }
 
-/// The prompts of `--prefix-file`: the first `limit` sentences of `path`,
+/// The prompts of `--prefix-file`: the first `limit` sentences of `path` (invalid
+/// UTF-8 replaced when `lossy`),
 /// in the model's vocabulary.
 pub fn read_prompts(
     path: &Path,
+    lossy: bool,
     model: &Model,
     tokenizer: &AnyTokenizer,
     limit: Option<usize>,
 ) -> anyhow::Result<Corpus> {
-    prompts_from(&read_text(path, false)?, path, model, tokenizer, limit)
+    prompts_from(&read_text(path, lossy)?, path, model, tokenizer, limit)
 }
 
 /// The first `limit` sentences of `text` (read from `source`) as prompts,
@@ -191,17 +206,6 @@ pub fn decode_lines<'a>(
     })
 }
 
-/// The tokenizer named by `--tokenizer`, for detokenizing.
-fn detokenizer(args: &SampleArgs) -> anyhow::Result<AnyTokenizer> {
-    let spec: TokenizerSpec = args.tokenizer.parse().context("--tokenizer")?;
-    if let TokenizerSpec::Bpe { .. } = spec {
-        anyhow::bail!(
-            "cannot detokenize with {spec}: use bpe-file:PATH with the model saved by --save-tokenizer"
-        );
-    }
-    Ok(AnyTokenizer::build(&spec, std::iter::empty(), |p| std::fs::read_to_string(p))?)
-}
-
 /// Writes each sentence of `corpus`, detokenized, on its own line of `out`.
 fn write_sentences(
     out: &std::path::Path,
@@ -220,14 +224,16 @@ fn write_sentences(
 
 /// `nglab sample --beam WIDTH`: beam search from `<s>` or from each prompt.
 fn run_beam(args: &SampleArgs, width: usize) -> anyhow::Result<()> {
-    let tokenizer = detokenizer(args)?;
     let threads = match args.threads {
         0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
         n => n,
     };
     let model = read_model(&args.model)?;
+    let tokenizer = crate::tokenizer::for_model(&model, &args.model, args.tokenizer.as_ref())?;
     let prompts = match (&args.prefix_file, args.prefix_tokens) {
-        (Some(path), Some(k)) => Some((read_prompts(path, &model, &tokenizer, args.sentences)?, k, path)),
+        (Some(path), Some(k)) => {
+            Some((read_prompts(path, args.lossy, &model, &tokenizer, args.sentences)?, k, path))
+        }
         _ => None,
     };
     let search = BeamSearch { width, sentences: args.sentences, max_len: args.max_len, threads };

@@ -1,10 +1,13 @@
 //! `nglab tokenize` and `nglab detokenize`: raw text to the corpus format (one
 //! sentence per line, tokens separated by single spaces) and back.
 
+use std::borrow::Cow;
 use std::path::PathBuf;
 
 use anyhow::{bail, Context};
-use nglab_tokenizer::{AnyTokenizer, Bpe, Tokenizer, TokenizerSpec, Vocab, Whitespace};
+use nglab_tokenizer::{
+    split_sentences, AnyTokenizer, Bpe, CorpusText, Tokenizer, TokenizerSpec, Vocab, Whitespace,
+};
 
 use crate::io::{read_text, write_atomic};
 
@@ -25,9 +28,16 @@ pub struct TextIo {
 /// Arguments of `nglab tokenize`.
 #[derive(Debug, Clone, clap::Args)]
 pub struct TokenizeArgs {
-    /// Tokenizer: whitespace, words[:lower][,nfc], chars, bpe:SIZE or bpe-file:PATH.
-    #[arg(long, default_value = "whitespace")]
-    pub tokenizer: String,
+    /// The tokenizer.
+    #[arg(
+        long,
+        value_name = "SPEC",
+        default_value = "whitespace",
+        hide_default_value = true,
+        value_parser = crate::tokenizer::parse_flag,
+        help = crate::tokenizer::help("whitespace; bpe:SIZE trains one on --train, else the input"),
+    )]
+    pub tokenizer: TokenizerSpec,
     /// Input, output, UTF-8 policy.
     #[command(flatten)]
     pub io: TextIo,
@@ -40,14 +50,27 @@ pub struct TokenizeArgs {
     /// Also write the vocabulary of the output (JSON array of tokens in id order).
     #[arg(long)]
     pub vocab: Option<PathBuf>,
+    /// Raw prose in, one sentence per line out: paragraphs (lines up to a
+    /// blank line, joined) are split at Unicode sentence boundaries, kept
+    /// closed after titles such as Mr., Dr., St. ("at 5 p.m. He left." is two
+    /// sentences, "Mr. Smith left." one).
+    #[arg(long)]
+    pub split_sentences: bool,
 }
 
 /// Arguments of `nglab detokenize`.
 #[derive(Debug, Clone, clap::Args)]
 pub struct DetokenizeArgs {
-    /// Tokenizer the text was made with: whitespace, words[:lower][,nfc], chars or bpe-file:PATH.
-    #[arg(long, default_value = "whitespace")]
-    pub tokenizer: String,
+    /// The tokenizer the text was made with.
+    #[arg(
+        long,
+        value_name = "SPEC",
+        default_value = "whitespace",
+        hide_default_value = true,
+        value_parser = crate::tokenizer::parse_flag,
+        help = crate::tokenizer::help("whitespace; a BPE as bpe-file:PATH"),
+    )]
+    pub tokenizer: TokenizerSpec,
     /// Input, output, UTF-8 policy.
     #[command(flatten)]
     pub io: TextIo,
@@ -55,28 +78,27 @@ pub struct DetokenizeArgs {
 
 /// Runs `nglab tokenize`.
 pub fn tokenize(args: &TokenizeArgs) -> anyhow::Result<()> {
-    let spec: TokenizerSpec = args.tokenizer.parse().context("--tokenizer")?;
+    let spec = &args.tokenizer;
     if args.save_tokenizer.is_some() && !matches!(spec, TokenizerSpec::Bpe { .. } | TokenizerSpec::BpeFile(_))
     {
         bail!("--save-tokenizer needs a bpe tokenizer, got {spec}");
     }
     let text = read_text(&args.io.input, args.io.lossy)?;
-    let train = match &args.train {
-        Some(path) => Some(read_text(path, args.io.lossy)?),
-        None => None,
+    let sentences = sentences(&text, args.split_sentences);
+    let tokenizer = match &args.train {
+        Some(path) => crate::tokenizer::build(spec, read_text(path, args.io.lossy)?.sentences())?,
+        None => crate::tokenizer::build(spec, sentences.iter().map(|(_, s)| s.as_ref()))?,
     };
-    let training = train.as_ref().unwrap_or(&text);
-    let tokenizer = AnyTokenizer::build(&spec, training.sentences(), |p| std::fs::read_to_string(p))?;
     if let (Some(path), AnyTokenizer::Bpe(bpe)) = (&args.save_tokenizer, &tokenizer) {
         let json = Bpe::to_json(bpe)?;
         write_atomic(path, |w| Ok(w.write_all(json.as_bytes())?))?;
     }
     let mut vocab = Vocab::new();
     write_atomic(&args.io.out, |w| {
-        for i in 0..text.n_sentences() {
-            let tokens = tokenizer.encode(text.sentence(i)).with_context(|| {
-                format!("{}:{}: cannot tokenize", args.io.input.display(), text.line_number(i))
-            })?;
+        for (line, sentence) in &sentences {
+            let tokens = tokenizer
+                .encode(sentence)
+                .with_context(|| format!("{}:{line}: cannot tokenize", args.io.input.display()))?;
             for (j, token) in tokens.iter().enumerate() {
                 if j > 0 {
                     w.write_all(b" ")?;
@@ -94,14 +116,48 @@ pub fn tokenize(args: &TokenizeArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The sentences to tokenize, each with the line it starts on: the lines of
+/// `text`, or with `split` the sentences of its paragraphs (runs of
+/// consecutive non-blank lines, joined by a space).
+fn sentences(text: &CorpusText, split: bool) -> Vec<(u64, Cow<'_, str>)> {
+    if !split {
+        return text.sentences().enumerate().map(|(i, s)| (text.line_number(i), Cow::Borrowed(s))).collect();
+    }
+    let mut out = Vec::new();
+    let mut paragraph = String::new();
+    let mut first_line = 0;
+    let mut flush = |paragraph: &mut String, first_line: u64| {
+        out.extend(split_sentences(paragraph).into_iter().map(|s| (first_line, Cow::Owned(s.to_owned()))));
+        paragraph.clear();
+    };
+    for (i, line) in text.sentences().enumerate() {
+        let number = text.line_number(i);
+        // A blank line (skipped by the reader, or read as an empty sentence) ends a paragraph.
+        let continues = i > 0 && number == text.line_number(i - 1) + 1 && !paragraph.is_empty();
+        if line.trim().is_empty() {
+            flush(&mut paragraph, first_line);
+            continue;
+        }
+        if !continues {
+            flush(&mut paragraph, first_line);
+            first_line = number;
+        } else {
+            paragraph.push(' ');
+        }
+        paragraph.push_str(line.trim());
+    }
+    flush(&mut paragraph, first_line);
+    out
+}
+
 /// Runs `nglab detokenize`.
 pub fn detokenize(args: &DetokenizeArgs) -> anyhow::Result<()> {
-    let spec: TokenizerSpec = args.tokenizer.parse().context("--tokenizer")?;
-    if let TokenizerSpec::Bpe { .. } = spec {
-        bail!("cannot detokenize with {spec}: use bpe-file:PATH with the model saved by --save-tokenizer");
-    }
+    crate::tokenizer::refuse_training(
+        &args.tokenizer,
+        "give the BPE the text was made with as bpe-file:PATH (tokenize --save-tokenizer, or beside a model)",
+    )?;
     let text = read_text(&args.io.input, args.io.lossy)?;
-    let tokenizer = AnyTokenizer::build(&spec, std::iter::empty(), |p| std::fs::read_to_string(p))?;
+    let tokenizer = crate::tokenizer::build(&args.tokenizer, std::iter::empty())?;
     write_atomic(&args.io.out, |w| {
         for i in 0..text.n_sentences() {
             let tokens = Whitespace.encode(text.sentence(i))?;

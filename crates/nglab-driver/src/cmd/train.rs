@@ -14,9 +14,17 @@ pub struct TrainArgs {
     /// The training text: one sentence per line.
     #[arg(long)]
     pub input: PathBuf,
-    /// Tokenizer: whitespace, words[:lower][:nfc], chars, bpe:SIZE, bpe-file:PATH.
-    #[arg(long, default_value = "whitespace")]
-    pub tokenizer: String,
+    /// The tokenizer; the model records it (a BPE is saved beside the model
+    /// as MODEL.tokenizer.json).
+    #[arg(
+        long,
+        value_name = "SPEC",
+        default_value = "whitespace",
+        hide_default_value = true,
+        value_parser = crate::tokenizer::parse_flag,
+        help = crate::tokenizer::help("whitespace; the model records it, a BPE beside the model as MODEL.tokenizer.json"),
+    )]
+    pub tokenizer: TokenizerSpec,
     /// The order N of the model.
     #[arg(long, default_value_t = 3, value_parser = parse_order)]
     pub order: usize,
@@ -68,11 +76,6 @@ impl TrainSettings {
     }
 }
 
-/// Builds the tokenizer `spec` names; `bpe:SIZE` trains on `text`.
-pub fn build_tokenizer(spec: &TokenizerSpec, text: &CorpusText) -> anyhow::Result<AnyTokenizer> {
-    Ok(AnyTokenizer::build(spec, text.sentences(), |p| std::fs::read_to_string(p))?)
-}
-
 /// Tokenizes `text` (read from `source`, which names it in messages),
 /// counts and estimates: the work of `nglab train` before anything is written.
 pub fn train_text(
@@ -115,9 +118,9 @@ pub fn fallback_warnings(model: &Model) -> Vec<String> {
 /// Runs `nglab train`.
 pub fn train(args: &TrainArgs) -> anyhow::Result<()> {
     let mut settings = TrainSettings::parse(args.order, &args.smoothing, &args.discount_fallback)?;
-    let spec: TokenizerSpec = args.tokenizer.parse().context("--tokenizer")?;
+    let spec = &args.tokenizer;
     let text = read_text(&args.input, args.lossy)?;
-    let tokenizer = build_tokenizer(&spec, &text)?;
+    let tokenizer = crate::tokenizer::build(spec, text.sentences())?;
     settings.vocab = args.vocab.as_deref().map(read_vocab).transpose()?;
     let model = train_text(&text, &args.input, &tokenizer, &settings)?;
     for line in fallback_warnings(&model) {
@@ -126,7 +129,26 @@ pub fn train(args: &TrainArgs) -> anyhow::Result<()> {
     if let Some(path) = &args.save_vocab {
         write_atomic(path, |w| Ok(model.vocab().write_json(w)?))?;
     }
-    write_atomic(&args.out, |w| Ok(model.write_arpa(w)?))
+    write_model(model, &tokenizer, spec, &args.out)
+}
+
+/// Writes `model` as ARPA to `out`, recording its tokenizer (a BPE is saved
+/// beside it as MODEL.tokenizer.json, and removed again if the model cannot
+/// be written).
+pub fn write_model(
+    model: Model,
+    tokenizer: &AnyTokenizer,
+    spec: &TokenizerSpec,
+    out: &Path,
+) -> anyhow::Result<()> {
+    let (recorded, saved) = crate::tokenizer::save_for_model(tokenizer, spec, out)?;
+    let model = model.with_tokenizer(recorded);
+    let written = write_atomic(out, |w| Ok(model.write_arpa(w)?));
+    if let (Err(_), Some(path)) = (&written, &saved) {
+        // Nothing half-written: the tokenizer goes with the model it belongs to.
+        let _ = std::fs::remove_file(path);
+    }
+    written
 }
 
 /// Reads a vocabulary file (a JSON array of tokens, as `--save-vocab` writes).

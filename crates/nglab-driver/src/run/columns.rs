@@ -4,7 +4,19 @@
 //! collapse). Tables, summary, plots and the report all refer to these
 //! constants, so a column cannot be misspelt in one of them.
 
+use nglab_metrics::MetricsReport;
+
 use super::record::GenRecord;
+
+/// The metrics of the generation's newest text alone.
+fn newest(r: &GenRecord) -> &MetricsReport {
+    r.new_metrics.as_ref().unwrap_or(&r.metrics)
+}
+
+/// Tokens per sentence.
+fn mean_len(m: &MetricsReport) -> Value {
+    Value::Num((m.sentences > 0).then(|| m.tokens as f64 / m.sentences as f64))
+}
 
 /// One value of a row.
 #[derive(Debug, Clone, PartialEq)]
@@ -73,20 +85,16 @@ impl PartialEq for Column {
     }
 }
 
-use Collapse::{Down, Neither, Up};
-use Value::{Int, MaybeInt, Num};
-
 /// Share of the human text's types of `order` whose human count lies in
 /// band `band` (0: seen once, 1: 2-4, 2: 5-16, 3: 17+) present in the text.
-fn survival(r: &GenRecord, order: usize, band: usize) -> Value {
-    let share = r
-        .metrics
+fn survival(m: &MetricsReport, order: usize, band: usize) -> Value {
+    let share = m
         .survival_by_band
         .as_ref()
         .and_then(|orders| orders.iter().find(|o| o.order == order))
         .and_then(|o| o.bands.get(band))
         .and_then(|b| b.share);
-    Num(share)
+    Value::Num(share)
 }
 
 macro_rules! column {
@@ -97,272 +105,186 @@ macro_rules! column {
     };
 }
 
-column!(
-    TRAIN_TOKENS,
-    "train_tokens",
-    "Training tokens",
-    "tokens",
-    Neither,
-    "Tokens of the generation's whole training text.",
-    |r| Int(r.metrics.tokens as u64)
-);
-column!(
-    TRAIN_SENTENCES,
-    "train_sentences",
-    "Training sentences",
-    "sentences",
-    Neither,
-    "Sentences of the generation's whole training text.",
-    |r| Int(r.metrics.sentences as u64)
-);
-column!(
-    HUMAN_SHARE,
-    "human_share",
-    "Human share of the training text",
-    "",
-    Neither,
-    "Share of the training text's tokens that come from the human text.",
-    |r| Num(r.human_share)
-);
-column!(TYPES, "types", "Word types", "types", Down, "Distinct tokens of the whole training text.", |r| Int(
-    r.metrics.types as u64
-));
-column!(
-    HAPAX,
-    "hapax",
-    "Hapax legomena",
-    "types",
-    Down,
-    "Tokens seen exactly once in the whole training text.",
-    |r| Int(r.metrics.hapax as u64)
-);
-column!(
-    METRICS_SAMPLE_TOKENS,
-    "metrics_sample_tokens",
-    "Lexical sample size",
-    "tokens",
-    Neither,
-    "Token budget of each draw of the lexical metrics (ttr to distinct_4): the human training size.",
-    |r| Int(r.metrics.sample.sample_tokens as u64)
-);
-column!(
-    TTR,
-    "ttr",
-    "Type-token ratio",
-    "",
-    Down,
-    "Types / tokens of equal-size samples of whole sentences (mean over draws).",
-    |r| Num(r.metrics.ttr)
-);
-column!(
-    MATTR,
-    "mattr",
-    "MATTR",
-    "",
-    Down,
-    "Moving-average type-token ratio over 1,000-token windows of the samples.",
-    |r| Num(r.metrics.mattr)
-);
-column!(
-    MTLD,
-    "mtld",
-    "MTLD",
-    "tokens",
-    Down,
-    "Measure of textual lexical diversity (threshold 0.72) of the samples.",
-    |r| Num(r.metrics.mtld)
-);
-column!(
-    DISTINCT_1,
-    "distinct_1",
-    "distinct-1",
-    "",
-    Down,
-    "Distinct unigrams / unigrams of the samples.",
-    |r| Num(r.metrics.distinct_1)
-);
-column!(
-    DISTINCT_2,
-    "distinct_2",
-    "distinct-2",
-    "",
-    Down,
-    "Distinct bigrams / bigrams of the samples (within sentences).",
-    |r| Num(r.metrics.distinct_2)
-);
-column!(
-    DISTINCT_3,
-    "distinct_3",
-    "distinct-3",
-    "",
-    Down,
-    "Distinct trigrams / trigrams of the samples (within sentences).",
-    |r| Num(r.metrics.distinct_3)
-);
-column!(
-    DISTINCT_4,
-    "distinct_4",
-    "distinct-4",
-    "",
-    Down,
-    "Distinct 4-grams / 4-grams of the samples (within sentences).",
-    |r| Num(r.metrics.distinct_4)
-);
-column!(
-    ENTROPY_BITS,
-    "entropy_bits",
-    "Unigram entropy",
-    "bits",
-    Down,
-    "Entropy of the whole training text's unigram distribution.",
-    |r| Num(r.metrics.entropy_bits)
-);
-column!(
-    ZIPF_EXPONENT,
-    "zipf_exponent",
-    "Zipf exponent",
-    "",
-    Up,
-    "Least-squares slope of ln frequency on ln rank of the whole training text, negated.",
-    |r| Num(r.metrics.zipf_exponent)
-);
-column!(
-    JS_TO_HUMAN,
-    "js_to_human",
-    "JS divergence to the human text",
-    "bits",
-    Up,
-    "Jensen-Shannon divergence between the unigram distributions of the training and human texts.",
-    |r| Num(r.metrics.js_to_reference)
-);
-column!(
-    KL_TO_HUMAN,
-    "kl_to_human",
-    "KL divergence to the human text",
-    "bits",
-    Up,
-    "KL(training text || human text) of the unigram distributions, the human side add-one smoothed.",
-    |r| Num(r.metrics.kl_to_reference)
-);
-column!(
-    SURVIVAL_HAPAX,
-    "survival_hapax",
-    "Survival of human hapaxes",
-    "",
-    Down,
-    "Share of the word types seen once in the human text that occur in the training text.",
-    |r| survival(r, 1, 0)
-);
-column!(
-    SURVIVAL_2_4,
-    "survival_2_4",
-    "Survival of human types seen 2-4 times",
-    "",
-    Down,
-    "Share of the word types seen 2 to 4 times in the human text that occur in the training text.",
-    |r| survival(r, 1, 1)
-);
-column!(
-    SURVIVAL_5_16,
-    "survival_5_16",
-    "Survival of human types seen 5-16 times",
-    "",
-    Down,
-    "Share of the word types seen 5 to 16 times in the human text that occur in the training text.",
-    |r| survival(r, 1, 2)
-);
-column!(
-    SURVIVAL_17_PLUS,
-    "survival_17_plus",
-    "Survival of human types seen 17+ times",
-    "",
-    Down,
-    "Share of the word types seen 17 or more times in the human text that occur in the training text.",
-    |r| survival(r, 1, 3)
-);
-column!(
-    SURVIVAL_BIGRAM_HAPAX,
-    "survival_bigram_hapax",
-    "Survival of human bigram hapaxes",
-    "",
-    Down,
-    "Share of the bigram types seen once in the human text that occur in the training text.",
-    |r| survival(r, 2, 0)
-);
-column!(
-    COMPRESSION_RATIO,
-    "compression_ratio",
-    "Compression ratio",
-    "",
-    Up,
-    "Bytes of the training text / bytes of its gzip stream (repetitive text compresses more).",
-    |r| Num(r.metrics.compression_ratio)
-);
-column!(
-    SELF_REPETITION_4,
-    "self_repetition_4",
-    "Self-repetition of 4-grams",
-    "",
-    Up,
-    "Self-repetition of 4-grams across the training text's sentences (natural log).",
-    |r| Num(r.metrics.self_repetition_4)
-);
-column!(
-    HELDOUT_PPL,
-    "heldout_ppl",
-    "Held-out perplexity",
-    "",
-    Up,
-    "Perplexity of the held-out human text under the generation's model, OOVs included (KenLM query).",
-    |r| Num(r.heldout_ppl)
-);
-column!(
-    HELDOUT_PPL_EXCL_OOV,
-    "heldout_ppl_excl_oov",
-    "Held-out perplexity without OOVs",
-    "",
-    Up,
-    "Perplexity of the held-out human text under the generation's model, OOV tokens left out.",
-    |r| Num(r.heldout_ppl_excl_oov)
-);
-column!(
-    HELDOUT_OOV_RATE,
-    "heldout_oov_rate",
-    "Held-out OOV rate",
-    "",
-    Up,
-    "Share of the held-out tokens that are not in the model's vocabulary.",
-    |r| Num(r.heldout_oov_rate)
-);
-column!(
-    SYNTHETIC_PPL_GEN0,
-    "synthetic_ppl_gen0",
-    "Perplexity of the training text under generation 0",
-    "",
-    Down,
-    "Perplexity of the whole training text under the generation-0 model.",
-    |r| Num(r.synthetic_ppl_gen0)
-);
-column!(
-    NGRAMS,
-    "ngrams",
-    "Model n-grams",
-    "n-grams",
-    Down,
-    "N-grams of the generation's model, all orders.",
-    |r| Int(r.ngrams as u64)
-);
-column!(SAMPLED_MAX_LEN_HITS, "sampled_max_len_hits", "Sentences cut at the maximum length", "sentences", Neither,
-    "Sentences of the next generation's synthetic corpus cut at the maximum length (empty at the last generation).",
-    |r| MaybeInt(r.sampled_max_len_hits.map(|n| n as u64)));
-column!(SAMPLED_UNK_REDRAWN, "sampled_unk_redrawn", "<unk> draws redrawn", "draws", Neither,
-    "<unk> draws the sampler redrew while writing the next generation's corpus (empty at the last generation).",
-    |r| MaybeInt(r.sampled_unk_redrawn.map(|n| n as u64)));
+/// The declarations, one per column: constant, CSV name, title, unit, which
+/// way is collapse, meaning, value. Kept as a table (not reformatted).
+#[rustfmt::skip]
+mod defs {
+    use super::{mean_len, newest, survival, Column, Value::{Int, MaybeInt, Num}};
+    use super::Collapse::{Down, Neither, Up};
+
+    column!(TRAIN_TOKENS, "train_tokens", "Training tokens", "tokens", Neither,
+        "Tokens of the generation's whole training text.",
+        |r| Int(r.metrics.tokens as u64));
+    column!(TRAIN_SENTENCES, "train_sentences", "Training sentences", "sentences", Neither,
+        "Sentences of the generation's whole training text.",
+        |r| Int(r.metrics.sentences as u64));
+    column!(MEAN_SENTENCE_LEN, "mean_sentence_len", "Mean sentence length", "tokens", Neither,
+        "Tokens per sentence of the whole training text.",
+        |r| mean_len(&r.metrics));
+    column!(HUMAN_SHARE, "human_share", "Human share of the training text", "", Neither,
+        "Share of the training text's tokens that come from the human text.",
+        |r| Num(r.human_share));
+    column!(TYPES, "types", "Word types", "types", Down,
+        "Distinct tokens of the whole training text.",
+        |r| Int(r.metrics.types as u64));
+    column!(HAPAX, "hapax", "Hapax legomena", "types", Down,
+        "Tokens seen exactly once in the whole training text.",
+        |r| Int(r.metrics.hapax as u64));
+    column!(METRICS_SAMPLE_TOKENS, "metrics_sample_tokens", "Lexical sample size", "tokens", Neither,
+        "Token budget of each draw of the lexical metrics (ttr to distinct_4): the human training size.",
+        |r| Int(r.metrics.sample.sample_tokens as u64));
+    column!(TTR, "ttr", "Type-token ratio", "", Down,
+        "Types / tokens of equal-size samples of whole sentences (mean over draws).",
+        |r| Num(r.metrics.ttr));
+    column!(MATTR, "mattr", "MATTR", "", Down,
+        "Moving-average type-token ratio over 1,000-token windows of the samples.",
+        |r| Num(r.metrics.mattr));
+    column!(MTLD, "mtld", "MTLD", "tokens", Down,
+        "Measure of textual lexical diversity (threshold 0.72) of the samples.",
+        |r| Num(r.metrics.mtld));
+    column!(DISTINCT_1, "distinct_1", "distinct-1", "", Down,
+        "Distinct unigrams / unigrams of the samples.",
+        |r| Num(r.metrics.distinct_1));
+    column!(DISTINCT_2, "distinct_2", "distinct-2", "", Down,
+        "Distinct bigrams / bigrams of the samples (within sentences).",
+        |r| Num(r.metrics.distinct_2));
+    column!(DISTINCT_3, "distinct_3", "distinct-3", "", Down,
+        "Distinct trigrams / trigrams of the samples (within sentences).",
+        |r| Num(r.metrics.distinct_3));
+    column!(DISTINCT_4, "distinct_4", "distinct-4", "", Down,
+        "Distinct 4-grams / 4-grams of the samples (within sentences).",
+        |r| Num(r.metrics.distinct_4));
+    column!(ENTROPY_BITS, "entropy_bits", "Unigram entropy", "bits", Down,
+        "Entropy of the whole training text's unigram distribution.",
+        |r| Num(r.metrics.entropy_bits));
+    column!(ZIPF_EXPONENT, "zipf_exponent", "Zipf exponent", "", Up,
+        "Least-squares slope of ln frequency on ln rank of the whole training text, negated.",
+        |r| Num(r.metrics.zipf_exponent));
+    column!(JS_TO_HUMAN, "js_to_human", "JS divergence to the human text", "bits", Up,
+        "Jensen-Shannon divergence between the unigram distributions of the training and human texts.",
+        |r| Num(r.metrics.js_to_reference));
+    column!(KL_TO_HUMAN, "kl_to_human", "KL divergence to the human text", "bits", Up,
+        "KL(training text || human text) of the unigram distributions, the human side add-one smoothed.",
+        |r| Num(r.metrics.kl_to_reference));
+    column!(SURVIVAL_HAPAX, "survival_hapax", "Survival of human hapaxes", "", Down,
+        "Share of the word types seen once in the human text that occur in the training text.",
+        |r| survival(&r.metrics, 1, 0));
+    column!(SURVIVAL_2_4, "survival_2_4", "Survival of human types seen 2-4 times", "", Down,
+        "Share of the word types seen 2 to 4 times in the human text that occur in the training text.",
+        |r| survival(&r.metrics, 1, 1));
+    column!(SURVIVAL_5_16, "survival_5_16", "Survival of human types seen 5-16 times", "", Down,
+        "Share of the word types seen 5 to 16 times in the human text that occur in the training text.",
+        |r| survival(&r.metrics, 1, 2));
+    column!(SURVIVAL_17_PLUS, "survival_17_plus", "Survival of human types seen 17+ times", "", Down,
+        "Share of the word types seen 17 or more times in the human text that occur in the training text.",
+        |r| survival(&r.metrics, 1, 3));
+    column!(SURVIVAL_BIGRAM_HAPAX, "survival_bigram_hapax", "Survival of human bigram hapaxes", "", Down,
+        "Share of the bigram types seen once in the human text that occur in the training text.",
+        |r| survival(&r.metrics, 2, 0));
+    column!(COMPRESSION_RATIO, "compression_ratio", "Compression ratio", "", Up,
+        "Bytes of the training text / bytes of its gzip stream (repetitive text compresses more).",
+        |r| Num(r.metrics.compression_ratio));
+    column!(SELF_REPETITION_4, "self_repetition_4", "Self-repetition of 4-grams", "", Up,
+        "Self-repetition of 4-grams across the training text's sentences (natural log).",
+        |r| Num(r.metrics.self_repetition_4));
+    column!(HELDOUT_PPL, "heldout_ppl", "Held-out perplexity", "", Up,
+        "Perplexity of the held-out human text under the generation's model, OOVs included (KenLM query).",
+        |r| Num(r.heldout_ppl));
+    column!(HELDOUT_PPL_EXCL_OOV, "heldout_ppl_excl_oov", "Held-out perplexity without OOVs", "", Up,
+        "Perplexity of the held-out human text under the generation's model, OOV tokens left out.",
+        |r| Num(r.heldout_ppl_excl_oov));
+    column!(HELDOUT_OOV_RATE, "heldout_oov_rate", "Held-out OOV rate", "", Up,
+        "Share of the held-out tokens (and </s>) that are not in the generation model's own vocabulary.",
+        |r| Num(r.heldout_oov_rate));
+    column!(HELDOUT_PPL_FIXED, "heldout_ppl_fixed", "Held-out perplexity, fixed denominator", "", Up,
+        "Held-out perplexity over the tokens in the human training vocabulary (and </s>), a word the model lacks scored as <unk>: comparable across generations whatever their vocabularies.",
+        |r| Num(r.heldout_ppl_fixed));
+    column!(MODEL_VOCAB, "model_vocab", "Model vocabulary", "words", Down,
+        "Words of the generation model's vocabulary, <unk>, <s> and </s> included.",
+        |r| Int(r.model_vocab as u64));
+    column!(SYNTHETIC_PPL_GEN0, "synthetic_ppl_gen0", "Perplexity of the training text under generation 0", "", Down,
+        "Perplexity of the whole training text under the generation-0 model.",
+        |r| Num(r.synthetic_ppl_gen0));
+    column!(NGRAMS, "ngrams", "Model n-grams", "n-grams", Down,
+        "N-grams of the generation's model, all orders.",
+        |r| Int(r.ngrams as u64));
+    column!(SAMPLED_MAX_LEN_HITS, "sampled_max_len_hits", "Sentences cut at the maximum length", "sentences", Neither,
+        "Sentences of the next generation's synthetic corpus cut at the maximum length (empty at the last generation).",
+        |r| MaybeInt(r.sampled_max_len_hits.map(|n| n as u64)));
+    column!(SAMPLED_UNK_REDRAWN, "sampled_unk_redrawn", "<unk> draws redrawn", "draws", Neither,
+        "<unk> draws the sampler redrew while writing the next generation's corpus (empty at the last generation).",
+        |r| MaybeInt(r.sampled_unk_redrawn.map(|n| n as u64)));
+    column!(NEW_TOKENS, "new_tokens", "Newest text: tokens", "tokens", Neither,
+        "Tokens of the generation's newest text: the human text at generation 0, else the synthetic corpus the previous generation wrote (the whole training text under replace).",
+        |r| Int(newest(r).tokens as u64));
+    column!(NEW_SENTENCES, "new_sentences", "Newest text: sentences", "sentences", Neither,
+        "Sentences of the generation's newest text.",
+        |r| Int(newest(r).sentences as u64));
+    column!(NEW_MEAN_SENTENCE_LEN, "new_mean_sentence_len", "Newest text: mean sentence length", "tokens", Neither,
+        "Tokens per sentence of the generation's newest text.",
+        |r| mean_len(newest(r)));
+    column!(NEW_TYPES, "new_types", "Newest text: word types", "types", Down,
+        "Distinct tokens of the generation's newest text.",
+        |r| Int(newest(r).types as u64));
+    column!(NEW_HAPAX, "new_hapax", "Newest text: hapax legomena", "types", Down,
+        "Tokens seen exactly once in the generation's newest text.",
+        |r| Int(newest(r).hapax as u64));
+    column!(NEW_TTR, "new_ttr", "Newest text: type-token ratio", "", Down,
+        "Type-token ratio of equal-size samples of the newest text (mean over draws; the sample size is the human training size, or the whole text when smaller).",
+        |r| Num(newest(r).ttr));
+    column!(NEW_MATTR, "new_mattr", "Newest text: MATTR", "", Down,
+        "Moving-average type-token ratio of the newest text's samples.",
+        |r| Num(newest(r).mattr));
+    column!(NEW_MTLD, "new_mtld", "Newest text: MTLD", "tokens", Down,
+        "MTLD of the newest text's samples.",
+        |r| Num(newest(r).mtld));
+    column!(NEW_DISTINCT_2, "new_distinct_2", "Newest text: distinct-2", "", Down,
+        "distinct-2 of the newest text's samples.",
+        |r| Num(newest(r).distinct_2));
+    column!(NEW_ENTROPY_BITS, "new_entropy_bits", "Newest text: unigram entropy", "bits", Down,
+        "Entropy of the newest text's unigram distribution.",
+        |r| Num(newest(r).entropy_bits));
+    column!(NEW_JS_TO_HUMAN, "new_js_to_human", "Newest text: JS divergence to the human text", "bits", Up,
+        "Jensen-Shannon divergence between the unigram distributions of the newest and human texts.",
+        |r| Num(newest(r).js_to_reference));
+    column!(NEW_SURVIVAL_HAPAX, "new_survival_hapax", "Newest text: survival of human hapaxes", "", Down,
+        "Share of the word types seen once in the human text that occur in the newest text.",
+        |r| survival(newest(r), 1, 0));
+    column!(NEW_SURVIVAL_2_4, "new_survival_2_4", "Newest text: survival of types seen 2-4 times", "", Down,
+        "Share of the word types seen 2 to 4 times in the human text that occur in the newest text.",
+        |r| survival(newest(r), 1, 1));
+    column!(NEW_SURVIVAL_5_16, "new_survival_5_16", "Newest text: survival of types seen 5-16 times", "", Down,
+        "Share of the word types seen 5 to 16 times in the human text that occur in the newest text.",
+        |r| survival(newest(r), 1, 2));
+    column!(NEW_SURVIVAL_17_PLUS, "new_survival_17_plus", "Newest text: survival of types seen 17+ times", "", Down,
+        "Share of the word types seen 17 or more times in the human text that occur in the newest text.",
+        |r| survival(newest(r), 1, 3));
+    column!(NEW_SURVIVAL_BIGRAM_HAPAX, "new_survival_bigram_hapax", "Newest text: survival of bigram hapaxes", "", Down,
+        "Share of the bigram types seen once in the human text that occur in the newest text.",
+        |r| survival(newest(r), 2, 0));
+    column!(PERSISTENT_HAPAX, "persistent_hapax", "Persistent survival of human hapaxes", "", Down,
+        "Share of the word types seen once in the human text present in the newest text of every generation so far (a type lost and found again does not count).",
+        |r| Num(r.lineage.persistent[0]));
+    column!(PERSISTENT_2_4, "persistent_2_4", "Persistent survival of types seen 2-4 times", "", Down,
+        "Share of the word types seen 2 to 4 times in the human text present in the newest text of every generation so far.",
+        |r| Num(r.lineage.persistent[1]));
+    column!(PERSISTENT_5_16, "persistent_5_16", "Persistent survival of types seen 5-16 times", "", Down,
+        "Share of the word types seen 5 to 16 times in the human text present in the newest text of every generation so far.",
+        |r| Num(r.lineage.persistent[2]));
+    column!(PERSISTENT_17_PLUS, "persistent_17_plus", "Persistent survival of types seen 17+ times", "", Down,
+        "Share of the word types seen 17 or more times in the human text present in the newest text of every generation so far.",
+        |r| Num(r.lineage.persistent[3]));
+    column!(RESURRECTED_TYPES, "resurrected_types", "Resurrected human types", "types", Neither,
+        "Human word types present in the newest text after being absent from the newest text of an earlier generation.",
+        |r| Int(r.lineage.resurrected));
+}
+pub use defs::*;
 
 /// Every measured column, in `metrics.csv` order.
-pub const ALL: [&Column; 31] = [
+pub const ALL: [&Column; 55] = [
     &TRAIN_TOKENS,
     &TRAIN_SENTENCES,
+    &MEAN_SENTENCE_LEN,
     &HUMAN_SHARE,
     &TYPES,
     &HAPAX,
@@ -388,10 +310,33 @@ pub const ALL: [&Column; 31] = [
     &HELDOUT_PPL,
     &HELDOUT_PPL_EXCL_OOV,
     &HELDOUT_OOV_RATE,
+    &HELDOUT_PPL_FIXED,
+    &MODEL_VOCAB,
     &SYNTHETIC_PPL_GEN0,
     &NGRAMS,
     &SAMPLED_MAX_LEN_HITS,
     &SAMPLED_UNK_REDRAWN,
+    &NEW_TOKENS,
+    &NEW_SENTENCES,
+    &NEW_MEAN_SENTENCE_LEN,
+    &NEW_TYPES,
+    &NEW_HAPAX,
+    &NEW_TTR,
+    &NEW_MATTR,
+    &NEW_MTLD,
+    &NEW_DISTINCT_2,
+    &NEW_ENTROPY_BITS,
+    &NEW_JS_TO_HUMAN,
+    &NEW_SURVIVAL_HAPAX,
+    &NEW_SURVIVAL_2_4,
+    &NEW_SURVIVAL_5_16,
+    &NEW_SURVIVAL_17_PLUS,
+    &NEW_SURVIVAL_BIGRAM_HAPAX,
+    &PERSISTENT_HAPAX,
+    &PERSISTENT_2_4,
+    &PERSISTENT_5_16,
+    &PERSISTENT_17_PLUS,
+    &RESURRECTED_TYPES,
 ];
 
 /// The column named `name`, if there is one.

@@ -7,12 +7,13 @@ use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
 use anyhow::{bail, Context};
-use nglab_lm::{EstimateConfig, Smoothing, MAX_ORDER};
+use nglab_lm::{DiscountFallback, EstimateConfig, Smoothing, UnkPolicy, MAX_ORDER};
 use nglab_tokenizer::TokenizerSpec;
 use serde::{Serialize, Serializer};
 
 use super::regime::Regime;
 use super::settings::{List, Settings};
+use super::vocabulary::Vocabulary;
 
 /// Serializes values by their `Display` form (the form their settings take).
 fn display<T: fmt::Display, S: Serializer>(value: &T, s: S) -> Result<S::Ok, S::Error> {
@@ -22,6 +23,22 @@ fn display<T: fmt::Display, S: Serializer>(value: &T, s: S) -> Result<S::Ok, S::
 /// Serializes a list of values by their `Display` forms.
 fn display_all<T: fmt::Display, S: Serializer>(values: &[T], s: S) -> Result<S::Ok, S::Error> {
     s.collect_seq(values.iter().map(ToString::to_string))
+}
+
+/// A cutoff as written in settings, tables and labels: its value, or `off`.
+pub fn off_or<T: fmt::Display>(value: Option<T>) -> String {
+    value.map_or_else(|| "off".to_owned(), |v| v.to_string())
+}
+
+/// Serializes a list of cutoffs: numbers, `"off"` for none.
+fn cutoffs<T: Serialize, S: Serializer>(values: &[Option<T>], s: S) -> Result<S::Ok, S::Error> {
+    #[derive(Serialize)]
+    #[serde(untagged)]
+    enum Cutoff<'a, T> {
+        On(&'a T),
+        Off(&'static str),
+    }
+    s.collect_seq(values.iter().map(|v| v.as_ref().map_or(Cutoff::Off("off"), Cutoff::On)))
 }
 
 /// The experiment, validated: everything that determines the results (and
@@ -42,18 +59,29 @@ pub struct Experiment {
     /// Smoothing methods, each valid.
     #[serde(rename = "smoothing", serialize_with = "display_all")]
     pub smoothings: Vec<Smoothing>,
+    /// Rules for orders whose closed-form discounts fail.
+    #[serde(rename = "discount_fallback", serialize_with = "display_all")]
+    pub discount_fallbacks: Vec<DiscountFallback>,
     /// Regimes.
     #[serde(rename = "regime", serialize_with = "display_all")]
     pub regimes: Vec<Regime>,
+    /// The vocabularies of the generations' models.
+    #[serde(rename = "vocabulary", serialize_with = "display_all")]
+    pub vocabularies: Vec<Vocabulary>,
     /// Temperatures, each finite and > 0.
     #[serde(rename = "temperature")]
     pub temperatures: Vec<f64>,
-    /// Nucleus thresholds in `(0, 1]`; 1 is off.
-    #[serde(rename = "top_p")]
-    pub top_ps: Vec<f64>,
-    /// Top-k cutoffs; 0 is off.
-    #[serde(rename = "top_k")]
-    pub top_ks: Vec<usize>,
+    /// Nucleus thresholds in `(0, 1)`, `None` for off.
+    #[serde(rename = "top_p", serialize_with = "cutoffs")]
+    pub top_ps: Vec<Option<f64>>,
+    /// Top-k cutoffs >= 1, `None` for off.
+    #[serde(rename = "top_k", serialize_with = "cutoffs")]
+    pub top_ks: Vec<Option<usize>>,
+    /// What the sampler does with a drawn `<unk>`.
+    #[serde(serialize_with = "display")]
+    pub unk: UnkPolicy,
+    /// Words per sampled sentence at most.
+    pub max_len: usize,
     /// Generations, generation 0 (trained on human text) included; >= 1.
     pub generations: usize,
     /// Seeds `0..seeds`; >= 1.
@@ -73,12 +101,16 @@ pub struct Cell {
     pub order: usize,
     /// Smoothing.
     pub smoothing: Smoothing,
+    /// The rule for orders whose closed-form discounts fail.
+    pub discount_fallback: DiscountFallback,
+    /// The vocabulary of the generations' models.
+    pub vocabulary: Vocabulary,
     /// Temperature.
     pub temperature: f64,
-    /// Nucleus threshold (1 = off).
-    pub top_p: f64,
-    /// Top-k (0 = off).
-    pub top_k: usize,
+    /// Nucleus threshold, `None` for off.
+    pub top_p: Option<f64>,
+    /// Top-k, `None` for off.
+    pub top_k: Option<usize>,
 }
 
 impl Experiment {
@@ -88,10 +120,23 @@ impl Experiment {
         for &regime in &self.regimes {
             for &order in &self.orders {
                 for &smoothing in &self.smoothings {
-                    for &temperature in &self.temperatures {
-                        for &top_p in &self.top_ps {
-                            for &top_k in &self.top_ks {
-                                cells.push(Cell { regime, order, smoothing, temperature, top_p, top_k });
+                    for &discount_fallback in &self.discount_fallbacks {
+                        for &vocabulary in &self.vocabularies {
+                            for &temperature in &self.temperatures {
+                                for &top_p in &self.top_ps {
+                                    for &top_k in &self.top_ks {
+                                        cells.push(Cell {
+                                            regime,
+                                            order,
+                                            smoothing,
+                                            discount_fallback,
+                                            vocabulary,
+                                            temperature,
+                                            top_p,
+                                            top_k,
+                                        });
+                                    }
+                                }
                             }
                         }
                     }
@@ -125,6 +170,7 @@ pub const DEFAULT_HELDOUT: &str = "corpora/brown/test.txt";
 const DEFAULT_REGIMES: &str = "replace,accumulate,mix:0.1";
 const DEFAULT_GENERATIONS: usize = 10;
 const DEFAULT_SEEDS: u64 = 3;
+const DEFAULT_MAX_LEN: usize = 256;
 
 /// Parses every element of a list flag; rejects empty elements and duplicates.
 fn parse_list<T: PartialEq>(
@@ -149,6 +195,21 @@ fn parse_list<T: PartialEq>(
         out.push(value);
     }
     Ok(out)
+}
+
+/// The discount fallback rules: a list of `kenlm`, `clamp` and `D1:D2:D3`;
+/// a list of three numbers alone is one rule `D1,D2,D3`, as `nglab train`
+/// takes it.
+fn discount_fallbacks(list: Option<&List>) -> anyhow::Result<Vec<DiscountFallback>> {
+    let one_rule = list.filter(|l| {
+        let items = l.items();
+        items.len() == 3 && items.iter().all(|i| i.parse::<f64>().is_ok())
+    });
+    if let Some(l) = one_rule {
+        let rule: DiscountFallback = l.items().join(",").parse().context("invalid discount_fallback")?;
+        return Ok(vec![rule]);
+    }
+    parse_list("discount_fallback", list, "clamp", |s| Ok(s.replace(':', ",").parse::<DiscountFallback>()?))
 }
 
 fn number<T: FromStr>(s: &str) -> anyhow::Result<T> {
@@ -218,14 +279,31 @@ impl RunConfig {
             }
             Ok(t)
         })?;
-        let top_ps = parse_list("top_p", raw.top_p.as_ref(), "1", |s| {
+        let discount_fallbacks = discount_fallbacks(raw.discount_fallback.as_ref())?;
+        let vocabularies = parse_list("vocabulary", raw.vocabulary.as_ref(), "open", str::parse)?;
+        // A nucleus of 1 and a top-k of 0 keep every word: they are `off` too.
+        let top_ps = parse_list("top_p", raw.top_p.as_ref(), "off", |s| {
+            if s == "off" {
+                return Ok(None);
+            }
             let p: f64 = number(s)?;
             if !(p > 0.0 && p <= 1.0) {
-                bail!("top_p must be in (0, 1], got {s}");
+                bail!("top_p must be in (0, 1] or off, got {s}");
             }
-            Ok(p)
+            Ok((p < 1.0).then_some(p))
         })?;
-        let top_ks = parse_list("top_k", raw.top_k.as_ref(), "0", number)?;
+        let top_ks = parse_list("top_k", raw.top_k.as_ref(), "off", |s| {
+            if s == "off" {
+                return Ok(None);
+            }
+            let k: usize = number(s)?;
+            Ok((k > 0).then_some(k))
+        })?;
+        let unk: UnkPolicy = raw.unk.as_deref().unwrap_or("resample").parse().context("invalid unk")?;
+        let max_len = raw.max_len.unwrap_or(DEFAULT_MAX_LEN);
+        if max_len == 0 {
+            bail!("max_len must be at least 1, got 0");
+        }
         let generations = raw.generations.unwrap_or(DEFAULT_GENERATIONS);
         if generations == 0 {
             bail!("generations must be at least 1, got 0");
@@ -253,10 +331,14 @@ impl RunConfig {
                 tokenizer,
                 orders,
                 smoothings,
+                discount_fallbacks,
                 regimes,
+                vocabularies,
                 temperatures,
                 top_ps,
                 top_ks,
+                unk,
+                max_len,
                 generations,
                 seeds,
                 synthetic_tokens: raw.synthetic_tokens,
@@ -314,11 +396,48 @@ mod tests {
                 e.top_ks.clone(),
             )
         };
-        check("", shape, Ok((vec![3], 10, 3, vec![1.0], vec![1.0], vec![0])));
+        check("", shape, Ok((vec![3], 10, 3, vec![1.0], vec![None], vec![None])));
         check(
             "order = [2, 3]\ngenerations = 4\nseeds = 1\ntemperature = 0.8\ntop_p = '0.9,1'\ntop_k = 5",
             shape,
-            Ok((vec![2, 3], 4, 1, vec![0.8], vec![0.9, 1.0], vec![5])),
+            Ok((vec![2, 3], 4, 1, vec![0.8], vec![Some(0.9), None], vec![Some(5)])),
+        );
+        check("top_p = 'off'\ntop_k = '0,off'", shape, Err("top_k: 'off' is listed twice"));
+        let sampler = |c: &RunConfig| {
+            let e = &c.experiment;
+            (e.vocabularies.iter().map(ToString::to_string).collect::<Vec<_>>(), e.unk.to_string(), e.max_len)
+        };
+        check("", sampler, Ok((vec!["open".into()], "resample".into(), 256)));
+        let fallbacks = |c: &RunConfig| {
+            c.experiment.discount_fallbacks.iter().map(ToString::to_string).collect::<Vec<_>>()
+        };
+        check("", fallbacks, Ok(vec!["clamp".into()]));
+        check("discount_fallback = 'kenlm, clamp'", fallbacks, Ok(vec!["kenlm".into(), "clamp".into()]));
+        check("discount_fallback = '0.5,1,1.5'", fallbacks, Ok(vec!["0.5,1,1.5".into()]));
+        check(
+            "discount_fallback = ['0.5,1,1.5', 'kenlm']",
+            fallbacks,
+            Ok(vec!["0.5,1,1.5".into(), "kenlm".into()]),
+        );
+        check(
+            "discount_fallback = 'clamp,0.2:0.4:0.6'",
+            fallbacks,
+            Ok(vec!["clamp".into(), "0.2,0.4,0.6".into()]),
+        );
+        check(
+            "discount_fallback = 'clamp,0.5:1'",
+            fallbacks,
+            Err("invalid discount_fallback: discount fallback must be kenlm, clamp or three numbers D1,D2,D3, got '0.5,1'"),
+        );
+        check(
+            "discount_fallback = '0.5,1,9'",
+            fallbacks,
+            Err("invalid discount_fallback: fallback discount D3 must be in (0, 3], got 9"),
+        );
+        check(
+            "vocabulary = 'fixed,open'\nunk = 'keep'\nmax_len = 50",
+            sampler,
+            Ok((vec!["fixed".into(), "open".into()], "keep".into(), 50)),
         );
         check("order = '2,3'\nregime = 'replace'", |c| c.experiment.cells().len(), Ok(2));
         let smoothing =
@@ -348,7 +467,19 @@ mod tests {
         check("order = 0", unit, Err(&order));
         check("order = 'x'", unit, Err("invalid order: 'x' is not a number"));
         check("temperature = 0", unit, Err("invalid temperature: temperature must be finite and > 0, got 0"));
-        check("top_p = 1.5", unit, Err("invalid top_p: top_p must be in (0, 1], got 1.5"));
+        check("top_p = 1.5", unit, Err("invalid top_p: top_p must be in (0, 1] or off, got 1.5"));
+        check("top_k = -1", unit, Err("invalid top_k: '-1' is not a number"));
+        check(
+            "vocabulary = 'closed'",
+            unit,
+            Err("invalid vocabulary: unknown vocabulary 'closed' (expected open or fixed)"),
+        );
+        check(
+            "unk = 'skip'",
+            unit,
+            Err("invalid unk: unk policy must be resample, keep or drop, got 'skip'"),
+        );
+        check("max_len = 0", unit, Err("max_len must be at least 1, got 0"));
         check("generations = 0", unit, Err("generations must be at least 1, got 0"));
         check("seeds = 0", unit, Err("seeds must be at least 1, got 0"));
         check("threads = 0", unit, Err("threads must be at least 1, got 0"));

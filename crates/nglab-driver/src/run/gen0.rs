@@ -1,11 +1,12 @@
 //! Generation 0 of every cell: the human text's counts and model, built once
-//! per (order, smoothing) and shared by every cell and seed that needs it.
+//! per (order, smoothing, discount fallback) and shared by every cell and
+//! seed that needs it.
 
 use std::sync::OnceLock;
 use std::time::Instant;
 
 use anyhow::Context;
-use nglab_lm::{estimate, EstimateConfig, Model, NgramCounts, Smoothing};
+use nglab_lm::{estimate, DiscountFallback, EstimateConfig, Model, NgramCounts, Smoothing};
 
 use super::config::Cell;
 use super::human::Human;
@@ -30,16 +31,21 @@ pub struct Gen0Cache {
     slots: Vec<(Gen0Key, OnceLock<Result<Gen0, String>>)>,
 }
 
-/// What generation 0 depends on besides the human text: order and smoothing.
-type Gen0Key = (usize, Smoothing);
+/// What generation 0 depends on besides the human text: order, smoothing
+/// and discount fallback rule.
+type Gen0Key = (usize, Smoothing, DiscountFallback);
+
+fn key(cell: &Cell) -> Gen0Key {
+    (cell.order, cell.smoothing, cell.discount_fallback)
+}
 
 impl Gen0Cache {
     /// One empty slot per distinct (order, smoothing) of `cells`.
     pub fn new(cells: &[Cell]) -> Gen0Cache {
         let mut slots: Vec<(Gen0Key, OnceLock<Result<Gen0, String>>)> = Vec::new();
         for c in cells {
-            if !slots.iter().any(|(key, _)| *key == (c.order, c.smoothing)) {
-                slots.push(((c.order, c.smoothing), OnceLock::new()));
+            if !slots.iter().any(|(k, _)| *k == key(c)) {
+                slots.push((key(c), OnceLock::new()));
             }
         }
         Gen0Cache { slots }
@@ -47,12 +53,7 @@ impl Gen0Cache {
 
     /// The generation 0 of `cell`, and whether this call built it.
     pub fn get(&self, cell: &Cell, human: &Human) -> anyhow::Result<(&Gen0, bool)> {
-        let slot = &self
-            .slots
-            .iter()
-            .find(|(key, _)| *key == (cell.order, cell.smoothing))
-            .expect("a slot per cell")
-            .1;
+        let slot = &self.slots.iter().find(|(k, _)| *k == key(cell)).expect("a slot per cell").1;
         let mut built = false;
         let gen0 = slot.get_or_init(|| {
             built = true;
@@ -62,7 +63,8 @@ impl Gen0Cache {
                 counts.add_corpus(&human.train);
                 let count_seconds = t.elapsed().as_secs_f64();
                 let t = Instant::now();
-                let model = estimate(&counts, &human.vocab, &EstimateConfig::new(cell.smoothing)?)?;
+                let config = EstimateConfig::with_fallback(cell.smoothing, cell.discount_fallback)?;
+                let model = estimate(&counts, &human.vocab, &config)?;
                 Ok(Gen0 { counts, model, count_seconds, estimate_seconds: t.elapsed().as_secs_f64() })
             };
             build().map_err(|e| format!("{e:#}"))
@@ -83,9 +85,11 @@ mod tests {
             regime: regime.parse().unwrap(),
             order,
             smoothing: smoothing.parse().unwrap(),
+            discount_fallback: DiscountFallback::Clamp,
+            vocabulary: super::super::vocabulary::Vocabulary::Open,
             temperature,
-            top_p: 1.0,
-            top_k: 0,
+            top_p: None,
+            top_k: None,
         }
     }
 
@@ -99,7 +103,7 @@ mod tests {
             cell("mix:0.1", 2, "mkn", 1.0),
         ];
         let keys: Vec<(usize, String)> =
-            Gen0Cache::new(&cells).slots.iter().map(|((o, s), _)| (*o, s.to_string())).collect();
+            Gen0Cache::new(&cells).slots.iter().map(|((o, s, _), _)| (*o, s.to_string())).collect();
         assert_eq!(keys, [(3, "mkn".to_owned()), (2, "mkn".to_owned()), (3, "wb".to_owned())]);
     }
 }

@@ -20,6 +20,7 @@ use super::config::{Cell, Experiment};
 use super::files::read_ids;
 use super::gen0::{Gen0, Gen0Cache};
 use super::human::Human;
+use super::lineage::Lineage;
 use super::record::{completed, persist, synthetic_path, GenRecord};
 use super::regime::{synthetic_budget, training_text, Regime, TrainingText};
 use super::{model_metrics, sampling, text_metrics, train};
@@ -34,6 +35,8 @@ pub enum Purpose {
     Compose = 2,
     /// The metrics' equal-size samples.
     Metrics = 3,
+    /// The equal-size samples of the newest text's metrics.
+    NewestMetrics = 4,
 }
 
 /// The random stream of (seed, generation, purpose): independent of the cell,
@@ -117,6 +120,8 @@ struct JobState {
     synthetic: Vec<Corpus>,
     /// The accumulate pool.
     pool: Option<Pool>,
+    /// The human word types through the generations' newest texts.
+    lineage: Lineage,
 }
 
 impl JobState {
@@ -142,7 +147,19 @@ impl JobState {
             }
             pool = Some(Pool { counts, score });
         }
-        Ok(JobState { synthetic, pool })
+        // The lineage through the newest texts of generations 0..done.
+        let mut lineage = Lineage::new(&ctx.human.train);
+        if done > 0 {
+            lineage.observe(&ctx.human.train);
+        }
+        for g in 1..done {
+            if keep_all {
+                lineage.observe(&synthetic[g - 1]);
+            } else {
+                lineage.observe(&read_ids(&synthetic_path(&ctx.state_dir, job, g))?);
+            }
+        }
+        Ok(JobState { synthetic, pool, lineage })
     }
 
     /// Adds the corpus generation g wrote for generation g + 1.
@@ -191,8 +208,8 @@ pub fn run_generations(
         };
         let newest = if g == 0 { &human.train } else { state.synthetic.last().expect("g >= 1 has one") };
 
-        let model = if g == 0 {
-            train::generation_0(gen0, built, waited, &mut timings)
+        let trained = if g == 0 {
+            train::generation_0(human, gen0, built, waited, &mut timings)
         } else {
             let pool = state.pool.as_mut().map(|p| &mut p.counts);
             train::generation(cell, human, g, &text.corpus, newest, pool, &mut timings)?
@@ -201,7 +218,7 @@ pub fn run_generations(
         let model_facts = timings.time("score", || {
             model_metrics::measure(
                 human,
-                &model,
+                &trained,
                 &gen0.model,
                 model_metrics::Scored {
                     text: &text.corpus,
@@ -214,14 +231,29 @@ pub fn run_generations(
 
         let text_facts = timings.time("metrics", || {
             let mut rng = stream(job.seed, g, Purpose::Metrics);
-            text_metrics::measure(ctx.metrics, human, g, &text.corpus, newest, &mut rng)
+            let mut new_rng = stream(job.seed, g, Purpose::NewestMetrics);
+            let newest_is_text = g == 0 || cell.regime == Regime::Replace;
+            text_metrics::measure(
+                ctx.metrics,
+                human,
+                g,
+                &text.corpus,
+                newest,
+                newest_is_text,
+                &mut rng,
+                &mut new_rng,
+            )
         })?;
+        let lineage = timings.time("lineage", || state.lineage.observe(newest));
 
         let next = if g + 1 < exp.generations {
             Some(timings.time("sample", || {
                 let seed = stream(job.seed, g + 1, Purpose::Sample).next_u64();
                 let budget = synthetic_budget(cell.regime, total);
-                sampling::sample_next(&model, cell, g, budget, seed, ctx.sample_threads)
+                let config = sampling::sample_config(exp, cell);
+                let next =
+                    sampling::sample_next(&trained.model, &config, g, budget, seed, ctx.sample_threads)?;
+                anyhow::Ok(sampling::Next { corpus: trained.vocab.to_human(next.corpus), ..next })
             })?)
         } else {
             None
@@ -234,13 +266,17 @@ pub fn run_generations(
             human_tokens: text.human_tokens,
             human_share: text.human_share(),
             metrics: text_facts.metrics,
+            new_metrics: text_facts.new_metrics,
+            lineage,
             heldout_ppl: model_facts.heldout_ppl,
             heldout_ppl_excl_oov: model_facts.heldout_ppl_excl_oov,
             heldout_oov_rate: model_facts.heldout_oov_rate,
+            heldout_ppl_fixed: model_facts.heldout_ppl_fixed,
+            model_vocab: model_facts.model_vocab,
             synthetic_ppl_gen0: model_facts.synthetic_ppl_gen0,
             ngrams: model_facts.ngrams,
             ngrams_by_order: model_facts.ngrams_by_order,
-            discount_fallback: model_facts.discount_fallback,
+            discounts: model_facts.discounts,
             sampled_max_len_hits: next.as_ref().map(|n| n.stats.max_len_hits),
             sampled_unk_redrawn: next.as_ref().map(|n| n.stats.unk_resampled),
             undefined,

@@ -98,7 +98,12 @@ pub fn estimate(exp: &Experiment, human: &HumanSize, workers: usize, sample_thre
             let job = BYTES_PER_NGRAM * human.ngrams(order, tokens)
                 + BYTES_PER_TOKEN * (tokens + synthetic)
                 + SAMPLER_CACHE_BYTES * sample_threads as f64;
-            let copies = exp.smoothings.len() * exp.temperatures.len() * exp.top_ps.len() * exp.top_ks.len();
+            let copies = exp.smoothings.len()
+                * exp.discount_fallbacks.len()
+                * exp.vocabularies.len()
+                * exp.temperatures.len()
+                * exp.top_ps.len()
+                * exp.top_ks.len();
             jobs.extend(std::iter::repeat_n(job, copies * exp.seeds as usize));
         }
     }

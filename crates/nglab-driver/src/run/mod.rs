@@ -40,6 +40,7 @@ mod files;
 mod gen0;
 mod human;
 mod job;
+mod lineage;
 mod memory;
 mod model_metrics;
 mod plots;
@@ -51,6 +52,7 @@ mod settings;
 mod tables;
 mod text_metrics;
 mod train;
+mod vocabulary;
 
 use std::io::IsTerminal;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -62,6 +64,7 @@ use nglab_metrics::{MetricsConfig, TextMetrics};
 pub use config::{Cell, Experiment, RunConfig};
 pub use regime::Regime;
 pub use settings::{List, Settings};
+pub use vocabulary::Vocabulary;
 
 use gen0::Gen0Cache;
 use human::Human;
@@ -277,6 +280,7 @@ impl<'a> Plan<'a> {
         let summary = tables::summarize(jobs, &records, cells.len(), exp.generations);
         files::write_atomic(&out.join("summary.csv"), |w| tables::write_summary(w, cells, &summary))?;
         files::write_atomic(&out.join("timings.csv"), |w| tables::write_timings(w, jobs, &records))?;
+        files::write_atomic(&out.join("discounts.csv"), |w| tables::write_discounts(w, jobs, &records))?;
         let plot_set = plots::write_plots(&out.join("plots"), exp, cells, jobs, &records, &summary)?;
         report::write_report(
             &out.join("report.html"),

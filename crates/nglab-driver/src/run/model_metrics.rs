@@ -1,13 +1,16 @@
 //! The model-measuring stage: the generation's model on the held-out human
-//! text (KenLM `query`'s conventions), its size and discounts, and the
-//! generation's text under the generation-0 model (its perplexity, and the
-//! histogram of the newest text's per-sentence perplexities).
+//! text (KenLM `query`'s conventions, and over a denominator fixed across
+//! generations), its size and discounts, and the generation's text under the
+//! generation-0 model (its perplexity, and the histogram of the newest
+//! text's per-sentence perplexities).
 
 use nglab_lm::{Model, Perplexity, SentenceScore};
-use nglab_tokenizer::Corpus;
+use nglab_tokenizer::{Corpus, EOS, UNK};
 
 use super::human::Human;
-use super::record::{HIST_MAX, HIST_STEP};
+use super::record::{Discounts, HIST_MAX, HIST_STEP};
+use super::train::Trained;
+use super::vocabulary::ModelVocab;
 
 /// What the model stage measured.
 pub struct ModelFacts {
@@ -15,8 +18,12 @@ pub struct ModelFacts {
     pub heldout_ppl: Option<f64>,
     /// Held-out perplexity, OOVs left out.
     pub heldout_ppl_excl_oov: Option<f64>,
-    /// Held-out OOV rate.
+    /// Held-out OOV rate, against the model's vocabulary.
     pub heldout_oov_rate: Option<f64>,
+    /// Held-out perplexity over the tokens in the human vocabulary.
+    pub heldout_ppl_fixed: Option<f64>,
+    /// Words of the model's vocabulary, `<unk>`, `<s>` and `</s>` included.
+    pub model_vocab: usize,
     /// The whole training text under the generation-0 model.
     pub synthetic_ppl_gen0: Option<f64>,
     /// Per-sentence log10 perplexity of the newest text under generation 0.
@@ -25,8 +32,8 @@ pub struct ModelFacts {
     pub ngrams: usize,
     /// N-grams per order.
     pub ngrams_by_order: Vec<usize>,
-    /// Orders whose discounts fell back.
-    pub discount_fallback: Vec<usize>,
+    /// The discounts of every order, and why.
+    pub discounts: Vec<Discounts>,
     /// Why values above are undefined.
     pub undefined: Vec<(String, String)>,
 }
@@ -68,10 +75,36 @@ fn infinite_reason(p: &Perplexity) -> String {
     }
 }
 
-/// Measures `model` (generation `g`'s) and the text it was trained on.
-pub fn measure(human: &Human, model: &Model, gen0: &Model, scored: Scored<'_>) -> ModelFacts {
+/// Perplexity of the held-out text (human ids) under a model whose
+/// vocabulary may lack human words, over one denominator for every
+/// generation: the held-out tokens in the human training vocabulary (and
+/// `</s>`). A word the model lacks is scored as `<unk>`, as `query` scores
+/// it; a word outside the human vocabulary is scored (the context moves on)
+/// but not counted. Under a fixed vocabulary this is the perplexity
+/// without OOVs.
+fn fixed_denominator_ppl(model: &Model, vocab: &ModelVocab<'_>, heldout: &Corpus) -> Perplexity {
+    let mut total = Perplexity::default();
+    for sentence in heldout.sentences() {
+        let mut state = model.begin_sentence();
+        for &w in sentence.iter().chain(std::iter::once(&EOS)) {
+            let (lp, next) = model.score(state, vocab.model_id(w));
+            state = next;
+            if w != UNK {
+                total.log10_prob += lp;
+                total.tokens += 1;
+            }
+        }
+        total.sentences += 1;
+    }
+    total
+}
+
+/// Measures generation `g`'s model and the text it was trained on.
+pub fn measure(human: &Human, trained: &Trained<'_>, gen0: &Model, scored: Scored<'_>) -> ModelFacts {
+    let (model, vocab) = (&*trained.model, &trained.vocab);
     let mut undefined = Vec::new();
-    let (heldout_ppl, heldout_ppl_excl_oov, heldout_oov_rate) = match model.perplexity(&human.heldout) {
+    let heldout = vocab.to_model(&human.heldout);
+    let (heldout_ppl, heldout_ppl_excl_oov, heldout_oov_rate) = match model.perplexity(&heldout) {
         Ok(p) => {
             let why = || infinite_reason(&p);
             (
@@ -86,6 +119,14 @@ pub fn measure(human: &Human, model: &Model, gen0: &Model, scored: Scored<'_>) -
             }
             (None, None, None)
         }
+    };
+    let heldout_ppl_fixed = if model.is_normalized() {
+        let p = fixed_denominator_ppl(model, vocab, &human.heldout);
+        ppl_value("heldout_ppl_fixed", p.perplexity(), &mut undefined, || infinite_reason(&p))
+    } else {
+        undefined
+            .push(("heldout_ppl_fixed".to_owned(), "stupid backoff scores are not probabilities".into()));
+        None
     };
     let mut synthetic_ppl_gen0 = None;
     let mut ppl_hist = Vec::new();
@@ -139,17 +180,13 @@ pub fn measure(human: &Human, model: &Model, gen0: &Model, scored: Scored<'_>) -
         heldout_ppl,
         heldout_ppl_excl_oov,
         heldout_oov_rate,
+        heldout_ppl_fixed,
+        model_vocab: vocab.vocab().len(),
         synthetic_ppl_gen0,
         ppl_hist,
         ngrams: model.n_grams_total(),
         ngrams_by_order: (1..=model.order()).map(|n| model.n_grams(n)).collect(),
-        discount_fallback: model
-            .info()
-            .discounts
-            .iter()
-            .filter(|d| d.fallback.is_some())
-            .map(|d| d.order)
-            .collect(),
+        discounts: Discounts::of(model),
         undefined,
     }
 }

@@ -8,7 +8,7 @@ use anyhow::Context;
 use plotters::prelude::*;
 
 use super::columns::{self, Column};
-use super::config::{Cell, Experiment};
+use super::config::{off_or, Cell, Experiment};
 use super::files::write_atomic;
 use super::job::Job;
 use super::record::{GenRecord, HIST_STEP};
@@ -50,14 +50,20 @@ pub fn cell_label(cell: &Cell, exp: &Experiment) -> String {
     if exp.smoothings.len() > 1 {
         parts.push(cell.smoothing.to_string());
     }
+    if exp.discount_fallbacks.len() > 1 {
+        parts.push(format!("fallback {}", cell.discount_fallback));
+    }
+    if exp.vocabularies.len() > 1 {
+        parts.push(format!("{} vocabulary", cell.vocabulary));
+    }
     if exp.temperatures.len() > 1 {
         parts.push(format!("T {}", cell.temperature));
     }
     if exp.top_ps.len() > 1 {
-        parts.push(format!("top-p {}", cell.top_p));
+        parts.push(format!("top-p {}", off_or(cell.top_p)));
     }
     if exp.top_ks.len() > 1 {
-        parts.push(format!("top-k {}", cell.top_k));
+        parts.push(format!("top-k {}", off_or(cell.top_k)));
     }
     parts.join(" ")
 }

@@ -13,6 +13,7 @@ use nglab_tokenizer::Corpus;
 
 use super::files::{write_atomic, write_ids};
 use super::job::{Job, JobContext};
+use super::lineage::LineageFacts;
 
 /// Everything measured in one generation of one job; written to
 /// `state/JOB/gen-G.json` when the generation is complete.
@@ -27,20 +28,31 @@ pub struct GenRecord {
     /// The metrics of the whole training text against the human training
     /// text (the lexical ones on samples of the human training size).
     pub metrics: MetricsReport,
+    /// The same metrics of the generation's newest text alone (the synthetic
+    /// corpus the previous generation wrote); `None` when that is the whole
+    /// training text (generation 0, `replace`).
+    pub new_metrics: Option<MetricsReport>,
+    /// The human word types through the newest texts of generations 0..=g.
+    pub lineage: LineageFacts,
     /// Held-out perplexity and its OOV rate.
     pub heldout_ppl: Option<f64>,
     /// Held-out perplexity without OOV tokens.
     pub heldout_ppl_excl_oov: Option<f64>,
-    /// Held-out OOV rate.
+    /// Held-out OOV rate, against the model's vocabulary.
     pub heldout_oov_rate: Option<f64>,
+    /// Held-out perplexity over the tokens in the human vocabulary (a word
+    /// the model lacks scored as `<unk>`): comparable across generations.
+    pub heldout_ppl_fixed: Option<f64>,
+    /// Words of the model's vocabulary (`<unk>`, `<s>`, `</s>` included).
+    pub model_vocab: usize,
     /// Perplexity of the training text under the generation-0 model.
     pub synthetic_ppl_gen0: Option<f64>,
     /// N-grams of the model, all orders.
     pub ngrams: usize,
     /// N-grams per order.
     pub ngrams_by_order: Vec<usize>,
-    /// Orders whose discounts fell back to the configured defaults.
-    pub discount_fallback: Vec<usize>,
+    /// The discounts of every order of the model, and why.
+    pub discounts: Vec<Discounts>,
     /// Sentences of the corpus this generation's model sampled for the next
     /// generation that were cut at the maximum length (`None` at the last
     /// generation, which samples nothing).
@@ -59,6 +71,36 @@ pub struct GenRecord {
     pub samples: Vec<String>,
     /// Wall seconds per stage (not deterministic; only in `timings.csv`).
     pub timings: Vec<(String, f64)>,
+}
+
+/// The discounts one order of a model used (`discounts.csv`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Discounts {
+    /// The order.
+    pub order: usize,
+    /// D1, D2 and D3+ (zeros for methods without discounts).
+    pub d: [f64; 3],
+    /// Counts of counts n1..n4 of the order (adjusted counts for KN and MKN).
+    pub n: [u64; 4],
+    /// Why the closed-form discounts were replaced, if they were.
+    pub fallback: Option<String>,
+}
+
+impl Discounts {
+    /// The discounts of every order of `model`.
+    pub fn of(model: &nglab_lm::Model) -> Vec<Discounts> {
+        model
+            .info()
+            .discounts
+            .iter()
+            .map(|d| Discounts {
+                order: d.order,
+                d: d.discounts,
+                n: d.counts_of_counts,
+                fallback: d.fallback.as_ref().map(|f| f.why.clone()),
+            })
+            .collect()
+    }
 }
 
 /// Bins of the per-sentence perplexity histograms: log10 perplexity in

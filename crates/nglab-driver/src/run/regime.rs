@@ -35,19 +35,22 @@ impl FromStr for Regime {
             "accumulate" => Regime::Accumulate,
             "accumulate-subsample" => Regime::AccumulateSubsample,
             "mix" => bail!("regime 'mix' needs the human share: mix:F with F in [0, 1]"),
-            _ => match s.strip_prefix("mix:") {
-                Some(f) => {
-                    let human_share: f64 =
-                        f.parse().map_err(|_| anyhow::anyhow!("regime '{s}': '{f}' is not a number"))?;
-                    if !(0.0..=1.0).contains(&human_share) {
-                        bail!("regime '{s}': the human share must be in [0, 1], got {f}");
+            _ => {
+                match s.strip_prefix("mix:") {
+                    Some(f) => {
+                        let human_share: f64 =
+                            f.parse().map_err(|_| anyhow::anyhow!("regime '{s}': '{f}' is not a number"))?;
+                        if !(0.0..=1.0).contains(&human_share) {
+                            bail!("regime '{s}': the human share must be in [0, 1], got {f}");
+                        }
+                        Regime::Mix { human_share }
                     }
-                    Regime::Mix { human_share }
-                }
-                None => bail!(
-                    "unknown regime '{s}' (expected replace, mix:F, accumulate or accumulate-subsample)"
+                    None => bail!(
+                    "unknown regime '{s}'{} (expected replace, mix:F, accumulate or accumulate-subsample)",
+                    nglab_tokenizer::did_you_mean(s, ["replace", "mix", "accumulate", "accumulate-subsample"])
                 ),
-            },
+                }
+            }
         })
     }
 }
@@ -242,6 +245,11 @@ mod tests {
         check_regime(
             "keep",
             Err("unknown regime 'keep' (expected replace, mix:F, accumulate or accumulate-subsample)"),
+        );
+        check_regime(
+            "acumulate",
+            Err("unknown regime 'acumulate' (did you mean \"accumulate\"?) (expected replace, mix:F, accumulate \
+                 or accumulate-subsample)"),
         );
     }
 

@@ -2,19 +2,19 @@
 //! generation.
 
 use anyhow::Context;
-use nglab_lm::{sample_corpus, Budget, Model, SampleConfig, SampleStats, UnkPolicy};
+use nglab_lm::{sample_corpus, Budget, Model, SampleConfig, SampleStats};
 use nglab_tokenizer::Corpus;
 
-use super::config::Cell;
+use super::config::{Cell, Experiment};
 
-/// The sampler's settings of a cell: its temperature, top-p (1 is off) and
-/// top-k (0 is off); `<unk>` is redrawn, so synthetic text holds only words.
-pub fn sample_config(cell: &Cell) -> SampleConfig {
+/// The sampler's settings of a cell in an experiment.
+pub fn sample_config(exp: &Experiment, cell: &Cell) -> SampleConfig {
     SampleConfig {
         temperature: cell.temperature,
-        top_k: (cell.top_k > 0).then_some(cell.top_k),
-        top_p: (cell.top_p < 1.0).then_some(cell.top_p),
-        unk: UnkPolicy::Resample,
+        top_k: cell.top_k,
+        top_p: cell.top_p,
+        unk: exp.unk,
+        max_len: exp.max_len,
         ..SampleConfig::default()
     }
 }
@@ -34,7 +34,7 @@ pub struct Next {
 /// whatever `threads`.
 pub fn sample_next(
     model: &Model,
-    cell: &Cell,
+    config: &SampleConfig,
     g: usize,
     budget: usize,
     seed: u64,
@@ -43,7 +43,7 @@ pub fn sample_next(
     let (corpus, stats) = if budget == 0 {
         (Corpus::new(), SampleStats::default())
     } else {
-        sample_corpus(model, &sample_config(cell), Budget::Tokens(budget), seed, threads)
+        sample_corpus(model, config, Budget::Tokens(budget), seed, threads)
             .with_context(|| format!("sampling generation {}", g + 1))?
     };
     let mut undefined = Vec::new();

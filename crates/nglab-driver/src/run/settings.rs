@@ -87,8 +87,8 @@ pub struct Settings {
     /// Held-out human text [default: corpora/brown/test.txt].
     #[arg(long, value_name = "FILE")]
     pub heldout: Option<PathBuf>,
-    /// Tokenizer: whitespace, words[:lower], chars, bpe:SIZE, bpe-file:PATH [default: whitespace].
-    #[arg(long, value_name = "T")]
+    /// The tokenizer (its forms: `TokenizerSpec::GRAMMAR`) [default: whitespace].
+    #[arg(long, value_name = "SPEC", help = crate::tokenizer::help("whitespace"))]
     pub tokenizer: Option<String>,
     /// N-gram orders [default: 3].
     #[arg(long, value_name = "LIST")]
@@ -99,15 +99,35 @@ pub struct Settings {
     /// Regimes: replace, mix:F, accumulate, accumulate-subsample [default: replace,accumulate,mix:0.1].
     #[arg(long, value_name = "LIST")]
     pub regime: Option<List>,
+    /// What an order uses when its closed-form modified Kneser-Ney discounts
+    /// fail (synthetic text does that): clamp (keep the valid ones, move only
+    /// the failing one to the nearest valid value: continuous in the counts),
+    /// kenlm (lmplz --discount_fallback: all three become 0.5,1,1.5), or
+    /// D1,D2,D3 (KenLM's rule with these constants; a list element is then
+    /// written D1:D2:D3 beside others, e.g. clamp,0.5:1:1.5) [default: clamp].
+    #[arg(long, value_name = "LIST")]
+    pub discount_fallback: Option<List>,
+    /// The vocabulary of each generation's model: open (KenLM's: the words of
+    /// its own training text; a lost word never comes back) or fixed (the
+    /// human training vocabulary; the uniform floor resurrects lost words)
+    /// [default: open].
+    #[arg(long, value_name = "LIST")]
+    pub vocabulary: Option<List>,
     /// Sampling temperatures [default: 1].
     #[arg(long, value_name = "LIST")]
     pub temperature: Option<List>,
-    /// Nucleus (top-p) thresholds, 1 = off [default: 1].
+    /// Nucleus (top-p) thresholds in (0, 1), or off [default: off].
     #[arg(long, value_name = "LIST")]
     pub top_p: Option<List>,
-    /// Top-k cutoffs, 0 = off [default: 0].
+    /// Top-k cutoffs, or off [default: off].
     #[arg(long, value_name = "LIST")]
     pub top_k: Option<List>,
+    /// What the sampler does with a drawn <unk>: resample (draw again), keep, drop [default: resample].
+    #[arg(long, value_name = "POLICY")]
+    pub unk: Option<String>,
+    /// Words per sampled sentence at most; a longer one is cut [default: 256].
+    #[arg(long, value_name = "L")]
+    pub max_len: Option<usize>,
     /// Generations, generation 0 (human-trained) included [default: 10].
     #[arg(long, value_name = "G")]
     pub generations: Option<usize>,

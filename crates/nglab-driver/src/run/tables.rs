@@ -8,7 +8,7 @@
 use std::io::Write;
 
 use super::columns::{self, Column};
-use super::config::Cell;
+use super::config::{off_or, Cell};
 use super::job::Job;
 use super::record::GenRecord;
 
@@ -36,7 +36,8 @@ fn csv_field(s: &str) -> String {
 }
 
 /// The columns identifying a cell.
-pub const CELL_COLUMNS: [&str; 6] = ["regime", "order", "smoothing", "temperature", "top_p", "top_k"];
+pub const CELL_COLUMNS: [&str; 8] =
+    ["regime", "order", "smoothing", "discount_fallback", "vocabulary", "temperature", "top_p", "top_k"];
 
 /// The cell's identifying values.
 pub fn cell_values(cell: &Cell) -> Vec<String> {
@@ -44,9 +45,11 @@ pub fn cell_values(cell: &Cell) -> Vec<String> {
         csv_field(&cell.regime.to_string()),
         cell.order.to_string(),
         csv_field(&cell.smoothing.to_string()),
+        csv_field(&cell.discount_fallback.to_string()),
+        cell.vocabulary.to_string(),
         fmt_num(Some(cell.temperature)),
-        fmt_num(Some(cell.top_p)),
-        cell.top_k.to_string(),
+        cell.top_p.map_or_else(|| "off".to_owned(), |p| fmt_num(Some(p))),
+        off_or(cell.top_k),
     ]
 }
 
@@ -68,7 +71,7 @@ pub fn write_metrics(w: &mut dyn Write, jobs: &[Job], records: &[Vec<GenRecord>]
     let mut header: Vec<&str> = CELL_COLUMNS.to_vec();
     header.extend(["seed", "generation"]);
     header.extend(columns::ALL.iter().map(|c| c.name));
-    header.extend(["discount_fallback", "undefined"]);
+    header.extend(["fallback_orders", "undefined"]);
     writeln!(w, "{}", header.join(","))?;
     for (job, recs) in jobs.iter().zip(records) {
         for r in recs {
@@ -76,10 +79,36 @@ pub fn write_metrics(w: &mut dyn Write, jobs: &[Job], records: &[Vec<GenRecord>]
             row.push(job.seed.to_string());
             row.push(r.generation.to_string());
             row.extend(columns::ALL.iter().map(|c| (c.value)(r).to_string()));
-            let fallback: Vec<String> = r.discount_fallback.iter().map(ToString::to_string).collect();
+            let fallback: Vec<String> =
+                r.discounts.iter().filter(|d| d.fallback.is_some()).map(|d| d.order.to_string()).collect();
             row.push(fallback.join(";"));
             row.push(csv_field(&undefined(r)));
             writeln!(w, "{}", row.join(","))?;
+        }
+    }
+    Ok(())
+}
+
+/// Writes `discounts.csv`: the discounts of every order of every
+/// generation's model (D1, D2, D3+), its counts of counts and, when the
+/// closed form was replaced, why.
+pub fn write_discounts(w: &mut dyn Write, jobs: &[Job], records: &[Vec<GenRecord>]) -> anyhow::Result<()> {
+    writeln!(w, "{},seed,generation,n,d1,d2,d3_plus,n1,n2,n3,n4,fallback", CELL_COLUMNS.join(","))?;
+    for (job, recs) in jobs.iter().zip(records) {
+        for r in recs {
+            for d in &r.discounts {
+                writeln!(
+                    w,
+                    "{},{},{},{},{},{},{}",
+                    cell_values(&job.cell).join(","),
+                    job.seed,
+                    r.generation,
+                    d.order,
+                    d.d.map(|x| fmt_num(Some(x))).join(","),
+                    d.n.map(|x| x.to_string()).join(","),
+                    csv_field(d.fallback.as_deref().unwrap_or(""))
+                )?;
+            }
         }
     }
     Ok(())

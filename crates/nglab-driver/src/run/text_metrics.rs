@@ -16,6 +16,8 @@ const SAMPLES: usize = 3;
 pub struct TextFacts {
     /// The metrics of the whole training text.
     pub metrics: MetricsReport,
+    /// The metrics of the newest text alone, when it is not the whole text.
+    pub new_metrics: Option<MetricsReport>,
     /// (rank, frequency) of the training text's words at log-spaced ranks.
     pub rank_freq: Vec<(u64, u64)>,
     /// The first sentences of the newest text, spelt.
@@ -39,22 +41,30 @@ fn log_ranks(n: usize) -> Vec<usize> {
     ranks
 }
 
-/// Measures generation `g`'s training `text`, whose newest part is `newest`;
-/// `rng` draws the lexical metrics' samples.
+/// Measures generation `g`'s training `text`, and its newest part `newest`
+/// alone when `newest_is_text` is false; `rng` and `new_rng` draw the
+/// lexical metrics' samples of each.
+#[allow(clippy::too_many_arguments)]
 pub fn measure<R: Rng + ?Sized>(
     metrics: &TextMetrics,
     human: &Human,
     g: usize,
     text: &Corpus,
     newest: &Corpus,
+    newest_is_text: bool,
     rng: &mut R,
+    new_rng: &mut R,
 ) -> anyhow::Result<TextFacts> {
-    let metrics = metrics
-        .compute(text, &human.vocab, Some(&human.reference), None, rng)
-        .with_context(|| format!("metrics of generation {g}"))?;
+    let compute = |text: &Corpus, rng: &mut R| {
+        metrics
+            .compute(text, &human.vocab, Some(&human.reference), None, rng)
+            .with_context(|| format!("metrics of generation {g}"))
+    };
+    let new_metrics = if newest_is_text { None } else { Some(compute(newest, new_rng)?) };
+    let metrics = compute(text, rng)?;
     let mut freqs: Vec<u64> = unigram_counts(text).into_iter().filter(|&c| c > 0).collect();
     freqs.sort_unstable_by(|a, b| b.cmp(a));
     let rank_freq = log_ranks(freqs.len()).into_iter().map(|r| (r as u64, freqs[r - 1])).collect();
     let samples = newest.sentences().take(SAMPLES).map(|s| human.spell(s)).collect();
-    Ok(TextFacts { metrics, rank_freq, samples })
+    Ok(TextFacts { metrics, new_metrics, rank_freq, samples })
 }

@@ -1,7 +1,8 @@
-//! The training stage: count a generation's text and estimate its model.
-//! Generation 0's model is the shared one of its (order, smoothing); under
-//! `accumulate` the pool's counts grow by the newest corpus's counts
-//! instead of being recounted.
+//! The training stage: count a generation's text and estimate its model,
+//! over the vocabulary the cell's convention gives it. Generation 0's model
+//! is the shared one of its (order, smoothing); under `accumulate` the
+//! pool's counts grow by the newest corpus's counts instead of being
+//! recounted.
 
 use std::borrow::Cow;
 use std::time::Instant;
@@ -14,6 +15,15 @@ use super::config::Cell;
 use super::gen0::Gen0;
 use super::human::Human;
 use super::job::Timings;
+use super::vocabulary::ModelVocab;
+
+/// A generation's model and its vocabulary.
+pub struct Trained<'a> {
+    /// The model, in the ids of `vocab`.
+    pub model: Cow<'a, Model>,
+    /// Its vocabulary.
+    pub vocab: ModelVocab<'a>,
+}
 
 /// Counts of `corpus` at the cell's order.
 pub fn count(cell: &Cell, corpus: &Corpus) -> anyhow::Result<NgramCounts> {
@@ -24,40 +34,55 @@ pub fn count(cell: &Cell, corpus: &Corpus) -> anyhow::Result<NgramCounts> {
 
 /// Generation 0: the shared model; its timings are the work done, or the
 /// wait for the job that did it (`waited` seconds).
-pub fn generation_0<'a>(gen0: &'a Gen0, built: bool, waited: f64, timings: &mut Timings) -> Cow<'a, Model> {
+/// Its vocabulary is the human one under every convention: the human text
+/// holds every human word, in the human order.
+pub fn generation_0<'a>(
+    human: &'a Human,
+    gen0: &'a Gen0,
+    built: bool,
+    waited: f64,
+    timings: &mut Timings,
+) -> Trained<'a> {
     let (count, estimate) = if built { (gen0.count_seconds, gen0.estimate_seconds) } else { (waited, 0.0) };
     timings.push("count", count);
     timings.push("estimate", estimate);
-    Cow::Borrowed(&gen0.model)
+    Trained { model: Cow::Borrowed(&gen0.model), vocab: ModelVocab::Human(&human.vocab) }
 }
 
 /// Generation `g` >= 1: counts `text` (or adds `newest` to the `pool`'s
-/// counts) and estimates the model, in the human vocabulary.
+/// counts, which are in human ids) and estimates the model over the
+/// vocabulary of the cell's convention.
 pub fn generation<'a>(
     cell: &Cell,
-    human: &Human,
+    human: &'a Human,
     g: usize,
     text: &Corpus,
     newest: &Corpus,
     pool: Option<&mut NgramCounts>,
     timings: &mut Timings,
-) -> anyhow::Result<Cow<'a, Model>> {
+) -> anyhow::Result<Trained<'a>> {
     let t = Instant::now();
+    let vocab = ModelVocab::new(cell.vocabulary, &human.vocab, text);
     let own;
-    let counts = match pool {
-        Some(pool) => {
+    let counts = match (pool, &vocab) {
+        (Some(pool), ModelVocab::Human(_)) => {
             pool.merge(&count(cell, newest)?)?;
             &*pool
         }
-        None => {
-            own = count(cell, text)?;
+        (pool, _) => {
+            // The pool's counts stay whole for later generations either way.
+            if let Some(pool) = pool {
+                pool.merge(&count(cell, newest)?)?;
+            }
+            own = count(cell, &vocab.to_model(text))?;
             &own
         }
     };
     timings.push("count", t.elapsed().as_secs_f64());
     let t = Instant::now();
-    let model = estimate(counts, &human.vocab, &EstimateConfig::new(cell.smoothing)?)
-        .with_context(|| format!("training generation {g}"))?;
+    let config = EstimateConfig::with_fallback(cell.smoothing, cell.discount_fallback)?;
+    let model =
+        estimate(counts, vocab.vocab(), &config).with_context(|| format!("training generation {g}"))?;
     timings.push("estimate", t.elapsed().as_secs_f64());
-    Ok(Cow::Owned(model))
+    Ok(Trained { model: Cow::Owned(model), vocab })
 }

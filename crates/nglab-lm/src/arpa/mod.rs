@@ -5,7 +5,9 @@
 //! but the highest (0 where the n-gram is no context), n-grams of each order in
 //! suffix order (sorted by last word, then the word before, ...). A model that
 //! is not plain interpolated adds one `# nglab: smoothing=...` line before
-//! `\data\`. Reading accepts KenLM's and SRILM's files (`-99` for `<s>`, any
+//! `\data\`, and a model that knows its tokenizer a `# nglab: tokenizer=...`
+//! line (KenLM's `query` and `build_binary` skip lines starting with `#`
+//! there). Reading accepts KenLM's and SRILM's files (`-99` for `<s>`, any
 //! text before `\data\`, n-grams in any order), streaming, and is fastest on
 //! files in suffix order.
 
@@ -18,6 +20,8 @@ use crate::model::{threads, Model};
 use crate::Result;
 
 const HEADER_TAG: &str = "# nglab: smoothing=";
+/// The header line naming the model's tokenizer (`ModelInfo::tokenizer`).
+const TOKENIZER_TAG: &str = "# nglab: tokenizer=";
 /// log10 values at or below this mean probability 0 (SRILM's `-99`).
 const LOG_ZERO: f64 = -99.0;
 
@@ -90,6 +94,24 @@ mod tests {
         // A model without <unk> gets one, as KenLM does.
         let no_unk = GOOD.replace("ngram 1=4", "ngram 1=3").replace("-1.0\t<unk>\t0\n", "");
         check(&no_unk, Ok(6));
+    }
+
+    /// A model's tokenizer is one header line, read back as written; a
+    /// malformed one is an error at its line.
+    #[test]
+    fn the_tokenizer_travels_in_the_header() {
+        let model = Model::read_arpa(GOOD.as_bytes()).unwrap();
+        assert_eq!(model.info().tokenizer, None);
+        for spec in ["words:lower,nfc", "bpe-file:m.tokenizer.json"] {
+            let model = Model::read_arpa(GOOD.as_bytes()).unwrap().with_tokenizer(spec.parse().unwrap());
+            let mut out = Vec::new();
+            model.write_arpa(&mut out).unwrap();
+            let text = String::from_utf8(out).unwrap();
+            assert!(text.starts_with(&format!("# nglab: tokenizer={spec}\n\\data\\\n")), "{text}");
+            let again = Model::read_arpa(text.as_bytes()).unwrap();
+            assert_eq!(again.info().tokenizer, Some(spec.parse().unwrap()));
+        }
+        check(&format!("# nglab: tokenizer=wrds\n{GOOD}"), Err((1, "unknown tokenizer \"wrds\"")));
     }
 
     /// Writing and reading give the same bytes, models and errors on any

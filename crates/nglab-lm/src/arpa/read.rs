@@ -2,9 +2,9 @@
 
 use std::io::BufRead;
 
-use nglab_tokenizer::{TokenId, Vocab, BOS, UNK};
+use nglab_tokenizer::{TokenId, TokenizerSpec, Vocab, BOS, UNK};
 
-use super::{HEADER_TAG, LOG_ZERO};
+use super::{HEADER_TAG, LOG_ZERO, TOKENIZER_TAG};
 use crate::model::{child_starts, counting_sort_into, Level, Model, ModelInfo};
 use crate::smoothing::Smoothing;
 use crate::{Error, Result};
@@ -150,8 +150,8 @@ impl<R: BufRead> ArpaReader<R> {
     }
 
     pub(super) fn read(mut self, threads: usize) -> Result<Model> {
-        // Anything before \data\; our own header names the smoothing.
-        let mut smoothing = None;
+        // Anything before \data\; our own header names the smoothing and the tokenizer.
+        let (mut smoothing, mut tokenizer) = (None, None);
         loop {
             let Some(l) = self.next_line()? else {
                 let what = if self.line_no == 0 { "the file is empty, " } else { "" };
@@ -162,6 +162,8 @@ impl<R: BufRead> ArpaReader<R> {
             }
             if let Some(s) = l.strip_prefix(HEADER_TAG) {
                 smoothing = Some(s.trim().parse::<Smoothing>().or_else(|e| self.err(e.to_string()))?);
+            } else if let Some(s) = l.strip_prefix(TOKENIZER_TAG) {
+                tokenizer = Some(s.trim().parse::<TokenizerSpec>().or_else(|e| self.err(e.to_string()))?);
             }
         }
         let mut counts: Vec<usize> = Vec::new();
@@ -262,7 +264,7 @@ impl<R: BufRead> ArpaReader<R> {
             let cs = child_starts(levels[n].len(), above);
             levels[n].child_start = cs;
         }
-        Ok(Model { vocab, levels, info: ModelInfo { smoothing, discounts: Vec::new() } })
+        Ok(Model { vocab, levels, info: ModelInfo { smoothing, discounts: Vec::new(), tokenizer } })
     }
 
     /// Reads the unigrams into `vocab`; returns the line that ends the section

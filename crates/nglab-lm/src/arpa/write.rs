@@ -4,7 +4,7 @@ use std::io::Write;
 
 use nglab_tokenizer::{TokenId, BOS};
 
-use super::{HEADER_TAG, LOG_ZERO};
+use super::{HEADER_TAG, LOG_ZERO, TOKENIZER_TAG};
 use crate::model::{counting_sort, par_pieces, Model};
 use crate::smoothing::Smoothing;
 use crate::{Error, Result};
@@ -151,6 +151,9 @@ impl Model {
             if matches!(sm, Smoothing::StupidBackoff { .. } | Smoothing::Mle) {
                 writeln!(out, "{HEADER_TAG}{sm}")?;
             }
+        }
+        if let Some(tokenizer) = &self.info.tokenizer {
+            writeln!(out, "{TOKENIZER_TAG}{tokenizer}")?;
         }
         writeln!(out, "\\data\\")?;
         for (n, lv) in self.levels.iter().enumerate() {
