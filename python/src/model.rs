@@ -51,12 +51,9 @@ fn encode(model: &Model, tokenizer: &AnyTokenizer, lines: &Lines) -> anyhow::Res
     Ok(corpus)
 }
 
-/// The number of threads `threads` asks for: 0 means every core.
-fn threads(threads: usize) -> usize {
-    match threads {
-        0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
-        n => n,
-    }
+/// The number of threads `threads` asks for: 0 means every core (as `--threads`).
+pub(crate) fn threads(threads: usize) -> usize {
+    nglab_driver::cli::ThreadsArg { threads }.count()
 }
 
 impl PyModel {
@@ -78,8 +75,14 @@ impl PyModel {
     /// spec (or :class:`Tokenizer`) its tokens came from; by default the one
     /// the model names (``nglab train`` records it), else ``"whitespace"``.
     #[staticmethod]
-    #[pyo3(signature = (path, tokenizer = None))]
-    fn load(py: Python<'_>, path: PathBuf, tokenizer: Option<&Bound<'_, PyAny>>) -> PyResult<Self> {
+    #[pyo3(signature = (path, tokenizer = None, *, threads = 0))]
+    fn load(
+        py: Python<'_>,
+        path: PathBuf,
+        tokenizer: Option<&Bound<'_, PyAny>>,
+        threads: usize,
+    ) -> PyResult<Self> {
+        let threads = self::threads(threads);
         enum Given {
             Spec(TokenizerSpec),
             Built(TokenizerSpec, Arc<AnyTokenizer>),
@@ -92,7 +95,7 @@ impl PyModel {
             }),
         };
         blocking::run_quiet(py, move |_| {
-            let model = nglab_driver::io::read_model(&path)?;
+            let model = nglab_driver::io::read_model(&path, threads)?;
             let (spec, tokenizer) = match given {
                 Some(Given::Built(spec, t)) => (spec, t),
                 flag => {
@@ -110,11 +113,14 @@ impl PyModel {
     }
 
     /// Writes the model as ARPA (lmplz's layout), atomically: nothing is left
-    /// half-written.
-    fn save(&self, py: Python<'_>, path: PathBuf) -> PyResult<()> {
+    /// half-written. The model records its tokenizer; a BPE is saved beside
+    /// it as ``MODEL.tokenizer.json``, as ``nglab train`` does.
+    #[pyo3(signature = (path, *, threads = 0))]
+    fn save(&self, py: Python<'_>, path: PathBuf, threads: usize) -> PyResult<()> {
         let this = self.share();
+        let threads = self::threads(threads);
         blocking::run_quiet(py, move |_| {
-            write_model((*this.model).clone(), &this.tokenizer, &this.spec, &path)
+            write_model((*this.model).clone(), &this.tokenizer, &this.spec, &path, threads)
         })
     }
 
@@ -393,7 +399,8 @@ impl PyModel {
 /// nearest valid value) or ``"D1,D2,D3"``; each such order gives a
 /// :class:`DiscountFallback` warning and is listed in ``Model.discounts``.
 #[pyfunction]
-#[pyo3(signature = (text, order = 3, smoothing = "mkn", vocab = None, *, tokenizer = None, discount_fallback = "kenlm"))]
+#[allow(clippy::too_many_arguments)]
+#[pyo3(signature = (text, order = 3, smoothing = "mkn", vocab = None, *, tokenizer = None, discount_fallback = "kenlm", threads = 0))]
 pub fn train(
     py: Python<'_>,
     text: &Bound<'_, PyAny>,
@@ -402,8 +409,10 @@ pub fn train(
     vocab: Option<&Bound<'_, PyAny>>,
     tokenizer: Option<&Bound<'_, PyAny>>,
     discount_fallback: &str,
+    threads: usize,
 ) -> PyResult<PyModel> {
-    let mut settings = TrainSettings::parse(order, smoothing, discount_fallback).py_err()?;
+    let mut settings =
+        TrainSettings::parse(order, smoothing, discount_fallback, self::threads(threads)).py_err()?;
     enum Tok {
         Spec(TokenizerSpec),
         Built(TokenizerSpec, Arc<AnyTokenizer>),

@@ -54,9 +54,9 @@ pub fn marker_error(path: &Path, line: u64, token: &str) -> anyhow::Error {
     )
 }
 
-/// Reads an ARPA model, streaming. A file that is plainly something else (a
-/// `tokenizer.json`, a KenLM binary) is named as such.
-pub fn read_model(path: &Path) -> anyhow::Result<Model> {
+/// Reads an ARPA model, streaming, on `threads` threads. A file that is
+/// plainly something else (a `tokenizer.json`, a KenLM binary) is named as such.
+pub fn read_model(path: &Path, threads: usize) -> anyhow::Result<Model> {
     let file = File::open(path).with_context(|| format!("cannot open model {}", path.display()))?;
     if file.metadata().is_ok_and(|m| m.is_dir()) {
         anyhow::bail!("model {} is a directory, not an ARPA file", path.display());
@@ -76,7 +76,7 @@ pub fn read_model(path: &Path) -> anyhow::Result<Model> {
             path.display()
         );
     }
-    Model::read_arpa(input).with_context(|| format!("reading model {}", path.display()))
+    Model::read_arpa(input, threads).with_context(|| format!("reading model {}", path.display()))
 }
 
 /// Writes `path` through `write`, atomically: into a temporary file beside it,

@@ -36,6 +36,9 @@ pub struct PplArgs {
     /// Replace invalid UTF-8 instead of failing.
     #[arg(long)]
     pub lossy: bool,
+    /// `--threads N`.
+    #[command(flatten)]
+    pub threads: crate::cli::ThreadsArg,
 }
 
 /// The result, as `--json` prints it. Undefined values are null, with a reason.
@@ -85,7 +88,7 @@ impl PplReport {
 
 /// Runs `nglab ppl`.
 pub fn ppl(args: &PplArgs) -> anyhow::Result<()> {
-    let model = read_model(&args.model)?;
+    let model = read_model(&args.model, args.threads.count())?;
     let tokenizer = crate::tokenizer::for_model(&model, &args.model, args.tokenizer.as_ref())?;
     let text = read_text(&args.input, args.lossy)?;
     let corpus = Corpus::encode_frozen(text.sentences(), &tokenizer, model.vocab())?;

@@ -72,9 +72,9 @@ pub struct SampleArgs {
     /// Maximum words per sentence (prefix included).
     #[arg(long, default_value_t = 256)]
     pub max_len: usize,
-    /// Threads (the output does not depend on it); 0 = all cores.
-    #[arg(long, default_value_t = 0)]
-    pub threads: usize,
+    /// `--threads N`.
+    #[command(flatten)]
+    pub threads: crate::cli::ThreadsArg,
     /// The tokenizer that detokenizes each line (whitespace joins tokens with
     /// spaces: the corpus format) and tokenizes the prompts [default: the model's].
     #[arg(
@@ -109,11 +109,8 @@ pub fn sample(args: &SampleArgs) -> anyhow::Result<()> {
         max_len: args.max_len,
     };
     config.validate().context("invalid sampling options")?;
-    let threads = match args.threads {
-        0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
-        n => n,
-    };
-    let model = read_model(&args.model)?;
+    let threads = args.threads.count();
+    let model = read_model(&args.model, threads)?;
     let tokenizer = crate::tokenizer::for_model(&model, &args.model, args.tokenizer.as_ref())?;
     let (corpus, stats) = match (&args.prefix_file, args.prefix_tokens) {
         (Some(path), Some(k)) => {
@@ -224,11 +221,8 @@ fn write_sentences(
 
 /// `nglab sample --beam WIDTH`: beam search from `<s>` or from each prompt.
 fn run_beam(args: &SampleArgs, width: usize) -> anyhow::Result<()> {
-    let threads = match args.threads {
-        0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
-        n => n,
-    };
-    let model = read_model(&args.model)?;
+    let threads = args.threads.count();
+    let model = read_model(&args.model, threads)?;
     let tokenizer = crate::tokenizer::for_model(&model, &args.model, args.tokenizer.as_ref())?;
     let prompts = match (&args.prefix_file, args.prefix_tokens) {
         (Some(path), Some(k)) => {

@@ -51,6 +51,9 @@ pub struct TrainArgs {
     /// Where to write the ARPA model (`-` for standard output).
     #[arg(long)]
     pub out: PathBuf,
+    /// `--threads N`.
+    #[command(flatten)]
+    pub threads: crate::cli::ThreadsArg,
 }
 
 /// What [`train_text`] needs besides the text and the tokenizer, validated.
@@ -62,17 +65,19 @@ pub struct TrainSettings {
     pub estimate: EstimateConfig,
     /// A fixed vocabulary: words outside it become `<unk>`; `None` grows one from the text.
     pub vocab: Option<Vocab>,
+    /// Threads for counting and estimating (the model does not depend on it).
+    pub threads: usize,
 }
 
 impl TrainSettings {
     /// The settings as the flags spell them, checked before any text is
     /// read; errors name the flag, as the command line reports them.
-    pub fn parse(order: usize, smoothing: &str, fallback: &str) -> anyhow::Result<Self> {
+    pub fn parse(order: usize, smoothing: &str, fallback: &str, threads: usize) -> anyhow::Result<Self> {
         let smoothing: Smoothing = smoothing.parse().context("--smoothing")?;
         let fallback: DiscountFallback = fallback.parse().context("--discount-fallback")?;
         let estimate = EstimateConfig::with_fallback(smoothing, fallback)?;
         NgramCounts::new(order).context("--order")?;
-        Ok(TrainSettings { order, estimate, vocab: None })
+        Ok(TrainSettings { order, estimate, vocab: None, threads })
     }
 }
 
@@ -96,8 +101,8 @@ pub fn train_text(
         anyhow::bail!("{}: no tokens to train on", source.display());
     }
     let mut counts = NgramCounts::new(settings.order)?;
-    counts.add_corpus(&corpus);
-    estimate(&counts, &vocab, &settings.estimate)
+    counts.add_corpus(&corpus, settings.threads);
+    estimate(&counts, &vocab, &settings.estimate, settings.threads)
         .with_context(|| format!("estimating from {}", source.display()))
 }
 
@@ -117,7 +122,8 @@ pub fn fallback_warnings(model: &Model) -> Vec<String> {
 
 /// Runs `nglab train`.
 pub fn train(args: &TrainArgs) -> anyhow::Result<()> {
-    let mut settings = TrainSettings::parse(args.order, &args.smoothing, &args.discount_fallback)?;
+    let threads = args.threads.count();
+    let mut settings = TrainSettings::parse(args.order, &args.smoothing, &args.discount_fallback, threads)?;
     let spec = &args.tokenizer;
     let text = read_text(&args.input, args.lossy)?;
     let tokenizer = crate::tokenizer::build(spec, text.sentences())?;
@@ -129,21 +135,22 @@ pub fn train(args: &TrainArgs) -> anyhow::Result<()> {
     if let Some(path) = &args.save_vocab {
         write_atomic(path, |w| Ok(model.vocab().write_json(w)?))?;
     }
-    write_model(model, &tokenizer, spec, &args.out)
+    write_model(model, &tokenizer, spec, &args.out, threads)
 }
 
 /// Writes `model` as ARPA to `out`, recording its tokenizer (a BPE is saved
 /// beside it as MODEL.tokenizer.json, and removed again if the model cannot
-/// be written).
+/// be written), on `threads` threads.
 pub fn write_model(
     model: Model,
     tokenizer: &AnyTokenizer,
     spec: &TokenizerSpec,
     out: &Path,
+    threads: usize,
 ) -> anyhow::Result<()> {
     let (recorded, saved) = crate::tokenizer::save_for_model(tokenizer, spec, out)?;
     let model = model.with_tokenizer(recorded);
-    let written = write_atomic(out, |w| Ok(model.write_arpa(w)?));
+    let written = write_atomic(out, |w| Ok(model.write_arpa(w, threads)?));
     if let (Err(_), Some(path)) = (&written, &saved) {
         // Nothing half-written: the tokenizer goes with the model it belongs to.
         let _ = std::fs::remove_file(path);

@@ -189,7 +189,7 @@ impl<'a> Plan<'a> {
             gen0: &gen0,
             state_dir: self.state_dir(),
             corpora_dir: exp.keep_corpora.then(|| self.config.out.join("corpora")),
-            sample_threads: self.sample_threads,
+            threads: self.sample_threads,
         };
         let total_steps = (jobs.len() * exp.generations) as u64;
         let bar = std::io::stderr().is_terminal().then(|| {
