@@ -40,14 +40,18 @@ pub fn refuse_markers<T: Tokenizer + ?Sized>(
     }
     for (i, sentence) in text.sentences().enumerate() {
         if let Some(token) = tokenizer.encode(sentence)?.into_iter().find(|t| t == "<s>" || t == "</s>") {
-            anyhow::bail!(
-                "{}:{}: the sentence marker {token} is written in the text (markers are added, not read; <unk> is allowed)",
-                path.display(),
-                text.line_number(i)
-            );
+            return Err(marker_error(path, text.line_number(i), &token));
         }
     }
     Ok(())
+}
+
+/// The error for a sentence marker (`<s>` or `</s>`) written in line `line` of `path`.
+pub fn marker_error(path: &Path, line: u64, token: &str) -> anyhow::Error {
+    anyhow::anyhow!(
+        "{}:{line}: the sentence marker {token} is written in the text (markers are added, not read; <unk> is allowed)",
+        path.display()
+    )
 }
 
 /// Reads an ARPA model, streaming, on `threads` threads. A file that is

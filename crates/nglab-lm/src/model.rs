@@ -282,9 +282,17 @@ impl Model {
 
     /// Scores one sentence of word ids (in this model's vocabulary) plus `</s>`.
     pub fn score_sentence(&self, sentence: &[TokenId]) -> SentenceScore {
+        self.score_words(self.begin_sentence(), sentence, true)
+    }
+
+    /// Scores `words` from the state `start` ([`Model::begin_sentence`], or
+    /// [`State::EMPTY`] for a fragment), followed by `</s>` when `eos`.
+    /// Ids beyond the vocabulary are scored as `<unk>`.
+    pub fn score_words(&self, start: State, words: &[TokenId], eos: bool) -> SentenceScore {
         let mut out = SentenceScore::default();
-        let mut state = self.begin_sentence();
-        for &w in sentence.iter().chain(std::iter::once(&EOS)) {
+        let mut state = start;
+        let end: &[TokenId] = if eos { &[EOS] } else { &[] };
+        for &w in words.iter().chain(end) {
             let w = if (w as usize) < self.vocab.len() { w } else { UNK };
             let (lp, next) = self.score(state, w);
             out.log10_prob += lp;
