@@ -319,6 +319,42 @@ fn an_interrupted_run_resumes_to_the_same_files() {
     assert_same(&whole, &cut);
 }
 
+/// A finished run extended with `--resume` by more generations and seeds
+/// ends with the files of a run that had them from the start; any other
+/// change is refused, naming the setting.
+#[test]
+fn a_finished_run_extends_to_more_generations_and_seeds() {
+    let dir = scratch_dir("run-extend");
+    let regimes = "replace,accumulate";
+    let whole = dir.join("whole");
+    run_ok(&small_args(
+        &whole,
+        &["--regime", regimes, "--generations", "3", "--seeds", "2", "--keep-corpora"],
+    ));
+    let grown = dir.join("grown");
+    run_ok(&small_args(
+        &grown,
+        &["--regime", regimes, "--generations", "2", "--seeds", "1", "--keep-corpora"],
+    ));
+    let bigger =
+        small_args(&grown, &["--regime", regimes, "--generations", "3", "--seeds", "2", "--keep-corpora"]);
+    let bigger_args: Vec<&str> = bigger.iter().map(String::as_str).collect();
+    one_line_error(&nglab(&bigger_args), "pass --resume to extend it");
+    let check = |extra: &[&str], expect: &str| {
+        let args = small_args(&grown, &[&["--resume", "--keep-corpora"], extra].concat());
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        one_line_error(&nglab(&args), expect);
+    };
+    check(&["--regime", regimes, "--generations", "1", "--seeds", "1"], "generations: 2 there, 1 here");
+    check(
+        &["--regime", "replace", "--generations", "3", "--seeds", "1"],
+        "regime: [\"replace\",\"accumulate\"] there, [\"replace\"] here); choose another --out",
+    );
+    run_ok(&[bigger.clone(), vec!["--resume".into()]].concat());
+    assert_same(&whole, &grown);
+    assert_eq!(tree(&whole), tree(&grown), "the kept corpora too");
+}
+
 /// Every file under `dir` (relative path -> bytes) but the run's state and
 /// `timings.csv`, which hold wall times.
 fn tree(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {

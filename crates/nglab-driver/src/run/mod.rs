@@ -78,18 +78,14 @@ pub fn main(settings: &Settings) -> anyhow::Result<()> {
 }
 
 /// Runs a validated configuration: plans it, runs every job, and writes
-/// the outputs from the saved records.
+/// the outputs from the saved records. The state (`state/`: records and
+/// synthetic corpora) stays, so that `--resume` can extend the run with more
+/// generations or seeds.
 pub fn run_experiment(config: &RunConfig) -> anyhow::Result<()> {
     let plan = Plan::new(config)?;
     let _lock = plan.open_dir()?;
     let progress = plan.run_jobs()?;
     let records = plan.write_outputs()?;
-    // The synthetic corpora were kept for a resume only: the records suffice now.
-    for job in &plan.jobs {
-        for g in 1..plan.experiment().generations {
-            let _ = std::fs::remove_file(record::synthetic_path(&plan.state_dir(), job, g));
-        }
-    }
     for line in progress.summary(&plan.jobs, &records, &config.out.join("report.html")) {
         eprintln!("nglab run: {line}");
     }
