@@ -53,7 +53,8 @@ pub fn write_report(
     let _ = writeln!(
         h,
         "<p>{} cells &times; {} seeds, generations 0&ndash;{}. Means over seeds with 95% Student t intervals \
-         (<code>summary.csv</code>); per-seed values in <code>metrics.csv</code>.</p>",
+         (<code>summary.csv</code>); per-seed values in <code>metrics.csv</code>. Every file and column of \
+         the run directory is explained in <code>docs/OUTPUTS.md</code> of the nglab repository.</p>",
         cells.len(),
         exp.seeds,
         exp.generations - 1
