@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{nglab, nglab_bin, nglab_in, one_line_error, scratch_dir};
+use common::{metrics_rows, nglab, nglab_bin, nglab_in, one_line_error, scratch_dir};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
@@ -40,20 +40,6 @@ fn run_ok(args: &[String]) {
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     let out = nglab(&args);
     assert!(out.status.success(), "nglab run failed:\n{}", String::from_utf8_lossy(&out.stderr));
-}
-
-/// `metrics.csv` as rows of column -> value.
-fn metrics(dir: &Path) -> Vec<BTreeMap<String, String>> {
-    let text = std::fs::read_to_string(dir.join("metrics.csv")).unwrap();
-    let mut lines = text.lines();
-    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
-    lines
-        .map(|l| {
-            // The last column (undefined) may be quoted with commas: split the rest only.
-            let fields: Vec<&str> = l.splitn(header.len(), ',').collect();
-            header.iter().zip(fields).map(|(h, v)| (h.to_string(), v.to_string())).collect()
-        })
-        .collect()
 }
 
 /// The mean over seeds of `column` per generation, for one regime.
@@ -100,7 +86,7 @@ fn replace_collapses_accumulate_does_not_and_threads_do_not_matter() {
     run_ok(&small_args(&two, &[&extra[..], &["--threads", "2"]].concat()));
     assert_same(&one, &two);
 
-    let rows = metrics(&one);
+    let rows = metrics_rows(&one);
     assert_eq!(rows.len(), 2 * 2 * 4, "regimes x seeds x generations");
     // The held-out perplexity over one denominator for every generation (the
     // models' open vocabularies differ).
@@ -148,7 +134,7 @@ fn replace_collapses_accumulate_does_not_and_threads_do_not_matter() {
 fn mle_under_replace_never_gains_a_type() {
     let dir = scratch_dir("run-mle").join("out");
     run_ok(&small_args(&dir, &["--regime", "replace", "--smoothing", "mle", "--generations", "5"]));
-    let rows = metrics(&dir);
+    let rows = metrics_rows(&dir);
     for seed in ["0", "1"] {
         let types: Vec<u64> =
             rows.iter().filter(|r| r["seed"] == seed).map(|r| r["types"].parse().unwrap()).collect();
@@ -165,7 +151,7 @@ fn mle_under_replace_never_gains_a_type() {
 fn an_open_vocabulary_loses_words_for_good_a_fixed_one_resurrects_them() {
     let dir = scratch_dir("run-vocabulary").join("out");
     run_ok(&small_args(&dir, &["--regime", "replace", "--vocabulary", "open,fixed", "--generations", "4"]));
-    let rows = metrics(&dir);
+    let rows = metrics_rows(&dir);
     let num = |r: &BTreeMap<String, String>, c: &str| -> f64 { r[c].parse().unwrap() };
     for vocabulary in ["open", "fixed"] {
         for seed in ["0", "1"] {
@@ -223,7 +209,7 @@ fn degenerate_generations_are_recorded_not_fatal() {
     let greedy = dir.join("greedy");
     run_ok(&small_args(&greedy, &["--regime", "replace,mix:0.5", "--top-k", "1", "--generations", "3"]));
     assert_finite_tables(&greedy);
-    for r in metrics(&greedy) {
+    for r in metrics_rows(&greedy) {
         let fallback = &r["fallback_orders"];
         if r["regime"] == "replace" && r["generation"] != "0" {
             assert_eq!(fallback, "1;2;3", "{r:?}");
@@ -241,7 +227,7 @@ fn degenerate_generations_are_recorded_not_fatal() {
         &["--train", &one, "--heldout", &one, "--regime", "replace,accumulate", "--generations", "3"],
     ));
     assert_finite_tables(&tiny);
-    let rows = metrics(&tiny);
+    let rows = metrics_rows(&tiny);
     assert!(rows.iter().all(|r| r["types"] == "1" && r["zipf_exponent"].is_empty()), "{rows:?}");
     assert!(rows.iter().all(|r| r["undefined"].contains("zipf_exponent: needs 2 types")), "{rows:?}");
 
@@ -269,7 +255,7 @@ fn degenerate_generations_are_recorded_not_fatal() {
         ],
     ));
     assert_finite_tables(&empty);
-    for r in metrics(&empty) {
+    for r in metrics_rows(&empty) {
         let collapsed = r["undefined"].contains("it has collapsed to `</s>`");
         match r["generation"].as_str() {
             "0" => assert!(collapsed && r["types"] == "50", "{r:?}"),

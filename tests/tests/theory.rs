@@ -12,7 +12,7 @@ mod common;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use common::{nglab, scratch_dir};
+use common::{metrics_rows, nglab, scratch_dir};
 use nglab_driver::theory::{
     count_survival, expected_types, hapax_survival, heterozygosity_factor, sq_l2_relative_sd,
     survival_exp_approximation, tempered, Drift,
@@ -47,16 +47,7 @@ impl Rows {
         args.extend(extra);
         let run = nglab(&args);
         assert!(run.status.success(), "nglab run failed:\n{}", String::from_utf8_lossy(&run.stderr));
-        let text = std::fs::read_to_string(out.join("metrics.csv")).unwrap();
-        let mut lines = text.lines();
-        let header: Vec<&str> = lines.next().unwrap().split(',').collect();
-        let rows = lines
-            .map(|l| {
-                let fields: Vec<&str> = l.splitn(header.len(), ',').collect();
-                header.iter().zip(fields).map(|(h, v)| (h.to_string(), v.to_string())).collect()
-            })
-            .collect();
-        (Rows(rows), out)
+        (Rows(metrics_rows(&out)), out)
     }
 
     /// The rows of one cell (`key` = `value`, e.g. regime = replace), by seed then generation.

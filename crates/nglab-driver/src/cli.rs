@@ -26,6 +26,8 @@ pub enum Command {
     Tokenize(crate::cmd::tokenize::TokenizeArgs),
     /// Turn tokenized lines back into text (the inverse of `tokenize`).
     Detokenize(crate::cmd::tokenize::DetokenizeArgs),
+    /// A ground-truth world: a model whose samples are the human text, with a held-out truth sample.
+    World(crate::cmd::world::WorldArgs),
     /// Fetch and verify a corpus into corpora/ (`nglab corpus brown`).
     Corpus(crate::cmd::corpus::CorpusArgs),
     /// The collapse experiment: generations of models trained on their

@@ -11,6 +11,7 @@ pub mod io;
 pub mod run;
 pub mod theory;
 pub mod tokenizer;
+pub mod world;
 
 /// Runs one parsed command line.
 pub fn dispatch(cli: cli::Cli) -> anyhow::Result<()> {
@@ -21,6 +22,7 @@ pub fn dispatch(cli: cli::Cli) -> anyhow::Result<()> {
         cli::Command::Metrics(args) => cmd::metrics::metrics(&args),
         cli::Command::Tokenize(args) => cmd::tokenize::tokenize(&args),
         cli::Command::Detokenize(args) => cmd::tokenize::detokenize(&args),
+        cli::Command::World(args) => cmd::world::world(&args),
         cli::Command::Corpus(args) => cmd::corpus::corpus(&args),
         cli::Command::Run(settings) => run::main(&settings),
     }

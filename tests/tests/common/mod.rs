@@ -57,3 +57,17 @@ pub fn one_line_error(out: &Output, expect: &str) -> String {
     assert!(lines[0].contains(expect), "expected {expect:?} in:\n{stderr}");
     lines[0].to_owned()
 }
+
+/// `metrics.csv` of the run in `dir`, as rows of column -> value.
+pub fn metrics_rows(dir: &Path) -> Vec<std::collections::BTreeMap<String, String>> {
+    let text = std::fs::read_to_string(dir.join("metrics.csv")).expect("reading metrics.csv");
+    let mut lines = text.lines();
+    let header: Vec<&str> = lines.next().expect("a header").split(',').collect();
+    lines
+        .map(|l| {
+            // The last column (undefined) may be quoted with commas: split the rest only.
+            let fields: Vec<&str> = l.splitn(header.len(), ',').collect();
+            header.iter().zip(fields).map(|(h, v)| (h.to_string(), v.to_string())).collect()
+        })
+        .collect()
+}

@@ -6,3 +6,4 @@ pub mod ppl;
 pub mod sample;
 pub mod tokenize;
 pub mod train;
+pub mod world;

@@ -205,6 +205,18 @@ mod defs {
     column!(HELDOUT_PPL_FIXED, "heldout_ppl_fixed", "Held-out perplexity, fixed denominator", "", Up,
         "Held-out perplexity over the tokens in the human training vocabulary (and </s>), a word the model lacks scored as <unk>: comparable across generations whatever their vocabularies.",
         |r| Num(r.model.heldout_ppl_fixed));
+    column!(CROSS_ENTROPY_TO_TRUTH, "cross_entropy_to_truth", "Cross-entropy to the truth", "bits/token", Up,
+        "With --world: -(1/T) sum log2 q(x) over the T tokens (words and </s>) of the world's truth sample, the model read as a distribution over the world's words (<unk>'s share split equally among the world words it lacks).",
+        |r| Num(r.truth.as_ref().and_then(|t| t.cross_entropy).map(|e| e.mean)));
+    column!(KL_TO_TRUTH, "kl_to_truth", "KL(truth || model)", "bits/token", Up,
+        "With --world: KL divergence per token from the world to the generation's model, cross_entropy_to_truth minus the world's entropy rate, estimated on the truth sample.",
+        |r| Num(r.truth.as_ref().and_then(|t| t.kl).map(|e| e.mean)));
+    column!(KL_TO_TRUTH_CI, "kl_to_truth_ci", "KL to the truth: 95% half-width", "bits/token", Neither,
+        "With --world: half-width of the 95% interval of kl_to_truth from the spread of the truth sample's sentences (one sample for every generation, so differences between generations are tighter).",
+        |r| Num(r.truth.as_ref().and_then(|t| t.kl).map(|e| e.half_width)));
+    column!(TRUTH_ENTROPY_RATE, "truth_entropy_rate", "Entropy rate of the truth", "bits/token", Neither,
+        "With --world: the world's entropy rate, -(1/T) sum log2 P*(x) over the truth sample, P* the world's model without <unk> (as it samples).",
+        |r| Num(r.truth.as_ref().map(|t| t.entropy_rate.mean)));
     column!(MODEL_VOCAB, "model_vocab", "Model vocabulary", "words", Down,
         "Words of the generation model's vocabulary, <unk>, <s> and </s> included.",
         |r| Int(r.model.model_vocab as u64));
@@ -287,7 +299,7 @@ mod defs {
 pub use defs::*;
 
 /// Every measured column, in `metrics.csv` order.
-pub const ALL: [&Column; 57] = [
+pub const ALL: [&Column; 61] = [
     &TRAIN_TOKENS,
     &TRAIN_SENTENCES,
     &MEAN_SENTENCE_LEN,
@@ -319,6 +331,10 @@ pub const ALL: [&Column; 57] = [
     &HELDOUT_PPL_EXCL_OOV,
     &HELDOUT_OOV_RATE,
     &HELDOUT_PPL_FIXED,
+    &CROSS_ENTROPY_TO_TRUTH,
+    &KL_TO_TRUTH,
+    &KL_TO_TRUTH_CI,
+    &TRUTH_ENTROPY_RATE,
     &MODEL_VOCAB,
     &SYNTHETIC_PPL_GEN0,
     &NGRAMS,

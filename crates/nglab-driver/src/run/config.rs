@@ -63,6 +63,9 @@ pub struct Experiment {
     pub train: PathBuf,
     /// Held-out human text.
     pub heldout: PathBuf,
+    /// The world (`nglab world`'s directory) the human text was drawn from.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub world: Option<PathBuf>,
     /// Tokenizer.
     #[serde(serialize_with = "display")]
     pub tokenizer: TokenizerSpec,
@@ -279,6 +282,28 @@ fn input_file(name: &str, path: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The human text and the truth sample of the world `dir`: a world gives
+/// both, with whitespace tokens.
+fn world_texts(raw: &Settings, dir: &Path) -> anyhow::Result<(PathBuf, PathBuf)> {
+    for (key, given) in [("train", raw.train.is_some()), ("heldout", raw.heldout.is_some())] {
+        if given {
+            bail!(
+                "{} gives the human text and the held-out truth sample: drop {}",
+                raw.name("world"),
+                raw.name(key)
+            );
+        }
+    }
+    if raw.tokenizer.as_deref().is_some_and(|t| t != "whitespace") {
+        bail!("{} is whitespace tokens: drop {}", raw.name("world"), raw.name("tokenizer"));
+    }
+    let world = crate::world::WorldDir(dir.to_owned());
+    if !world.manifest().is_file() {
+        bail!("{} {}: not a world (no world.json; nglab world makes one)", raw.name("world"), dir.display());
+    }
+    Ok((world.human(), world.truth()))
+}
+
 impl RunConfig {
     /// Validates `raw` (flags already merged over the file). Checks that
     /// the input files exist; the output directory is checked when locked.
@@ -287,8 +312,13 @@ impl RunConfig {
     pub fn new(raw: &Settings) -> anyhow::Result<RunConfig> {
         let name = |key: &str| raw.name(key);
         let out = raw.out.clone().context("--out DIR is required (or `out` in the config file)")?;
-        let train = raw.train.clone().unwrap_or_else(|| DEFAULT_TRAIN.into());
-        let heldout = raw.heldout.clone().unwrap_or_else(|| DEFAULT_HELDOUT.into());
+        let (train, heldout) = match &raw.world {
+            Some(dir) => world_texts(raw, dir)?,
+            None => (
+                raw.train.clone().unwrap_or_else(|| DEFAULT_TRAIN.into()),
+                raw.heldout.clone().unwrap_or_else(|| DEFAULT_HELDOUT.into()),
+            ),
+        };
         let tokenizer: TokenizerSpec = raw
             .tokenizer
             .as_deref()
@@ -369,6 +399,7 @@ impl RunConfig {
             experiment: Experiment {
                 train,
                 heldout,
+                world: raw.world.clone(),
                 tokenizer,
                 orders,
                 smoothings,

@@ -1,7 +1,8 @@
 //! One job: a (cell, seed) pair run generation by generation. A generation
 //! is a list of stages, each in its own module and with its own timing:
 //! compose the training text (`regime`), train (`train`), measure the model
-//! (`model_metrics`), measure the text (`text_metrics`), sample the next
+//! (`model_metrics`), measure it against the world's model with `--world`
+//! (`truth`), measure the text (`text_metrics`), sample the next
 //! corpus (`sampling`), persist (`record`). Each generation's state is
 //! written atomically, so an interrupted run resumes after the last
 //! complete generation.
@@ -23,7 +24,8 @@ use super::human::Human;
 use super::lineage::Lineage;
 use super::record::{completed, persist, synthetic_path, GenRecord};
 use super::regime::{synthetic_budget, training_text, Regime, TrainingText};
-use super::{model_metrics, sampling, text_metrics, train};
+use super::truth::Truth;
+use super::{model_metrics, sampling, text_metrics, train, truth};
 
 /// What a random stream is used for. With the seed and the generation it
 /// names one ChaCha8 stream, the same in every cell, so seeds are paired.
@@ -74,6 +76,8 @@ pub struct JobContext<'a> {
     pub experiment: &'a Experiment,
     /// The human texts.
     pub human: &'a Human,
+    /// The world the human text was drawn from, with `--world`.
+    pub truth: Option<&'a Truth>,
     /// The metrics.
     pub metrics: &'a TextMetrics,
     /// The generation-0 models, shared by the jobs.
@@ -229,6 +233,8 @@ pub fn run_generations(
             )
         });
 
+        let truth = ctx.truth.map(|t| timings.time("truth", || truth::measure(t, &trained, &mut undefined)));
+
         let text_facts = timings.time("metrics", || {
             let mut rng = stream(job.seed, g, Purpose::Metrics);
             let mut new_rng = stream(job.seed, g, Purpose::NewestMetrics);
@@ -266,6 +272,7 @@ pub fn run_generations(
             text: text_facts,
             lineage,
             model: model_facts,
+            truth,
             sampled_max_len_hits: next.as_ref().map(|n| n.stats.max_len_hits),
             sampled_unk_redrawn: next.as_ref().map(|n| n.stats.unk_resampled),
             undefined,

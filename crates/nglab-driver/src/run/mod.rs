@@ -53,6 +53,7 @@ mod settings;
 mod tables;
 mod text_metrics;
 mod train;
+mod truth;
 mod vocabulary;
 
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -61,7 +62,8 @@ use std::sync::Mutex;
 use anyhow::Context;
 use nglab_metrics::{MetricsConfig, TextMetrics};
 
-pub use config::{Cell, Experiment, RunConfig};
+pub use config::{Cell, Experiment, RunConfig, DEFAULT_HELDOUT, DEFAULT_TRAIN};
+pub(crate) use files::sha256_file;
 pub use regime::Regime;
 pub use settings::{List, Settings};
 pub use vocabulary::Vocabulary;
@@ -71,6 +73,7 @@ use human::Human;
 use job::{Job, JobContext};
 use progress::Progress;
 use record::GenRecord;
+use truth::Truth;
 
 /// Runs `nglab run`: its settings, over those of the `--config` file, validated.
 pub fn main(settings: &Settings) -> anyhow::Result<()> {
@@ -104,6 +107,9 @@ fn config_json(exp: &Experiment) -> anyhow::Result<String> {
     let mut inputs = vec![("train", exp.train.clone()), ("heldout", exp.heldout.clone())];
     if let nglab_tokenizer::TokenizerSpec::BpeFile(path) = &exp.tokenizer {
         inputs.push(("tokenizer", path.clone()));
+    }
+    if let Some(dir) = &exp.world {
+        inputs.push(("world model", crate::world::WorldDir(dir.clone()).model()));
     }
     let mut hashed = Vec::new();
     for (role, path) in inputs {
@@ -141,6 +147,7 @@ pub struct Plan<'a> {
     json: String,
     metrics: TextMetrics,
     human: Human,
+    truth: Option<Truth>,
     cells: Vec<Cell>,
     jobs: Vec<Job>,
     workers: usize,
@@ -156,6 +163,10 @@ impl<'a> Plan<'a> {
         let json = config_json(exp)?;
         let metrics = TextMetrics::new(metrics_config()).context("invalid metrics settings")?;
         let human = Human::load(exp)?;
+        let truth = match &exp.world {
+            Some(dir) => Some(Truth::load(&crate::world::WorldDir(dir.clone()), &human, config.threads)?),
+            None => None,
+        };
         let cells = exp.cells();
         let jobs: Vec<Job> = cells
             .iter()
@@ -165,7 +176,7 @@ impl<'a> Plan<'a> {
         let workers = config.threads.min(jobs.len()).max(1);
         let sample_threads = (config.threads / workers).max(1);
         let memory = check_memory(config, &human, workers, sample_threads)?;
-        Ok(Plan { config, json, metrics, human, cells, jobs, workers, sample_threads, memory })
+        Ok(Plan { config, json, metrics, human, truth, cells, jobs, workers, sample_threads, memory })
     }
 
     fn experiment(&self) -> &Experiment {
@@ -198,6 +209,7 @@ impl<'a> Plan<'a> {
         let ctx = JobContext {
             experiment: exp,
             human: &self.human,
+            truth: self.truth.as_ref(),
             metrics: &self.metrics,
             gen0: &gen0,
             state_dir: self.state_dir(),

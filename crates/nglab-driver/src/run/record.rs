@@ -15,6 +15,7 @@ use super::job::{Job, JobContext};
 use super::lineage::LineageFacts;
 use super::model_metrics::ModelFacts;
 use super::text_metrics::TextFacts;
+use super::truth::TruthFacts;
 
 /// Everything measured in one generation of one job; written to
 /// `state/JOB/gen-G.json` when the generation is complete.
@@ -34,6 +35,8 @@ pub struct GenRecord {
     /// What the model stage measured (flattened in the JSON).
     #[serde(flatten)]
     pub model: ModelFacts,
+    /// What the truth stage measured, with `--world`.
+    pub truth: Option<TruthFacts>,
     /// Sentences of the corpus this generation's model sampled for the next
     /// generation that were cut at the maximum length (`None` at the last
     /// generation, which samples nothing).

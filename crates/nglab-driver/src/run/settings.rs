@@ -89,6 +89,13 @@ pub struct Settings {
     /// Held-out human text [default: corpora/brown/test.txt].
     #[arg(long, value_name = "FILE")]
     pub heldout: Option<PathBuf>,
+    /// A ground-truth world made by `nglab world` (its directory): the human
+    /// text is DIR/human.txt, the held-out text the truth sample
+    /// DIR/truth.txt, and every generation is measured against the world's
+    /// model (cross-entropy and KL in bits per token). Takes no --train or
+    /// --heldout, and whitespace tokens.
+    #[arg(long, value_name = "DIR")]
+    pub world: Option<PathBuf>,
     /// The tokenizer (its forms: `TokenizerSpec::GRAMMAR`) [default: whitespace].
     #[arg(long, value_name = "SPEC", help = crate::tokenizer::help("whitespace"))]
     pub tokenizer: Option<String>,
@@ -190,14 +197,17 @@ impl Settings {
     }
 
     /// Joins the relative paths of the settings (`out`, `train`, `heldout`,
-    /// a `bpe-file:` tokenizer) to `dir`.
+    /// `world`, a `bpe-file:` tokenizer) to `dir`.
     fn rebase(&mut self, dir: &Path) {
         let join = |p: &mut PathBuf| {
             if p.is_relative() {
                 *p = dir.join(&*p);
             }
         };
-        [&mut self.out, &mut self.train, &mut self.heldout].into_iter().flatten().for_each(join);
+        [&mut self.out, &mut self.train, &mut self.heldout, &mut self.world]
+            .into_iter()
+            .flatten()
+            .for_each(join);
         if let Some(path) = self.tokenizer.as_deref().and_then(|t| t.strip_prefix("bpe-file:")) {
             if Path::new(path).is_relative() {
                 self.tokenizer = Some(format!("bpe-file:{}", dir.join(path).display()));
