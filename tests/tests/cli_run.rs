@@ -480,17 +480,22 @@ fn bad_configurations_are_refused_before_any_work() {
     };
     check(&["--regime", "replace,keep"], "unknown regime 'keep'");
     check(&["--regime", "mix:1.5"], "the human share must be in [0, 1], got 1.5");
-    check(&["--train", "no/such/file.txt"], "train file no/such/file.txt does not exist");
+    check(&["--train", "no/such/file.txt"], "--train: no/such/file.txt does not exist");
     check(&["--order", "0"], "order must be in 1..=");
-    check(&["--top-p", "0"], "top_p must be in (0, 1] or off, got 0");
+    check(&["--top-p", "0"], "invalid --top-p: the nucleus threshold must be in (0, 1] or off, got 0");
+    check(&["--synthetic-tokens", "0"], "--synthetic-tokens must be at least 1, got 0");
     check(&["--max-memory", "10M"], "this run needs about 0.");
     check(&["--max-memory", "10M"], "more than the 0.01 GiB --max-memory: lower --threads");
     assert!(!out.exists(), "a refused run leaves no output directory");
 
     // A TOML config: flags override it; unknown keys are refused.
     let toml = dir.join("run.toml");
-    std::fs::write(&toml, "regime = 'replace'\ngenerations = 0\n").unwrap();
-    check(&["--config", toml.to_str().unwrap()], "generations must be at least 1, got 0");
+    std::fs::write(&toml, "regime = 'replace'\ngenerations = 0\nsynthetic-tokens = 0\n").unwrap();
+    let in_file = format!("generations in {} must be at least 1, got 0", toml.display());
+    check(&["--config", toml.to_str().unwrap()], &in_file);
+    // The flag spelling is a key too; a message names the setting as its source gave it.
+    let args = ["--config", toml.to_str().unwrap(), "--generations", "2", "--synthetic-tokens", "0"];
+    check(&args, "--synthetic-tokens must be at least 1, got 0");
     std::fs::write(&toml, "regimes = 'replace'\n").unwrap();
     check(&["--config", toml.to_str().unwrap()], "unknown field `regimes`");
 
@@ -508,4 +513,58 @@ fn bad_configurations_are_refused_before_any_work() {
     // A live run holds the lock (this test process stands in for it).
     std::fs::write(out.join(".nglab-run.lock"), std::process::id().to_string()).unwrap();
     check(&["--regime", "replace"], &format!("another nglab run (pid {}) is writing to", std::process::id()));
+}
+
+/// `examples/collapse.toml` names every setting of `nglab run` (commented
+/// out or not) and validates, its paths taken from its own directory; the
+/// committed Brown slices stand in for Brown, which the tests do not fetch.
+#[test]
+fn the_example_config_names_every_setting_and_validates() {
+    use clap::Args;
+    use nglab_driver::run::{RunConfig, Settings};
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/collapse.toml");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let keys: Vec<&str> = text
+        .lines()
+        .filter_map(|l| l.trim_start_matches(['#', ' ']).split_once(" = "))
+        .map(|(key, _)| key.trim())
+        .filter(|key| key.bytes().all(|b| b.is_ascii_lowercase() || b == b'_'))
+        .collect();
+    for arg in Settings::augment_args(clap::Command::new("run")).get_arguments() {
+        let key = arg.get_id().as_str();
+        assert!(key == "config" || keys.contains(&key), "examples/collapse.toml does not name {key}");
+    }
+    let file = Settings::read_toml(&path).unwrap();
+    let examples = path.parent().unwrap();
+    assert_eq!(file.train.as_deref(), Some(examples.join("../corpora/brown/train.txt").as_path()));
+    let flags = Settings {
+        out: Some(scratch_dir("run-example").join("out")),
+        train: Some(data("brown-2k.train.txt").into()),
+        heldout: Some(data("brown-300.test.txt").into()),
+        ..Settings::default()
+    };
+    let config = RunConfig::new(&flags.over(file)).unwrap();
+    assert_eq!((config.experiment.cells().len(), config.experiment.generations), (6, 10));
+}
+
+/// Relative paths in a config file are relative to the file, not to the
+/// working directory; those of flags are relative to the working directory.
+#[test]
+fn config_paths_are_relative_to_the_file() {
+    let dir = scratch_dir("run-relative");
+    std::fs::create_dir_all(dir.join("conf")).unwrap();
+    std::fs::copy(data("brown-2k.train.txt"), dir.join("human.txt")).unwrap();
+    std::fs::write(
+        dir.join("conf/run.toml"),
+        "train = '../human.txt'\nheldout = '../human.txt'\nout = 'x'\n",
+    )
+    .unwrap();
+    let elsewhere = scratch_dir("run-relative-cwd");
+    let config = dir.join("conf/run.toml");
+    // Validation passes (the files are found), then the memory check stops the run before any work.
+    let args = ["run", "--config", config.to_str().unwrap(), "--max-memory", "1K"];
+    one_line_error(&nglab_in(&elsewhere, &args), "this run needs about");
+    assert!(!dir.join("conf/x").exists() && !elsewhere.join("x").exists());
+    let args = ["run", "--config", config.to_str().unwrap(), "--train", "human.txt", "--max-memory", "1K"];
+    one_line_error(&nglab_in(&elsewhere, &args), "--train: human.txt does not exist");
 }

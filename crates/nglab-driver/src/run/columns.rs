@@ -10,7 +10,7 @@ use super::record::GenRecord;
 
 /// The metrics of the generation's newest text alone.
 fn newest(r: &GenRecord) -> &MetricsReport {
-    r.new_metrics.as_ref().unwrap_or(&r.metrics)
+    r.text.new_metrics.as_ref().unwrap_or(&r.text.metrics)
 }
 
 /// Tokens per sentence.
@@ -114,100 +114,100 @@ mod defs {
 
     column!(TRAIN_TOKENS, "train_tokens", "Training tokens", "tokens", Neither,
         "Tokens of the generation's whole training text.",
-        |r| Int(r.metrics.tokens as u64));
+        |r| Int(r.text.metrics.tokens as u64));
     column!(TRAIN_SENTENCES, "train_sentences", "Training sentences", "sentences", Neither,
         "Sentences of the generation's whole training text.",
-        |r| Int(r.metrics.sentences as u64));
+        |r| Int(r.text.metrics.sentences as u64));
     column!(MEAN_SENTENCE_LEN, "mean_sentence_len", "Mean sentence length", "tokens", Neither,
         "Tokens per sentence of the whole training text.",
-        |r| mean_len(&r.metrics));
+        |r| mean_len(&r.text.metrics));
     column!(HUMAN_SHARE, "human_share", "Human share of the training text", "", Neither,
         "Share of the training text's tokens that come from the human text.",
         |r| Num(r.human_share));
     column!(TYPES, "types", "Word types", "types", Down,
         "Distinct tokens of the whole training text.",
-        |r| Int(r.metrics.types as u64));
+        |r| Int(r.text.metrics.types as u64));
     column!(HAPAX, "hapax", "Hapax legomena", "types", Down,
         "Tokens seen exactly once in the whole training text.",
-        |r| Int(r.metrics.hapax as u64));
+        |r| Int(r.text.metrics.hapax as u64));
     column!(METRICS_SAMPLE_TOKENS, "metrics_sample_tokens", "Lexical sample size", "tokens", Neither,
         "Token budget of each draw of the lexical metrics (ttr to distinct_4): the human training size.",
-        |r| Int(r.metrics.sample.sample_tokens as u64));
+        |r| Int(r.text.metrics.sample.sample_tokens as u64));
     column!(TTR, "ttr", "Type-token ratio", "", Down,
         "Types / tokens of equal-size samples of whole sentences (mean over draws).",
-        |r| Num(r.metrics.ttr));
+        |r| Num(r.text.metrics.ttr));
     column!(MATTR, "mattr", "MATTR", "", Down,
         "Moving-average type-token ratio over 1,000-token windows of the samples.",
-        |r| Num(r.metrics.mattr));
+        |r| Num(r.text.metrics.mattr));
     column!(MTLD, "mtld", "MTLD", "tokens", Down,
         "Measure of textual lexical diversity (threshold 0.72) of the samples.",
-        |r| Num(r.metrics.mtld));
+        |r| Num(r.text.metrics.mtld));
     column!(DISTINCT_1, "distinct_1", "distinct-1", "", Down,
         "Distinct unigrams / unigrams of the samples.",
-        |r| Num(r.metrics.distinct_1));
+        |r| Num(r.text.metrics.distinct_1));
     column!(DISTINCT_2, "distinct_2", "distinct-2", "", Down,
         "Distinct bigrams / bigrams of the samples (within sentences).",
-        |r| Num(r.metrics.distinct_2));
+        |r| Num(r.text.metrics.distinct_2));
     column!(DISTINCT_3, "distinct_3", "distinct-3", "", Down,
         "Distinct trigrams / trigrams of the samples (within sentences).",
-        |r| Num(r.metrics.distinct_3));
+        |r| Num(r.text.metrics.distinct_3));
     column!(DISTINCT_4, "distinct_4", "distinct-4", "", Down,
         "Distinct 4-grams / 4-grams of the samples (within sentences).",
-        |r| Num(r.metrics.distinct_4));
+        |r| Num(r.text.metrics.distinct_4));
     column!(ENTROPY_BITS, "entropy_bits", "Unigram entropy", "bits", Down,
         "Entropy of the whole training text's unigram distribution.",
-        |r| Num(r.metrics.entropy_bits));
+        |r| Num(r.text.metrics.entropy_bits));
     column!(ZIPF_EXPONENT, "zipf_exponent", "Zipf exponent", "", Up,
         "Least-squares slope of ln frequency on ln rank of the whole training text, negated.",
-        |r| Num(r.metrics.zipf_exponent));
+        |r| Num(r.text.metrics.zipf_exponent));
     column!(JS_TO_HUMAN, "js_to_human", "JS divergence to the human text", "bits", Up,
         "Jensen-Shannon divergence between the unigram distributions of the training and human texts.",
-        |r| Num(r.metrics.js_to_reference));
+        |r| Num(r.text.metrics.js_to_reference));
     column!(KL_TO_HUMAN, "kl_to_human", "KL divergence to the human text", "bits", Up,
         "KL(training text || human text) of the unigram distributions, the human side add-one smoothed.",
-        |r| Num(r.metrics.kl_to_reference));
+        |r| Num(r.text.metrics.kl_to_reference));
     column!(SURVIVAL_HAPAX, "survival_hapax", "Survival of human hapaxes", "", Down,
         "Share of the word types seen once in the human text that occur in the training text.",
-        |r| survival(&r.metrics, 1, 0));
+        |r| survival(&r.text.metrics, 1, 0));
     column!(SURVIVAL_2_4, "survival_2_4", "Survival of human types seen 2-4 times", "", Down,
         "Share of the word types seen 2 to 4 times in the human text that occur in the training text.",
-        |r| survival(&r.metrics, 1, 1));
+        |r| survival(&r.text.metrics, 1, 1));
     column!(SURVIVAL_5_16, "survival_5_16", "Survival of human types seen 5-16 times", "", Down,
         "Share of the word types seen 5 to 16 times in the human text that occur in the training text.",
-        |r| survival(&r.metrics, 1, 2));
+        |r| survival(&r.text.metrics, 1, 2));
     column!(SURVIVAL_17_PLUS, "survival_17_plus", "Survival of human types seen 17+ times", "", Down,
         "Share of the word types seen 17 or more times in the human text that occur in the training text.",
-        |r| survival(&r.metrics, 1, 3));
+        |r| survival(&r.text.metrics, 1, 3));
     column!(SURVIVAL_BIGRAM_HAPAX, "survival_bigram_hapax", "Survival of human bigram hapaxes", "", Down,
         "Share of the bigram types seen once in the human text that occur in the training text.",
-        |r| survival(&r.metrics, 2, 0));
+        |r| survival(&r.text.metrics, 2, 0));
     column!(COMPRESSION_RATIO, "compression_ratio", "Compression ratio", "", Up,
         "Bytes of the training text / bytes of its gzip stream (repetitive text compresses more).",
-        |r| Num(r.metrics.compression_ratio));
+        |r| Num(r.text.metrics.compression_ratio));
     column!(SELF_REPETITION_4, "self_repetition_4", "Self-repetition of 4-grams", "", Up,
         "Self-repetition of 4-grams across the training text's sentences (natural log).",
-        |r| Num(r.metrics.self_repetition_4));
+        |r| Num(r.text.metrics.self_repetition_4));
     column!(HELDOUT_PPL, "heldout_ppl", "Held-out perplexity", "", Up,
         "Perplexity of the held-out human text under the generation's model, OOVs included (KenLM query).",
-        |r| Num(r.heldout_ppl));
+        |r| Num(r.model.heldout_ppl));
     column!(HELDOUT_PPL_EXCL_OOV, "heldout_ppl_excl_oov", "Held-out perplexity without OOVs", "", Up,
         "Perplexity of the held-out human text under the generation's model, OOV tokens left out.",
-        |r| Num(r.heldout_ppl_excl_oov));
+        |r| Num(r.model.heldout_ppl_excl_oov));
     column!(HELDOUT_OOV_RATE, "heldout_oov_rate", "Held-out OOV rate", "", Up,
         "Share of the held-out tokens (and </s>) that are not in the generation model's own vocabulary.",
-        |r| Num(r.heldout_oov_rate));
+        |r| Num(r.model.heldout_oov_rate));
     column!(HELDOUT_PPL_FIXED, "heldout_ppl_fixed", "Held-out perplexity, fixed denominator", "", Up,
         "Held-out perplexity over the tokens in the human training vocabulary (and </s>), a word the model lacks scored as <unk>: comparable across generations whatever their vocabularies.",
-        |r| Num(r.heldout_ppl_fixed));
+        |r| Num(r.model.heldout_ppl_fixed));
     column!(MODEL_VOCAB, "model_vocab", "Model vocabulary", "words", Down,
         "Words of the generation model's vocabulary, <unk>, <s> and </s> included.",
-        |r| Int(r.model_vocab as u64));
+        |r| Int(r.model.model_vocab as u64));
     column!(SYNTHETIC_PPL_GEN0, "synthetic_ppl_gen0", "Perplexity of the training text under generation 0", "", Down,
         "Perplexity of the whole training text under the generation-0 model.",
-        |r| Num(r.synthetic_ppl_gen0));
+        |r| Num(r.model.synthetic_ppl_gen0));
     column!(NGRAMS, "ngrams", "Model n-grams", "n-grams", Down,
         "N-grams of the generation's model, all orders.",
-        |r| Int(r.ngrams as u64));
+        |r| Int(r.model.ngrams as u64));
     column!(SAMPLED_MAX_LEN_HITS, "sampled_max_len_hits", "Sentences cut at the maximum length", "sentences", Neither,
         "Sentences of the next generation's synthetic corpus cut at the maximum length (empty at the last generation).",
         |r| MaybeInt(r.sampled_max_len_hits.map(|n| n as u64)));

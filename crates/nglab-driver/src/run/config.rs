@@ -172,9 +172,10 @@ const DEFAULT_GENERATIONS: usize = 10;
 const DEFAULT_SEEDS: u64 = 3;
 const DEFAULT_MAX_LEN: usize = 256;
 
-/// Parses every element of a list flag; rejects empty elements and duplicates.
+/// Parses every element of a list setting (`name` is how messages name it);
+/// rejects empty elements and duplicates.
 fn parse_list<T: PartialEq>(
-    key: &str,
+    name: &str,
     list: Option<&List>,
     default: &str,
     parse: impl Fn(&str) -> anyhow::Result<T>,
@@ -186,11 +187,11 @@ fn parse_list<T: PartialEq>(
     let mut out: Vec<T> = Vec::with_capacity(items.len());
     for item in &items {
         if item.is_empty() {
-            bail!("{key}: empty element in list {items:?}");
+            bail!("{name}: empty element in list {items:?}");
         }
-        let value = parse(item).with_context(|| format!("invalid {key}"))?;
+        let value = parse(item).with_context(|| format!("invalid {name}"))?;
         if out.contains(&value) {
-            bail!("{key}: '{item}' is listed twice");
+            bail!("{name}: '{item}' is listed twice");
         }
         out.push(value);
     }
@@ -200,16 +201,17 @@ fn parse_list<T: PartialEq>(
 /// The discount fallback rules: a list of `kenlm`, `clamp` and `D1:D2:D3`;
 /// a list of three numbers alone is one rule `D1,D2,D3`, as `nglab train`
 /// takes it.
-fn discount_fallbacks(list: Option<&List>) -> anyhow::Result<Vec<DiscountFallback>> {
+fn discount_fallbacks(name: &str, list: Option<&List>) -> anyhow::Result<Vec<DiscountFallback>> {
     let one_rule = list.filter(|l| {
         let items = l.items();
         items.len() == 3 && items.iter().all(|i| i.parse::<f64>().is_ok())
     });
     if let Some(l) = one_rule {
-        let rule: DiscountFallback = l.items().join(",").parse().context("invalid discount_fallback")?;
+        let rule: DiscountFallback =
+            l.items().join(",").parse().with_context(|| format!("invalid {name}"))?;
         return Ok(vec![rule]);
     }
-    parse_list("discount_fallback", list, "clamp", |s| Ok(s.replace(':', ",").parse::<DiscountFallback>()?))
+    parse_list(name, list, "clamp", |s| Ok(s.replace(':', ",").parse::<DiscountFallback>()?))
 }
 
 fn number<T: FromStr>(s: &str) -> anyhow::Result<T> {
@@ -228,24 +230,25 @@ fn bytes(s: &str) -> anyhow::Result<u64> {
         "M" => 20,
         "G" => 30,
         "T" => 40,
-        _ => bail!("max_memory: unknown unit in '{s}' (use K, M, G or T)"),
+        _ => bail!("unknown unit in '{s}' (use K, M, G or T)"),
     };
-    let value: f64 = number.parse().map_err(|_| anyhow::anyhow!("max_memory: '{s}' is not a size"))?;
+    let value: f64 = number.parse().map_err(|_| anyhow::anyhow!("'{s}' is not a size"))?;
     let bytes = value * (1u64 << shift) as f64;
     if !(bytes >= 1.0 && bytes < u64::MAX as f64) {
-        bail!("max_memory must be at least 1 byte, got '{s}'");
+        bail!("a size must be at least 1 byte, got '{s}'");
     }
     Ok(bytes as u64)
 }
 
-fn input_file(key: &str, path: &Path) -> anyhow::Result<()> {
+/// Checks that the input file of setting `name` exists.
+fn input_file(name: &str, path: &Path) -> anyhow::Result<()> {
     if path.is_dir() {
-        bail!("{key} file {} is a directory", path.display());
+        bail!("{name}: {} is a directory", path.display());
     }
     if !path.is_file() {
         let hint =
             if path.starts_with("corpora/brown") { " (run scripts/fetch-corpus.sh brown)" } else { "" };
-        bail!("{key} file {} does not exist{hint}", path.display());
+        bail!("{name}: {} does not exist{hint}", path.display());
     }
     Ok(())
 }
@@ -253,76 +256,88 @@ fn input_file(key: &str, path: &Path) -> anyhow::Result<()> {
 impl RunConfig {
     /// Validates `raw` (flags already merged over the file). Checks that
     /// the input files exist; the output directory is checked when locked.
+    /// Messages name a setting as it was given: `--top-p`, or `top_p in
+    /// FILE` ([`Settings::name`]).
     pub fn new(raw: &Settings) -> anyhow::Result<RunConfig> {
+        let name = |key: &str| raw.name(key);
         let out = raw.out.clone().context("--out DIR is required (or `out` in the config file)")?;
         let train = raw.train.clone().unwrap_or_else(|| DEFAULT_TRAIN.into());
         let heldout = raw.heldout.clone().unwrap_or_else(|| DEFAULT_HELDOUT.into());
-        let tokenizer: TokenizerSpec =
-            raw.tokenizer.as_deref().unwrap_or("whitespace").parse().context("invalid tokenizer")?;
-        let orders = parse_list("order", raw.order.as_ref(), "3", |s| {
+        let tokenizer: TokenizerSpec = raw
+            .tokenizer
+            .as_deref()
+            .unwrap_or("whitespace")
+            .parse()
+            .with_context(|| format!("invalid {}", name("tokenizer")))?;
+        let orders = parse_list(&name("order"), raw.order.as_ref(), "3", |s| {
             let n: usize = number(s)?;
             if !(1..=MAX_ORDER).contains(&n) {
                 bail!("order must be in 1..={MAX_ORDER}, got {n}");
             }
             Ok(n)
         })?;
-        let smoothings = parse_list("smoothing", raw.smoothing.as_ref(), "mkn", |s| {
+        let smoothings = parse_list(&name("smoothing"), raw.smoothing.as_ref(), "mkn", |s| {
             let smoothing: Smoothing = s.parse()?;
             EstimateConfig::new(smoothing)?;
             Ok(smoothing)
         })?;
-        let regimes = parse_list("regime", raw.regime.as_ref(), DEFAULT_REGIMES, str::parse)?;
-        let temperatures = parse_list("temperature", raw.temperature.as_ref(), "1", |s| {
+        let regimes = parse_list(&name("regime"), raw.regime.as_ref(), DEFAULT_REGIMES, str::parse)?;
+        let temperatures = parse_list(&name("temperature"), raw.temperature.as_ref(), "1", |s| {
             let t: f64 = number(s)?;
             if !(t.is_finite() && t > 0.0) {
                 bail!("temperature must be finite and > 0, got {s}");
             }
             Ok(t)
         })?;
-        let discount_fallbacks = discount_fallbacks(raw.discount_fallback.as_ref())?;
-        let vocabularies = parse_list("vocabulary", raw.vocabulary.as_ref(), "open", str::parse)?;
+        let discount_fallbacks =
+            discount_fallbacks(&name("discount_fallback"), raw.discount_fallback.as_ref())?;
+        let vocabularies = parse_list(&name("vocabulary"), raw.vocabulary.as_ref(), "open", str::parse)?;
         // A nucleus of 1 and a top-k of 0 keep every word: they are `off` too.
-        let top_ps = parse_list("top_p", raw.top_p.as_ref(), "off", |s| {
+        let top_ps = parse_list(&name("top_p"), raw.top_p.as_ref(), "off", |s| {
             if s == "off" {
                 return Ok(None);
             }
             let p: f64 = number(s)?;
             if !(p > 0.0 && p <= 1.0) {
-                bail!("top_p must be in (0, 1] or off, got {s}");
+                bail!("the nucleus threshold must be in (0, 1] or off, got {s}");
             }
             Ok((p < 1.0).then_some(p))
         })?;
-        let top_ks = parse_list("top_k", raw.top_k.as_ref(), "off", |s| {
+        let top_ks = parse_list(&name("top_k"), raw.top_k.as_ref(), "off", |s| {
             if s == "off" {
                 return Ok(None);
             }
             let k: usize = number(s)?;
             Ok((k > 0).then_some(k))
         })?;
-        let unk: UnkPolicy = raw.unk.as_deref().unwrap_or("resample").parse().context("invalid unk")?;
-        let max_len = raw.max_len.unwrap_or(DEFAULT_MAX_LEN);
-        if max_len == 0 {
-            bail!("max_len must be at least 1, got 0");
-        }
-        let generations = raw.generations.unwrap_or(DEFAULT_GENERATIONS);
-        if generations == 0 {
-            bail!("generations must be at least 1, got 0");
-        }
-        let seeds = raw.seeds.unwrap_or(DEFAULT_SEEDS);
-        if seeds == 0 {
-            bail!("seeds must be at least 1, got 0");
-        }
-        if raw.synthetic_tokens == Some(0) {
-            bail!("synthetic_tokens must be at least 1, got 0");
-        }
-        let threads = match raw.threads {
-            Some(0) => bail!("threads must be at least 1, got 0"),
-            Some(n) => n,
-            None => std::thread::available_parallelism().map_or(1, usize::from),
+        let unk: UnkPolicy = raw
+            .unk
+            .as_deref()
+            .unwrap_or("resample")
+            .parse()
+            .with_context(|| format!("invalid {}", name("unk")))?;
+        let at_least_1 = |key: &str, value: Option<usize>| match value {
+            Some(0) => bail!("{} must be at least 1, got 0", name(key)),
+            _ => Ok(()),
         };
-        let max_memory = raw.max_memory.as_deref().map(bytes).transpose()?;
-        input_file("train", &train)?;
-        input_file("heldout", &heldout)?;
+        at_least_1("max_len", raw.max_len)?;
+        at_least_1("generations", raw.generations)?;
+        at_least_1("seeds", raw.seeds.map(|n| n as usize))?;
+        at_least_1("synthetic_tokens", raw.synthetic_tokens)?;
+        at_least_1("threads", raw.threads)?;
+        let max_len = raw.max_len.unwrap_or(DEFAULT_MAX_LEN);
+        let generations = raw.generations.unwrap_or(DEFAULT_GENERATIONS);
+        let seeds = raw.seeds.unwrap_or(DEFAULT_SEEDS);
+        let threads =
+            raw.threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from));
+        let max_memory = raw
+            .max_memory
+            .as_deref()
+            .map(bytes)
+            .transpose()
+            .with_context(|| format!("invalid {}", name("max_memory")))?;
+        input_file(&name("train"), &train)?;
+        input_file(&name("heldout"), &heldout)?;
         Ok(RunConfig {
             out,
             experiment: Experiment {
@@ -355,9 +370,9 @@ impl RunConfig {
 mod tests {
     use super::*;
 
-    /// A config over two files that exist (this crate's sources).
+    /// A config file `c.toml` over two files that exist (this crate's sources).
     fn raw(toml_text: &str) -> Settings {
-        let mut raw: Settings = toml::from_str(toml_text).unwrap();
+        let mut raw = Settings::default().over(Settings::from_toml(toml_text, Path::new("c.toml")).unwrap());
         raw.train.get_or_insert_with(|| "src/lib.rs".into());
         raw.heldout.get_or_insert_with(|| "src/main.rs".into());
         raw.out.get_or_insert_with(|| "runs/x".into());
@@ -402,7 +417,7 @@ mod tests {
             shape,
             Ok((vec![2, 3], 4, 1, vec![0.8], vec![Some(0.9), None], vec![Some(5)])),
         );
-        check("top_p = 'off'\ntop_k = '0,off'", shape, Err("top_k: 'off' is listed twice"));
+        check("top_p = 'off'\ntop_k = '0,off'", shape, Err("top_k in c.toml: 'off' is listed twice"));
         let sampler = |c: &RunConfig| {
             let e = &c.experiment;
             (e.vocabularies.iter().map(ToString::to_string).collect::<Vec<_>>(), e.unk.to_string(), e.max_len)
@@ -427,12 +442,12 @@ mod tests {
         check(
             "discount_fallback = 'clamp,0.5:1'",
             fallbacks,
-            Err("invalid discount_fallback: discount fallback must be kenlm, clamp or three numbers D1,D2,D3, got '0.5,1'"),
+            Err("invalid discount_fallback in c.toml: discount fallback must be kenlm, clamp or three numbers D1,D2,D3, got '0.5,1'"),
         );
         check(
             "discount_fallback = '0.5,1,9'",
             fallbacks,
-            Err("invalid discount_fallback: fallback discount D3 must be in (0, 3], got 9"),
+            Err("invalid discount_fallback in c.toml: fallback discount D3 must be in (0, 3], got 9"),
         );
         check(
             "vocabulary = 'fixed,open'\nunk = 'keep'\nmax_len = 50",
@@ -455,42 +470,62 @@ mod tests {
     #[test]
     fn bad_configs() {
         let unit = |_: &RunConfig| ();
-        check("regime = 'replace,keep'", unit, Err("invalid regime: unknown regime 'keep' (expected replace, mix:F, accumulate or accumulate-subsample)"));
+        check("regime = 'replace,keep'", unit, Err("invalid regime in c.toml: unknown regime 'keep' (expected replace, mix:F, accumulate or accumulate-subsample)"));
         check(
             "regime = 'mix:2'",
             unit,
-            Err("invalid regime: regime 'mix:2': the human share must be in [0, 1], got 2"),
+            Err("invalid regime in c.toml: regime 'mix:2': the human share must be in [0, 1], got 2"),
         );
-        check("regime = 'replace,replace'", unit, Err("regime: 'replace' is listed twice"));
-        check("regime = 'replace,'", unit, Err("regime: empty element in list [\"replace\", \"\"]"));
-        let order = format!("invalid order: order must be in 1..={MAX_ORDER}, got 0");
+        check("regime = 'replace,replace'", unit, Err("regime in c.toml: 'replace' is listed twice"));
+        check(
+            "regime = 'replace,'",
+            unit,
+            Err("regime in c.toml: empty element in list [\"replace\", \"\"]"),
+        );
+        let order = format!("invalid order in c.toml: order must be in 1..={MAX_ORDER}, got 0");
         check("order = 0", unit, Err(&order));
-        check("order = 'x'", unit, Err("invalid order: 'x' is not a number"));
-        check("temperature = 0", unit, Err("invalid temperature: temperature must be finite and > 0, got 0"));
-        check("top_p = 1.5", unit, Err("invalid top_p: top_p must be in (0, 1] or off, got 1.5"));
-        check("top_k = -1", unit, Err("invalid top_k: '-1' is not a number"));
+        check("order = 'x'", unit, Err("invalid order in c.toml: 'x' is not a number"));
+        check(
+            "temperature = 0",
+            unit,
+            Err("invalid temperature in c.toml: temperature must be finite and > 0, got 0"),
+        );
+        check(
+            "top_p = 1.5",
+            unit,
+            Err("invalid top_p in c.toml: the nucleus threshold must be in (0, 1] or off, got 1.5"),
+        );
+        check("top_k = -1", unit, Err("invalid top_k in c.toml: '-1' is not a number"));
         check(
             "vocabulary = 'closed'",
             unit,
-            Err("invalid vocabulary: unknown vocabulary 'closed' (expected open or fixed)"),
+            Err("invalid vocabulary in c.toml: unknown vocabulary 'closed' (expected open or fixed)"),
         );
         check(
             "unk = 'skip'",
             unit,
-            Err("invalid unk: unk policy must be resample, keep or drop, got 'skip'"),
+            Err("invalid unk in c.toml: unk policy must be resample, keep or drop, got 'skip'"),
         );
-        check("max_len = 0", unit, Err("max_len must be at least 1, got 0"));
-        check("generations = 0", unit, Err("generations must be at least 1, got 0"));
-        check("seeds = 0", unit, Err("seeds must be at least 1, got 0"));
-        check("threads = 0", unit, Err("threads must be at least 1, got 0"));
-        check("max_memory = '8X'", unit, Err("max_memory: unknown unit in '8X' (use K, M, G or T)"));
-        check("max_memory = 'G'", unit, Err("max_memory: 'G' is not a size"));
-        check("max_memory = '0'", unit, Err("max_memory must be at least 1 byte, got '0'"));
-        check("train = 'no/such.txt'", unit, Err("train file no/such.txt does not exist"));
+        check("max_len = 0", unit, Err("max_len in c.toml must be at least 1, got 0"));
+        check("generations = 0", unit, Err("generations in c.toml must be at least 1, got 0"));
+        check("seeds = 0", unit, Err("seeds in c.toml must be at least 1, got 0"));
+        check("threads = 0", unit, Err("threads in c.toml must be at least 1, got 0"));
+        check(
+            "max_memory = '8X'",
+            unit,
+            Err("invalid max_memory in c.toml: unknown unit in '8X' (use K, M, G or T)"),
+        );
+        check("max_memory = 'G'", unit, Err("invalid max_memory in c.toml: 'G' is not a size"));
+        check(
+            "max_memory = '0'",
+            unit,
+            Err("invalid max_memory in c.toml: a size must be at least 1 byte, got '0'"),
+        );
+        check("train = 'no/such.txt'", unit, Err("train in c.toml: no/such.txt does not exist"));
         check(
             "heldout = 'corpora/brown/nope.txt'",
             unit,
-            Err("heldout file corpora/brown/nope.txt does not exist (run scripts/fetch-corpus.sh brown)"),
+            Err("heldout in c.toml: corpora/brown/nope.txt does not exist (run scripts/fetch-corpus.sh brown)"),
         );
         assert!(toml::from_str::<Settings>("regimes = 'replace'").is_err(), "unknown keys are refused");
     }

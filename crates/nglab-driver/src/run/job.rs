@@ -215,7 +215,7 @@ pub fn run_generations(
             train::generation(cell, human, g, &text.corpus, newest, pool, &mut timings)?
         };
 
-        let model_facts = timings.time("score", || {
+        let (model_facts, mut undefined) = timings.time("score", || {
             model_metrics::measure(
                 human,
                 &trained,
@@ -259,30 +259,17 @@ pub fn run_generations(
             None
         };
 
-        let mut undefined = model_facts.undefined;
         undefined.extend(next.iter().flat_map(|n| n.undefined.iter().cloned()));
         let record = GenRecord {
             generation: g,
             human_tokens: text.human_tokens,
             human_share: text.human_share(),
-            metrics: text_facts.metrics,
-            new_metrics: text_facts.new_metrics,
+            text: text_facts,
             lineage,
-            heldout_ppl: model_facts.heldout_ppl,
-            heldout_ppl_excl_oov: model_facts.heldout_ppl_excl_oov,
-            heldout_oov_rate: model_facts.heldout_oov_rate,
-            heldout_ppl_fixed: model_facts.heldout_ppl_fixed,
-            model_vocab: model_facts.model_vocab,
-            synthetic_ppl_gen0: model_facts.synthetic_ppl_gen0,
-            ngrams: model_facts.ngrams,
-            ngrams_by_order: model_facts.ngrams_by_order,
-            discounts: model_facts.discounts,
+            model: model_facts,
             sampled_max_len_hits: next.as_ref().map(|n| n.stats.max_len_hits),
             sampled_unk_redrawn: next.as_ref().map(|n| n.stats.unk_resampled),
             undefined,
-            ppl_hist: model_facts.ppl_hist,
-            rank_freq: text_facts.rank_freq,
-            samples: text_facts.samples,
             timings: timings.0,
         };
         let next = next.map(|n| n.corpus);

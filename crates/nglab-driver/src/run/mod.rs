@@ -213,9 +213,9 @@ impl<'a> Plan<'a> {
         let steps = AtomicUsize::new(0);
         let progress = |job: &Job, r: &GenRecord| {
             let step = steps.fetch_add(1, Ordering::Relaxed) + 1;
-            let ppl = tables::fmt_num(r.heldout_ppl);
+            let ppl = tables::fmt_num(r.model.heldout_ppl_fixed);
             let line = format!(
-                "{} seed {} gen {}: held-out ppl {}",
+                "{} seed {} gen {}: held-out ppl (fixed denominator) {}",
                 job.cell.regime,
                 job.seed,
                 r.generation,

@@ -6,13 +6,15 @@
 
 use nglab_lm::{Model, Perplexity, SentenceScore};
 use nglab_tokenizer::{Corpus, EOS, UNK};
+use serde::{Deserialize, Serialize};
 
 use super::human::Human;
 use super::record::{Discounts, HIST_MAX, HIST_STEP};
 use super::train::Trained;
 use super::vocabulary::ModelVocab;
 
-/// What the model stage measured.
+/// What the model stage measured (part of [`GenRecord`](super::record::GenRecord)).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ModelFacts {
     /// Held-out perplexity, OOVs included.
     pub heldout_ppl: Option<f64>,
@@ -26,7 +28,9 @@ pub struct ModelFacts {
     pub model_vocab: usize,
     /// The whole training text under the generation-0 model.
     pub synthetic_ppl_gen0: Option<f64>,
-    /// Per-sentence log10 perplexity of the newest text under generation 0.
+    /// Per-sentence log10 perplexity under the generation-0 model of the
+    /// generation's newest text (the human text at generation 0, else the
+    /// synthetic corpus sampled for it), binned by [`HIST_STEP`].
     pub ppl_hist: Vec<u64>,
     /// N-grams of the model, all orders.
     pub ngrams: usize,
@@ -34,8 +38,6 @@ pub struct ModelFacts {
     pub ngrams_by_order: Vec<usize>,
     /// The discounts of every order, and why.
     pub discounts: Vec<Discounts>,
-    /// Why values above are undefined.
-    pub undefined: Vec<(String, String)>,
 }
 
 /// The training text of a generation, as the model stage sees it.
@@ -99,8 +101,14 @@ fn fixed_denominator_ppl(model: &Model, vocab: &ModelVocab<'_>, heldout: &Corpus
     total
 }
 
-/// Measures generation `g`'s model and the text it was trained on.
-pub fn measure(human: &Human, trained: &Trained<'_>, gen0: &Model, scored: Scored<'_>) -> ModelFacts {
+/// Measures generation `g`'s model and the text it was trained on; also
+/// returns why values are undefined.
+pub fn measure(
+    human: &Human,
+    trained: &Trained<'_>,
+    gen0: &Model,
+    scored: Scored<'_>,
+) -> (ModelFacts, Vec<(String, String)>) {
     let (model, vocab) = (&*trained.model, &trained.vocab);
     let mut undefined = Vec::new();
     let heldout = vocab.to_model(&human.heldout);
@@ -176,7 +184,7 @@ pub fn measure(human: &Human, trained: &Trained<'_>, gen0: &Model, scored: Score
         undefined.push(("synthetic_ppl_gen0".to_owned(), why.clone()));
         undefined.push(("ppl_hist".to_owned(), why));
     }
-    ModelFacts {
+    let facts = ModelFacts {
         heldout_ppl,
         heldout_ppl_excl_oov,
         heldout_oov_rate,
@@ -187,6 +195,6 @@ pub fn measure(human: &Human, trained: &Trained<'_>, gen0: &Model, scored: Score
         ngrams: model.n_grams_total(),
         ngrams_by_order: (1..=model.order()).map(|n| model.n_grams(n)).collect(),
         discounts: Discounts::of(model),
-        undefined,
-    }
+    };
+    (facts, undefined)
 }

@@ -15,7 +15,8 @@ use super::record::{GenRecord, HIST_STEP};
 use super::tables::SummaryRow;
 
 /// The metrics plotted against generation.
-pub const HEADLINE: [&Column; 10] = [
+pub const HEADLINE: [&Column; 12] = [
+    &columns::HELDOUT_PPL_FIXED,
     &columns::HELDOUT_PPL,
     &columns::SYNTHETIC_PPL_GEN0,
     &columns::TYPES,
@@ -25,6 +26,7 @@ pub const HEADLINE: [&Column; 10] = [
     &columns::ZIPF_EXPONENT,
     &columns::JS_TO_HUMAN,
     &columns::SURVIVAL_HAPAX,
+    &columns::PERSISTENT_HAPAX,
     &columns::HUMAN_SHARE,
 ];
 
@@ -263,7 +265,7 @@ pub fn write_plots(
             .filter_map(|&g| {
                 let mut bins: Vec<u64> = Vec::new();
                 for r in &recs {
-                    let h = &r[g].ppl_hist;
+                    let h = &r[g].model.ppl_hist;
                     bins.resize(bins.len().max(h.len()), 0);
                     bins.iter_mut().zip(h).for_each(|(b, x)| *b += x);
                 }
@@ -294,7 +296,7 @@ pub fn write_plots(
             let series: Vec<(String, Vec<(f64, f64)>)> = shown
                 .iter()
                 .map(|&g| {
-                    let points = first[g].rank_freq.iter().map(|&(r, f)| (r as f64, f as f64)).collect();
+                    let points = first[g].text.rank_freq.iter().map(|&(r, f)| (r as f64, f as f64)).collect();
                     (format!("generation {g}"), points)
                 })
                 .collect();

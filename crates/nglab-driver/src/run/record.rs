@@ -6,7 +6,6 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
-use nglab_metrics::MetricsReport;
 use serde::{Deserialize, Serialize};
 
 use nglab_tokenizer::Corpus;
@@ -14,6 +13,8 @@ use nglab_tokenizer::Corpus;
 use super::files::{write_atomic, write_ids};
 use super::job::{Job, JobContext};
 use super::lineage::LineageFacts;
+use super::model_metrics::ModelFacts;
+use super::text_metrics::TextFacts;
 
 /// Everything measured in one generation of one job; written to
 /// `state/JOB/gen-G.json` when the generation is complete.
@@ -25,34 +26,14 @@ pub struct GenRecord {
     pub human_tokens: usize,
     /// Human tokens / training tokens.
     pub human_share: Option<f64>,
-    /// The metrics of the whole training text against the human training
-    /// text (the lexical ones on samples of the human training size).
-    pub metrics: MetricsReport,
-    /// The same metrics of the generation's newest text alone (the synthetic
-    /// corpus the previous generation wrote); `None` when that is the whole
-    /// training text (generation 0, `replace`).
-    pub new_metrics: Option<MetricsReport>,
+    /// What the text stage measured (flattened in the JSON).
+    #[serde(flatten)]
+    pub text: TextFacts,
     /// The human word types through the newest texts of generations 0..=g.
     pub lineage: LineageFacts,
-    /// Held-out perplexity and its OOV rate.
-    pub heldout_ppl: Option<f64>,
-    /// Held-out perplexity without OOV tokens.
-    pub heldout_ppl_excl_oov: Option<f64>,
-    /// Held-out OOV rate, against the model's vocabulary.
-    pub heldout_oov_rate: Option<f64>,
-    /// Held-out perplexity over the tokens in the human vocabulary (a word
-    /// the model lacks scored as `<unk>`): comparable across generations.
-    pub heldout_ppl_fixed: Option<f64>,
-    /// Words of the model's vocabulary (`<unk>`, `<s>`, `</s>` included).
-    pub model_vocab: usize,
-    /// Perplexity of the training text under the generation-0 model.
-    pub synthetic_ppl_gen0: Option<f64>,
-    /// N-grams of the model, all orders.
-    pub ngrams: usize,
-    /// N-grams per order.
-    pub ngrams_by_order: Vec<usize>,
-    /// The discounts of every order of the model, and why.
-    pub discounts: Vec<Discounts>,
+    /// What the model stage measured (flattened in the JSON).
+    #[serde(flatten)]
+    pub model: ModelFacts,
     /// Sentences of the corpus this generation's model sampled for the next
     /// generation that were cut at the maximum length (`None` at the last
     /// generation, which samples nothing).
@@ -61,14 +42,6 @@ pub struct GenRecord {
     pub sampled_unk_redrawn: Option<usize>,
     /// Why a value of this record (outside `metrics`) is undefined.
     pub undefined: Vec<(String, String)>,
-    /// Per-sentence log10 perplexity under the generation-0 model of the
-    /// generation's newest text (the human text at generation 0, else the
-    /// synthetic corpus sampled for it), binned by [`HIST_STEP`].
-    pub ppl_hist: Vec<u64>,
-    /// (rank, frequency) of the training text's words at log-spaced ranks.
-    pub rank_freq: Vec<(u64, u64)>,
-    /// The first sentences of the generation's newest text.
-    pub samples: Vec<String>,
     /// Wall seconds per stage (not deterministic; only in `timings.csv`).
     pub timings: Vec<(String, f64)>,
 }

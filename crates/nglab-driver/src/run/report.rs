@@ -16,7 +16,8 @@ fn esc(s: &str) -> String {
 }
 
 /// The metrics of the summary table.
-const TABLE: [&Column; 8] = [
+const TABLE: [&Column; 10] = [
+    &columns::HELDOUT_PPL_FIXED,
     &columns::HELDOUT_PPL,
     &columns::HELDOUT_OOV_RATE,
     &columns::SYNTHETIC_PPL_GEN0,
@@ -25,6 +26,7 @@ const TABLE: [&Column; 8] = [
     &columns::ENTROPY_BITS,
     &columns::JS_TO_HUMAN,
     &columns::SURVIVAL_HAPAX,
+    &columns::PERSISTENT_HAPAX,
 ];
 
 /// Writes the report.
@@ -109,15 +111,20 @@ pub fn write_report(
         let Some((_, recs)) = jobs.iter().zip(records).find(|(j, _)| j.cell_index == c) else { continue };
         let _ = writeln!(h, "<h3>{}</h3>", esc(&cell_label(cell, exp)));
         for r in recs {
-            let _ = writeln!(h, "<p><b>generation {}</b> (held-out ppl {})</p>", r.generation, {
-                let s = fmt_num(r.heldout_ppl);
-                if s.is_empty() {
-                    "&ndash;".to_owned()
-                } else {
-                    s
+            let _ = writeln!(
+                h,
+                "<p><b>generation {}</b> (held-out ppl, fixed denominator {})</p>",
+                r.generation,
+                {
+                    let s = fmt_num(r.model.heldout_ppl_fixed);
+                    if s.is_empty() {
+                        "&ndash;".to_owned()
+                    } else {
+                        s
+                    }
                 }
-            });
-            for s in &r.samples {
+            );
+            for s in &r.text.samples {
                 let _ = writeln!(h, "<blockquote>{}</blockquote>", esc(s));
             }
         }

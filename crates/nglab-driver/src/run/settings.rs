@@ -70,7 +70,9 @@ impl FromStr for List {
 
 /// The settings of `nglab run` as given, every one optional. A LIST is
 /// comma-separated; the grid is the product of the lists. Every flag has a
-/// key in the `--config` TOML file (`-` becomes `_`); flags override the file.
+/// key in the `--config` TOML file (`synthetic_tokens`, or spelt as the flag,
+/// `synthetic-tokens`); flags override the file. Relative paths in the file
+/// are relative to the file's directory.
 #[derive(Debug, Clone, Default, PartialEq, clap::Args, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Settings {
@@ -106,6 +108,7 @@ pub struct Settings {
     /// D1,D2,D3 (KenLM's rule with these constants; a list element is then
     /// written D1:D2:D3 beside others, e.g. clamp,0.5:1:1.5) [default: clamp].
     #[arg(long, value_name = "LIST")]
+    #[serde(alias = "discount-fallback")]
     pub discount_fallback: Option<List>,
     /// The vocabulary of each generation's model: open (KenLM's: the words of
     /// its own training text; a lost word never comes back) or fixed (the
@@ -118,15 +121,18 @@ pub struct Settings {
     pub temperature: Option<List>,
     /// Nucleus (top-p) thresholds in (0, 1), or off [default: off].
     #[arg(long, value_name = "LIST")]
+    #[serde(alias = "top-p")]
     pub top_p: Option<List>,
     /// Top-k cutoffs, or off [default: off].
     #[arg(long, value_name = "LIST")]
+    #[serde(alias = "top-k")]
     pub top_k: Option<List>,
     /// What the sampler does with a drawn <unk>: resample (draw again), keep, drop [default: resample].
     #[arg(long, value_name = "POLICY")]
     pub unk: Option<String>,
     /// Words per sampled sentence at most; a longer one is cut [default: 256].
     #[arg(long, value_name = "L")]
+    #[serde(alias = "max-len")]
     pub max_len: Option<usize>,
     /// Generations, generation 0 (human-trained) included [default: 10].
     #[arg(long, value_name = "G")]
@@ -136,9 +142,11 @@ pub struct Settings {
     pub seeds: Option<u64>,
     /// Tokens of each synthetic corpus [default: the human training text's].
     #[arg(long, value_name = "N")]
+    #[serde(alias = "synthetic-tokens")]
     pub synthetic_tokens: Option<usize>,
     /// Keep every synthetic corpus in DIR/corpora.
     #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true", value_name = "BOOL")]
+    #[serde(alias = "keep-corpora")]
     pub keep_corpora: Option<bool>,
     /// Continue an interrupted run in DIR from its last complete generation.
     #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true", value_name = "BOOL")]
@@ -149,25 +157,61 @@ pub struct Settings {
     /// Refuse to start a run estimated to need more memory than this (8G, 512M, bytes)
     /// [default: the machine's available memory].
     #[arg(long, value_name = "SIZE")]
+    #[serde(alias = "max-memory")]
     pub max_memory: Option<String>,
+    /// The keys the `config` file gave (and the command line did not): how
+    /// messages name a setting ([`Settings::name`]).
+    #[arg(skip)]
+    #[serde(skip)]
+    pub from_file: Vec<String>,
 }
 
 impl Settings {
-    /// Reads a TOML file.
+    /// Reads a TOML file; its relative paths are taken from the file's directory.
     pub fn read_toml(path: &Path) -> anyhow::Result<Settings> {
         let text =
             std::fs::read_to_string(path).with_context(|| format!("reading config {}", path.display()))?;
-        Self::from_toml(&text, path)
+        let mut settings = Self::from_toml(&text, path)?;
+        settings.rebase(path.parent().unwrap_or(Path::new("")));
+        Ok(settings)
     }
 
-    /// Parses the TOML text of a config file; `path` only names it in errors.
+    /// Parses the TOML text of a config file; `path` names it in errors and
+    /// becomes `config`, the file the settings came from.
     pub fn from_toml(text: &str, path: &Path) -> anyhow::Result<Settings> {
-        toml::from_str(text).map_err(|e| {
+        let mut settings: Settings = toml::from_str(text).map_err(|e| {
             // One line: the file, the line and the message (toml's own Display draws the source).
             let line =
                 e.span().map_or(1, |span| text[..span.start.min(text.len())].matches('\n').count() + 1);
             anyhow::anyhow!("config {}:{line}: {}", path.display(), e.message().trim().replace('\n', " "))
-        })
+        })?;
+        settings.config = Some(path.to_owned());
+        Ok(settings)
+    }
+
+    /// Joins the relative paths of the settings (`out`, `train`, `heldout`,
+    /// a `bpe-file:` tokenizer) to `dir`.
+    fn rebase(&mut self, dir: &Path) {
+        let join = |p: &mut PathBuf| {
+            if p.is_relative() {
+                *p = dir.join(&*p);
+            }
+        };
+        [&mut self.out, &mut self.train, &mut self.heldout].into_iter().flatten().for_each(join);
+        if let Some(path) = self.tokenizer.as_deref().and_then(|t| t.strip_prefix("bpe-file:")) {
+            if Path::new(path).is_relative() {
+                self.tokenizer = Some(format!("bpe-file:{}", dir.join(path).display()));
+            }
+        }
+    }
+
+    /// How messages name setting `key` (its TOML key, `top_p`): `top_p in
+    /// FILE` when the config file gave it, else as the flag (`--top-p`).
+    pub fn name(&self, key: &str) -> String {
+        match &self.config {
+            Some(file) if self.from_file.iter().any(|k| k == key) => format!("{key} in {}", file.display()),
+            _ => format!("--{}", key.replace('_', "-")),
+        }
     }
 
     /// Every setting given in `self`, the others from `file`: one generic
@@ -175,10 +219,12 @@ impl Settings {
     /// key, and NaN stays NaN), so no setting is listed twice.
     pub fn over(self, file: Settings) -> Settings {
         let table = |s: &Settings| toml::Table::try_from(s).expect("settings serialize to TOML");
-        let mut merged = table(&file);
-        merged.extend(table(&self));
+        let (mut merged, flags) = (table(&file), table(&self));
+        let from_file = merged.keys().filter(|k| !flags.contains_key(*k)).cloned().collect();
+        merged.extend(flags);
         let mut out: Settings = merged.try_into().expect("merged settings deserialize");
         out.config = self.config.or(file.config);
+        out.from_file = from_file;
         out
     }
 
@@ -214,6 +260,31 @@ mod tests {
         let file = Settings::from_toml("temperature = nan\n", Path::new("c.toml")).unwrap();
         let merged = Settings::default().over(file);
         assert!(matches!(merged.temperature, Some(List::Float(t)) if t.is_nan()));
+    }
+
+    #[test]
+    fn keys_spelt_as_flags_and_paths_relative_to_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let conf = dir.path().join("conf");
+        std::fs::create_dir(&conf).unwrap();
+        let path = conf.join("run.toml");
+        let text = "train = '../human.txt'\nheldout = '/abs/h.txt'\nout = 'runs/x'\n\
+                    tokenizer = 'bpe-file:tok.json'\nsynthetic-tokens = 5\ntop_p = 0.9\n";
+        std::fs::write(&path, text).unwrap();
+        let s = Settings::read_toml(&path).unwrap();
+        assert_eq!(s.train, Some(conf.join("../human.txt")));
+        assert_eq!(s.heldout, Some("/abs/h.txt".into()));
+        assert_eq!(s.out, Some(conf.join("runs/x")));
+        assert_eq!(s.tokenizer, Some(format!("bpe-file:{}", conf.join("tok.json").display())));
+        assert_eq!(s.synthetic_tokens, Some(5));
+        // A key given twice, in both spellings, is refused.
+        let e = Settings::from_toml("max_len = 3\nmax-len = 4\n", Path::new("c.toml")).unwrap_err();
+        assert!(format!("{e:#}").contains("duplicate field `max_len`"), "{e:#}");
+        // Messages name a setting as its source spells it.
+        let merged = Settings { top_k: Some(List::Int(3)), ..Settings::default() }.over(s);
+        assert_eq!(merged.name("top_k"), "--top-k");
+        assert_eq!(merged.name("top_p"), format!("top_p in {}", path.display()));
+        assert_eq!(merged.name("seeds"), "--seeds");
     }
 
     #[test]

@@ -58,6 +58,7 @@ fn undefined(r: &GenRecord) -> String {
     let own = r.undefined.iter().map(|(m, why)| format!("{m}: {why}"));
     // The run gives the metrics no held-out text (its model is scored on it instead).
     let metrics = r
+        .text
         .metrics
         .undefined
         .iter()
@@ -79,8 +80,13 @@ pub fn write_metrics(w: &mut dyn Write, jobs: &[Job], records: &[Vec<GenRecord>]
             row.push(job.seed.to_string());
             row.push(r.generation.to_string());
             row.extend(columns::ALL.iter().map(|c| (c.value)(r).to_string()));
-            let fallback: Vec<String> =
-                r.discounts.iter().filter(|d| d.fallback.is_some()).map(|d| d.order.to_string()).collect();
+            let fallback: Vec<String> = r
+                .model
+                .discounts
+                .iter()
+                .filter(|d| d.fallback.is_some())
+                .map(|d| d.order.to_string())
+                .collect();
             row.push(fallback.join(";"));
             row.push(csv_field(&undefined(r)));
             writeln!(w, "{}", row.join(","))?;
@@ -96,7 +102,7 @@ pub fn write_discounts(w: &mut dyn Write, jobs: &[Job], records: &[Vec<GenRecord
     writeln!(w, "{},seed,generation,n,d1,d2,d3_plus,n1,n2,n3,n4,fallback", CELL_COLUMNS.join(","))?;
     for (job, recs) in jobs.iter().zip(records) {
         for r in recs {
-            for d in &r.discounts {
+            for d in &r.model.discounts {
                 writeln!(
                     w,
                     "{},{},{},{},{},{},{}",

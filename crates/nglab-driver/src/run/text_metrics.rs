@@ -6,17 +6,22 @@ use anyhow::Context;
 use nglab_metrics::{unigram_counts, MetricsReport, TextMetrics};
 use nglab_tokenizer::Corpus;
 use rand::Rng;
+use serde::{Deserialize, Serialize};
 
 use super::human::Human;
 
 /// Sample sentences kept per generation.
 const SAMPLES: usize = 3;
 
-/// What the text stage measured.
+/// What the text stage measured (part of [`GenRecord`](super::record::GenRecord)).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TextFacts {
-    /// The metrics of the whole training text.
+    /// The metrics of the whole training text against the human training
+    /// text (the lexical ones on samples of the human training size).
     pub metrics: MetricsReport,
-    /// The metrics of the newest text alone, when it is not the whole text.
+    /// The same metrics of the generation's newest text alone (the synthetic
+    /// corpus the previous generation wrote); `None` when that is the whole
+    /// training text (generation 0, `replace`).
     pub new_metrics: Option<MetricsReport>,
     /// (rank, frequency) of the training text's words at log-spaced ranks.
     pub rank_freq: Vec<(u64, u64)>,
