@@ -37,7 +37,8 @@ in well under 1 run in 7; rerun with more seeds before believing one.
 Diagnostics (sentences, tokens, perplexity excluding OOVs, OOV count, model
 vocabulary, n-grams, sentences cut at MAX_LEN) are printed and flagged the
 same way but do not set the exit status. The per-seed figures of the KenLM
-loop are written to WORK/kenlm-loop.csv. Exit status: 0 every gated metric
+loop are written to WORK/kenlm-loop.csv, and reused (with WORK/kenlm-loop.json)
+while the inputs, the settings and this script are the same. Exit status: 0 every gated metric
 agrees, 1 some disagree, 2 bad usage or a tool failed.
 
 `--self-test` checks the sampler instead: on the committed order-3 ARPA of
@@ -57,6 +58,7 @@ scripts/check-kenlm-loop.sh builds what it needs and runs this on Brown.
 import argparse
 import bisect
 import csv
+import hashlib
 import json
 import math
 import os
@@ -289,6 +291,11 @@ def agrees(a, ha, b, hb):
 
 # ---------------------------------------------------------------- the KenLM loop
 
+class ToolFailure(Exception):
+    """A tool exited with an error (an Exception, so that it crosses the
+    process pool instead of killing a worker)."""
+
+
 def run_tool(cmd, stdin_path, stdout_path=None):
     with open(stdin_path, "rb") as fin:
         out = open(stdout_path, "wb") if stdout_path else subprocess.PIPE
@@ -298,8 +305,8 @@ def run_tool(cmd, stdin_path, stdout_path=None):
             if stdout_path:
                 out.close()
     if r.returncode != 0:
-        sys.exit(f"check-kenlm-loop: {' '.join(cmd)} < {stdin_path} failed ({r.returncode}): "
-                 f"{r.stderr.decode(errors='replace').strip().splitlines()[-1:]}")
+        raise ToolFailure(f"{' '.join(cmd)} < {stdin_path} failed ({r.returncode}): "
+                          f"{r.stderr.decode(errors='replace').strip().splitlines()[-1:]}")
     return r.stdout.decode() if not stdout_path else None
 
 
@@ -380,8 +387,40 @@ def kenlm_seed(job):
     return rows
 
 
+def sha256(path):
+    with open(path, "rb") as f:
+        return hashlib.sha256(f.read()).hexdigest()
+
+
 def kenlm_loop(a):
+    """The KenLM loop's rows, from WORK/kenlm-loop.csv when it was made by
+    this script with the same inputs and settings."""
     os.makedirs(a.work, exist_ok=True)
+    key = {"script": sha256(os.path.abspath(__file__)), "train": sha256(a.train), "test": sha256(a.test),
+           "lmplz": sha256(os.path.join(a.kenlm, "lmplz")), "query": sha256(os.path.join(a.kenlm, "query")),
+           "order": a.order, "max_len": a.max_len, "seeds": a.seeds, "generations": a.generations}
+    csv_path, key_path = os.path.join(a.work, "kenlm-loop.csv"), os.path.join(a.work, "kenlm-loop.json")
+    if os.path.exists(key_path) and os.path.exists(csv_path):
+        with open(key_path) as f:
+            same = json.load(f) == key
+        if same:
+            print(f"check-kenlm-loop: the KenLM loop's figures from {csv_path}", file=sys.stderr)
+            with open(csv_path, newline="") as f:
+                return [{k: (float(v) if k not in ("seed", "generation") else int(v)) for k, v in r.items() if v != ""}
+                        for r in csv.DictReader(f)]
+    if os.path.exists(key_path):
+        os.remove(key_path)
+    rows = run_kenlm_loop(a)
+    with open(csv_path, "w", newline="") as f:
+        w = csv.DictWriter(f, fieldnames=list(rows[-1].keys()))
+        w.writeheader()
+        w.writerows(rows)
+    with open(key_path, "w") as f:
+        json.dump(key, f, indent=1)
+    return rows
+
+
+def run_kenlm_loop(a):
     with open(a.train, encoding="utf-8") as f:
         human = [line.split() for line in f.read().splitlines()]
     human_counts = Counter(w for s in human for w in s)
@@ -484,14 +523,14 @@ def main():
         sys.exit(self_test())
     if a.seeds < 2 or a.generations < 1 or not 0 < a.level < 1:
         p.error("need --seeds >= 2 (for a spread), --generations >= 1 and --level in (0, 1)")
-    for path in (a.train, a.test):
+    for path in (a.train, a.test, os.path.join(a.kenlm, "lmplz"), os.path.join(a.kenlm, "query")):
         if not os.path.isfile(path):
             p.error(f"{path}: no such file")
-    ken = kenlm_loop(a)
-    with open(os.path.join(a.work, "kenlm-loop.csv"), "w", newline="") as f:
-        w = csv.DictWriter(f, fieldnames=list(ken[-1].keys()))
-        w.writeheader()
-        w.writerows(ken)
+    try:
+        ken = kenlm_loop(a)
+    except ToolFailure as e:
+        print(f"check-kenlm-loop: {e}", file=sys.stderr)
+        sys.exit(2)
     ngl = nglab_rows(a)
     failed = compare(a, ken, ngl)
     if failed:
