@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The project's test command (README): format, lints, every test, docs, a few seconds of fuzzing.
-# Needs no network beyond crates.io for the first build; tests use committed data only.
+# The project's test command (README): format, lints, every test, docs, the Python package's
+# tests, a few seconds of fuzzing. Needs no network beyond crates.io and PyPI (the Python test
+# environment); tests use committed data only.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TERM_COLOR=${CARGO_TERM_COLOR:-never}
@@ -8,5 +9,7 @@ cargo fmt --all --check
 cargo clippy --workspace --all-targets --locked -- -D warnings
 cargo test --workspace --locked
 RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --locked
+# The Python package: a fresh venv, `pip install ./python`, pytest (needs python3 and PyPI).
+scripts/test-python.sh
 # The fuzz targets build, and each fuzzes a few seconds (installs cargo-fuzz when missing).
 scripts/fuzz.sh "${NGLAB_FUZZ_SECONDS:-5}"

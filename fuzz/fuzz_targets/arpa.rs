@@ -7,7 +7,7 @@ use libfuzzer_sys::fuzz_target;
 use nglab_lm::Model;
 
 fuzz_target!(|data: &[u8]| {
-    let model = match Model::read_arpa(data) {
+    let model = match Model::read_arpa(data, 1) {
         Ok(model) => model,
         Err(e) => {
             let msg = e.to_string();
@@ -16,13 +16,13 @@ fuzz_target!(|data: &[u8]| {
         }
     };
     let mut first = Vec::new();
-    model.write_arpa(&mut first).expect("writing to memory");
-    let again = match Model::read_arpa(first.as_slice()) {
+    model.write_arpa(&mut first, 1).expect("writing to memory");
+    let again = match Model::read_arpa(first.as_slice(), 1) {
         Ok(model) => model,
         Err(e) => panic!("our own ARPA does not read back: {e}\n{}", String::from_utf8_lossy(&first)),
     };
     let mut second = Vec::new();
-    again.write_arpa(&mut second).expect("writing to memory");
+    again.write_arpa(&mut second, 1).expect("writing to memory");
     assert!(
         first == second,
         "write -> read -> write differs:\n{}\n---\n{}",

@@ -319,6 +319,42 @@ fn an_interrupted_run_resumes_to_the_same_files() {
     assert_same(&whole, &cut);
 }
 
+/// A finished run extended with `--resume` by more generations and seeds
+/// ends with the files of a run that had them from the start; any other
+/// change is refused, naming the setting.
+#[test]
+fn a_finished_run_extends_to_more_generations_and_seeds() {
+    let dir = scratch_dir("run-extend");
+    let regimes = "replace,accumulate";
+    let whole = dir.join("whole");
+    run_ok(&small_args(
+        &whole,
+        &["--regime", regimes, "--generations", "3", "--seeds", "2", "--keep-corpora"],
+    ));
+    let grown = dir.join("grown");
+    run_ok(&small_args(
+        &grown,
+        &["--regime", regimes, "--generations", "2", "--seeds", "1", "--keep-corpora"],
+    ));
+    let bigger =
+        small_args(&grown, &["--regime", regimes, "--generations", "3", "--seeds", "2", "--keep-corpora"]);
+    let bigger_args: Vec<&str> = bigger.iter().map(String::as_str).collect();
+    one_line_error(&nglab(&bigger_args), "pass --resume to extend it");
+    let check = |extra: &[&str], expect: &str| {
+        let args = small_args(&grown, &[&["--resume", "--keep-corpora"], extra].concat());
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        one_line_error(&nglab(&args), expect);
+    };
+    check(&["--regime", regimes, "--generations", "1", "--seeds", "1"], "generations: 2 there, 1 here");
+    check(
+        &["--regime", "replace", "--generations", "3", "--seeds", "1"],
+        "regime: [\"replace\",\"accumulate\"] there, [\"replace\"] here); choose another --out",
+    );
+    run_ok(&[bigger.clone(), vec!["--resume".into()]].concat());
+    assert_same(&whole, &grown);
+    assert_eq!(tree(&whole), tree(&grown), "the kept corpora too");
+}
+
 /// Every file under `dir` (relative path -> bytes) but the run's state and
 /// `timings.csv`, which hold wall times.
 fn tree(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
@@ -381,15 +417,25 @@ fn a_run_killed_20_times_at_random_moments_ends_with_the_same_files() {
     for (name, bytes) in &a {
         assert!(bytes == &b[name], "{} differs after the kills", name.display());
     }
-    // No temporary file, lock or synthetic state is left in the state either.
-    let mut state: Vec<String> = std::fs::read_dir(cut.join("state"))
-        .unwrap()
-        .flat_map(|job| std::fs::read_dir(job.unwrap().path()).unwrap())
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .filter(|n| !(n.starts_with("gen-") && n.ends_with(".json")))
-        .collect();
-    state.sort();
-    assert!(state.is_empty(), "{state:?}");
+    // The state holds what an uninterrupted run's does (records and the
+    // synthetic corpora a --resume needs to extend the run), the same bytes
+    // but for the records' wall times; no temporary file or lock is left.
+    let state = |dir: &Path| -> BTreeMap<PathBuf, Vec<u8>> {
+        let mut files = BTreeMap::new();
+        for job in std::fs::read_dir(dir.join("state")).unwrap() {
+            for file in std::fs::read_dir(job.unwrap().path()).unwrap() {
+                let path = file.unwrap().path();
+                let bytes = if path.extension().is_some_and(|e| e == "ids") {
+                    std::fs::read(&path).unwrap()
+                } else {
+                    Vec::new()
+                };
+                files.insert(path.strip_prefix(dir).unwrap().to_owned(), bytes);
+            }
+        }
+        files
+    };
+    assert_eq!(state(&whole), state(&cut));
     assert!(!cut.join(".nglab-run.lock").exists());
 }
 

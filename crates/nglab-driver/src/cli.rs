@@ -32,3 +32,23 @@ pub enum Command {
     /// predecessors' samples, under regimes, over a grid and seeds.
     Run(Box<crate::run::Settings>),
 }
+
+/// `--threads N` of the subcommands that count, estimate, read or write ARPA,
+/// or sample: every parallel stage runs on at most N threads; the output
+/// never depends on it.
+#[derive(Debug, Clone, Copy, clap::Args)]
+pub struct ThreadsArg {
+    /// Threads (the output does not depend on it); 0 = all cores.
+    #[arg(long, default_value_t = 0)]
+    pub threads: usize,
+}
+
+impl ThreadsArg {
+    /// The number of threads: N, or the machine's cores for 0.
+    pub fn count(&self) -> usize {
+        match self.threads {
+            0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
+            n => n,
+        }
+    }
+}

@@ -40,19 +40,23 @@ pub fn refuse_markers<T: Tokenizer + ?Sized>(
     }
     for (i, sentence) in text.sentences().enumerate() {
         if let Some(token) = tokenizer.encode(sentence)?.into_iter().find(|t| t == "<s>" || t == "</s>") {
-            anyhow::bail!(
-                "{}:{}: the sentence marker {token} is written in the text (markers are added, not read; <unk> is allowed)",
-                path.display(),
-                text.line_number(i)
-            );
+            return Err(marker_error(path, text.line_number(i), &token));
         }
     }
     Ok(())
 }
 
-/// Reads an ARPA model, streaming. A file that is plainly something else (a
-/// `tokenizer.json`, a KenLM binary) is named as such.
-pub fn read_model(path: &Path) -> anyhow::Result<Model> {
+/// The error for a sentence marker (`<s>` or `</s>`) written in line `line` of `path`.
+pub fn marker_error(path: &Path, line: u64, token: &str) -> anyhow::Error {
+    anyhow::anyhow!(
+        "{}:{line}: the sentence marker {token} is written in the text (markers are added, not read; <unk> is allowed)",
+        path.display()
+    )
+}
+
+/// Reads an ARPA model, streaming, on `threads` threads. A file that is
+/// plainly something else (a `tokenizer.json`, a KenLM binary) is named as such.
+pub fn read_model(path: &Path, threads: usize) -> anyhow::Result<Model> {
     let file = File::open(path).with_context(|| format!("cannot open model {}", path.display()))?;
     if file.metadata().is_ok_and(|m| m.is_dir()) {
         anyhow::bail!("model {} is a directory, not an ARPA file", path.display());
@@ -72,7 +76,7 @@ pub fn read_model(path: &Path) -> anyhow::Result<Model> {
             path.display()
         );
     }
-    Model::read_arpa(input).with_context(|| format!("reading model {}", path.display()))
+    Model::read_arpa(input, threads).with_context(|| format!("reading model {}", path.display()))
 }
 
 /// Writes `path` through `write`, atomically: into a temporary file beside it,

@@ -53,26 +53,26 @@ fn bench(c: &mut Criterion) {
         g.bench_with_input(BenchmarkId::new("count", order), &order, |b, &order| {
             b.iter(|| {
                 let mut counts = NgramCounts::new(order).unwrap();
-                counts.add_corpus(&train);
+                counts.add_corpus(&train, 2);
                 counts
             })
         });
         let mut counts = NgramCounts::new(order).unwrap();
-        counts.add_corpus(&train);
+        counts.add_corpus(&train, 2);
         let config = EstimateConfig::new(Smoothing::ModifiedKneserNey).unwrap();
         g.bench_with_input(BenchmarkId::new("estimate_mkn", order), &order, |b, _| {
-            b.iter(|| estimate(&counts, &vocab, &config).unwrap())
+            b.iter(|| estimate(&counts, &vocab, &config, 2).unwrap())
         });
-        let model = estimate(&counts, &vocab, &config).unwrap();
+        let model = estimate(&counts, &vocab, &config, 2).unwrap();
         // ARPA writing and loading, in memory (throughput in n-grams).
         g.throughput(Throughput::Elements(model.n_grams_total() as u64));
         g.bench_with_input(BenchmarkId::new("write_arpa", order), &order, |b, _| {
-            b.iter(|| model.write_arpa(std::io::sink()).unwrap())
+            b.iter(|| model.write_arpa(std::io::sink(), 2).unwrap())
         });
         let mut arpa = Vec::new();
-        model.write_arpa(&mut arpa).unwrap();
+        model.write_arpa(&mut arpa, 2).unwrap();
         g.bench_with_input(BenchmarkId::new("read_arpa", order), &order, |b, _| {
-            b.iter(|| Model::read_arpa(&arpa[..]).unwrap())
+            b.iter(|| Model::read_arpa(&arpa[..], 2).unwrap())
         });
         g.throughput(Throughput::Elements((test.n_tokens() + test.n_sentences()) as u64));
         g.bench_with_input(BenchmarkId::new("score", order), &order, |b, _| {

@@ -40,9 +40,9 @@ fn brown_model() -> (Model, String) {
         corpus.push(&ids);
     }
     let mut counts = NgramCounts::new(3).expect("3 is a valid order");
-    counts.add_corpus(&corpus);
+    counts.add_corpus(&corpus, 2);
     let config = EstimateConfig::new(Smoothing::ModifiedKneserNey).expect("valid");
-    let model = estimate(&counts, &vocab, &config).expect("Brown estimates");
+    let model = estimate(&counts, &vocab, &config, 2).expect("Brown estimates");
     let name = format!("{} ({} tokens)", path.file_name().unwrap().to_string_lossy(), corpus.n_tokens());
     (model, name)
 }

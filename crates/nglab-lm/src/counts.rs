@@ -11,17 +11,18 @@
 //! occurrences by the id of their prefix (the (n-1)-gram that ended one
 //! position earlier), each group is sorted by word, and equal n-grams, now
 //! adjacent and in model order, get consecutive ids. Every pass over the
-//! positions is sequential. Large corpora use two threads per order: the
-//! positions are cut into spans that group their own occurrences (into
-//! disjoint slots of the groups), the prefixes into ranges that sort and
-//! number their own groups. Counts merge by a linear merge of sorted tables.
+//! positions is sequential. Large corpora use the caller's threads per order:
+//! the positions are cut into one span a thread, each grouping its own
+//! occurrences (into disjoint slots of the groups), the prefixes into one range
+//! a thread, each sorting and numbering its own groups. Counts merge by a
+//! linear merge of sorted tables.
 
 use std::ops::Range;
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering::Relaxed};
 
 use nglab_tokenizer::{Corpus, TokenId, BOS, EOS};
 
-use crate::model::{par_pieces, threads};
+use crate::par;
 use crate::{Error, Result};
 
 /// Corpora with fewer positions are counted on one thread.
@@ -160,16 +161,17 @@ impl NgramCounts {
     /// into the counts so far, in time linear in their size: count many
     /// sentences with [`NgramCounts::add_corpus`].
     pub fn add_sentence(&mut self, sentence: &[TokenId]) {
-        self.add_sentences(std::iter::once(sentence));
+        self.add_sentences(std::iter::once(sentence), 1);
     }
 
-    /// Counts every sentence of `corpus`.
-    pub fn add_corpus(&mut self, corpus: &Corpus) {
-        self.add_sentences(corpus.sentences());
+    /// Counts every sentence of `corpus`, on `threads` threads (0 counts as
+    /// 1); the counts do not depend on it.
+    pub fn add_corpus(&mut self, corpus: &Corpus, threads: usize) {
+        self.add_sentences(corpus.sentences(), threads);
     }
 
-    fn add_sentences<'a>(&mut self, sentences: impl Iterator<Item = &'a [TokenId]>) {
-        let fresh = NgramCounts::counted(self.order, sentences);
+    fn add_sentences<'a>(&mut self, sentences: impl Iterator<Item = &'a [TokenId]>, threads: usize) {
+        let fresh = NgramCounts::counted(self.order, sentences, threads);
         let empty = self.n_sentences == 0
             && self.tables[0].count.iter().all(|&c| c == 0)
             && self.tables[1..].iter().all(|t| t.len() == 0);
@@ -180,13 +182,9 @@ impl NgramCounts {
         }
     }
 
-    /// Fresh counts of `sentences`, by sorting (see the module's docs).
-    fn counted<'a>(order: usize, sentences: impl Iterator<Item = &'a [TokenId]>) -> NgramCounts {
-        NgramCounts::counted_on(order, sentences, threads())
-    }
-
-    /// [`NgramCounts::counted`] on `threads` threads.
-    fn counted_on<'a>(
+    /// Fresh counts of `sentences`, by sorting (see the module's docs), on
+    /// `threads` threads.
+    fn counted<'a>(
         order: usize,
         sentences: impl Iterator<Item = &'a [TokenId]>,
         threads: usize,
@@ -311,9 +309,9 @@ fn count_order(
         (0..threads).map(|k| (k * span).min(tok.len())..((k + 1) * span).min(tok.len())).collect();
     // Group the occurrences by prefix (a counting sort): each span counts
     // its occurrences per prefix ...
-    let mut cursors: Vec<Vec<u32>> = par_pieces(&spans, spans.len(), |sp| {
+    let mut cursors: Vec<Vec<u32>> = par::map(threads, spans.clone(), |sp| {
         let mut c = vec![0u32; n_prefixes];
-        sp[0].clone().filter(|&p| fits(p)).for_each(|p| c[prefix_of(p)] += 1);
+        sp.filter(|&p| fits(p)).for_each(|p| c[prefix_of(p)] += 1);
         c
     });
     // ... the groups are laid out in prefix order, each span's share of a
@@ -335,8 +333,7 @@ fn count_order(
     let pairs: Vec<AtomicU64> = (0..m).map(|_| AtomicU64::new(0)).collect();
     let positions = new_slots(m);
     let shares: Vec<(Range<usize>, Vec<u32>)> = spans.into_iter().zip(cursors).collect();
-    par_pieces(&shares, shares.len(), |share| {
-        let (r, mut cur) = share[0].clone();
+    par::map(threads, shares, |(r, mut cur)| {
         for p in r.filter(|&p| fits(p)) {
             let slot = &mut cur[prefix_of(p)];
             let i = *slot as usize;
@@ -353,8 +350,7 @@ fn count_order(
     cuts.push(n_prefixes);
     let next_ids = new_slots(tok.len());
     let ranges: Vec<Range<usize>> = cuts.windows(2).map(|w| w[0]..w[1]).collect();
-    let parts: Vec<Table> = par_pieces(&ranges, ranges.len(), |r| {
-        let range = r[0].clone();
+    let parts: Vec<Table> = par::map(threads, ranges.clone(), |range| {
         let items = (start[range.end] - start[range.start]) as usize;
         let mut table = Table::with_capacity(items / 2);
         let mut group: Vec<Occurrence> = Vec::new();
@@ -503,7 +499,7 @@ mod tests {
         let sents: Vec<Vec<TokenId>> =
             (0..300u32).map(|i| (0..i % 13).map(|k| 3 + (i * 7 + k * k) % 11).collect()).collect();
         let tables = |threads| {
-            let c = NgramCounts::counted_on(5, sents.iter().map(|s| &s[..]), threads);
+            let c = NgramCounts::counted(5, sents.iter().map(|s| &s[..]), threads);
             c.tables
                 .iter()
                 .map(|t| (t.prefix.clone(), t.word.clone(), t.suffix.clone(), t.count.clone()))

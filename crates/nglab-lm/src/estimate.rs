@@ -6,19 +6,27 @@ use nglab_tokenizer::{TokenId, Vocab, BOS, UNK};
 
 use crate::counts::NgramCounts;
 use crate::discount::{discounts_for, OrderDiscounts};
-use crate::model::{child_starts, threads, Level, Model, ModelInfo, Skeleton};
+use crate::model::{child_starts, Level, Model, ModelInfo, Skeleton};
+use crate::par;
 use crate::smoothing::{EstimateConfig, Smoothing};
 use crate::{Error, Result};
 
-/// Orders with fewer n-grams are estimated on one thread.
-const PARALLEL_MIN: usize = 1 << 16;
+/// Orders with fewer n-grams are estimated on one thread (a few in tests, so
+/// that they are cut).
+const PARALLEL_MIN: usize = if cfg!(test) { 8 } else { 1 << 16 };
 
-/// Estimates a model from `counts` over `vocab`.
+/// Estimates a model from `counts` over `vocab`, on `threads` threads (0
+/// counts as 1; the model does not depend on it).
 ///
 /// `vocab` must cover every id counted; it may hold more words (a vocabulary
 /// fixed from the human text): those get only their share of the uniform
 /// distribution, like `<unk>`.
-pub fn estimate(counts: &NgramCounts, vocab: &Vocab, config: &EstimateConfig) -> Result<Model> {
+pub fn estimate(
+    counts: &NgramCounts,
+    vocab: &Vocab,
+    config: &EstimateConfig,
+    threads: usize,
+) -> Result<Model> {
     let tables = counts.tables();
     let order = counts.order();
     let v = vocab.len();
@@ -130,21 +138,27 @@ pub fn estimate(counts: &NgramCounts, vocab: &Vocab, config: &EstimateConfig) ->
                     }
                 }
             };
-            // Two halves of the contexts on two threads: each value is
-            // computed the same way whatever the split.
+            // The contexts cut into one range a thread, of about as many
+            // n-grams each: each value is computed the same way whatever the
+            // cut.
             let n_ctx = gammas.len();
-            if threads() > 1 && prob.len() >= PARALLEL_MIN {
-                let mid_h = cs.partition_point(|&c| (c as usize) < prob.len() / 2).min(n_ctx);
-                let mid_i = cs[mid_h] as usize;
-                let (p_lo, p_hi) = prob.split_at_mut(mid_i);
-                let (g_lo, g_hi) = gammas.split_at_mut(mid_h);
-                std::thread::scope(|s| {
-                    s.spawn(|| fill(mid_h..n_ctx, mid_i, p_hi, g_hi));
-                    fill(0..mid_h, 0, p_lo, g_lo);
-                });
-            } else {
-                fill(0..n_ctx, 0, prob, gammas);
+            let parts = if prob.len() >= PARALLEL_MIN { threads.max(1) } else { 1 };
+            let mut jobs = Vec::with_capacity(parts);
+            let (mut prob, mut gammas, mut h0) = (&mut prob[..], &mut gammas[..], 0);
+            for k in 1..=parts {
+                let total = cs[n_ctx] as usize;
+                let h1 = if k == parts {
+                    n_ctx
+                } else {
+                    cs.partition_point(|&c| (c as usize) < total * k / parts).clamp(h0, n_ctx)
+                };
+                let (base, end) = (cs[h0] as usize, cs[h1] as usize);
+                let (p, p_rest) = std::mem::take(&mut prob).split_at_mut(end - base);
+                let (g, g_rest) = std::mem::take(&mut gammas).split_at_mut(h1 - h0);
+                jobs.push((h0..h1, base, p, g));
+                (prob, gammas, h0) = (p_rest, g_rest, h1);
             }
+            par::map(threads, jobs, |(hs, base, p, g)| fill(hs, base, p, g));
         }
         discounts.push(d);
         levels.push(level);
@@ -286,4 +300,36 @@ fn fill_context(
     }
     *gamma = g;
     den
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use nglab_tokenizer::Corpus;
+
+    #[test]
+    fn thread_count_changes_nothing() {
+        let mut vocab = Vocab::new();
+        let mut corpus = Corpus::new();
+        for i in 0..300u32 {
+            let words: Vec<String> = (0..i % 13).map(|k| format!("w{}", (i * 7 + k * k) % 11)).collect();
+            let ids: Vec<TokenId> = words.iter().map(|w| vocab.get_or_insert(w)).collect();
+            corpus.push(&ids);
+        }
+        let mut counts = NgramCounts::new(4).unwrap();
+        counts.add_corpus(&corpus, 1);
+        for sm in [Smoothing::ModifiedKneserNey, Smoothing::WittenBell] {
+            let config = EstimateConfig::new(sm).unwrap();
+            let values = |threads| {
+                let m = estimate(&counts, &vocab, &config, threads).unwrap();
+                let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+                m.levels.iter().map(|l| (bits(&l.prob), bits(&l.backoff))).collect::<Vec<_>>()
+            };
+            let one = values(1);
+            assert!(one[3].0.len() > 100, "enough 4-grams to cut");
+            for threads in [2, 3, 7] {
+                assert_eq!(values(threads), one, "{sm} on {threads} threads");
+            }
+        }
+    }
 }

@@ -24,14 +24,14 @@
 //!     corpus.push(&ids);
 //! }
 //! let mut counts = NgramCounts::new(3)?;
-//! counts.add_corpus(&corpus);
-//! let model = estimate(&counts, &vocab, &EstimateConfig::new(Smoothing::WittenBell)?)?;
+//! counts.add_corpus(&corpus, 1);
+//! let model = estimate(&counts, &vocab, &EstimateConfig::new(Smoothing::WittenBell)?, 1)?;
 //! let ppl = model.perplexity(&corpus)?;
 //! assert!(ppl.perplexity().unwrap() > 1.0);
 //!
 //! let mut arpa = Vec::new();
-//! model.write_arpa(&mut arpa)?;
-//! let again = Model::read_arpa(&arpa[..])?;
+//! model.write_arpa(&mut arpa, 1)?;
+//! let again = Model::read_arpa(&arpa[..], 1)?;
 //! assert_eq!(again.n_grams_total(), model.n_grams_total());
 //! # Ok::<(), nglab_lm::Error>(())
 //! ```
@@ -42,8 +42,10 @@ mod discount;
 mod error;
 mod estimate;
 mod model;
+mod par;
 mod sample;
 mod smoothing;
+mod sort;
 
 pub use counts::{NgramCounts, MAX_ORDER};
 pub use discount::{DiscountFallback, Fallback, OrderDiscounts, KENLM_FALLBACK, MIN_DISCOUNT};

@@ -37,70 +37,6 @@ pub(crate) struct Skeleton {
     pub(crate) suffix: Vec<u32>,
 }
 
-/// `items` stably sorted by `key(item)`, a key below `buckets`: one counting
-/// pass and one scatter, no comparisons.
-pub(crate) fn counting_sort<T: Copy + Default>(
-    items: &[T],
-    buckets: usize,
-    key: impl Fn(&T) -> usize,
-) -> Vec<T> {
-    let mut out = Vec::new();
-    counting_sort_into(items, buckets, key, &mut out, &mut Vec::new());
-    out
-}
-
-/// [`counting_sort`] into `out`, with `start` as scratch: buffers kept from
-/// call to call are not allocated (and paged in) again.
-pub(crate) fn counting_sort_into<T: Copy + Default>(
-    items: &[T],
-    buckets: usize,
-    key: impl Fn(&T) -> usize,
-    out: &mut Vec<T>,
-    start: &mut Vec<u32>,
-) {
-    start.clear();
-    start.resize(buckets + 1, 0);
-    for it in items {
-        start[key(it) + 1] += 1;
-    }
-    for b in 0..buckets {
-        start[b + 1] += start[b];
-    }
-    out.clear();
-    out.resize(items.len(), T::default());
-    for it in items {
-        let slot = &mut start[key(it)];
-        out[*slot as usize] = *it;
-        *slot += 1;
-    }
-}
-
-/// How many threads the parallel parts of counting, ARPA writing and reading
-/// use. Their output never depends on it.
-pub(crate) fn threads() -> usize {
-    std::thread::available_parallelism().map_or(1, |n| n.get()).min(2)
-}
-
-/// `f` applied to `items` cut into `parts` contiguous pieces of nearly equal
-/// length, on `parts` threads; results in the pieces' order.
-pub(crate) fn par_pieces<T: Send + Sync, R: Send>(
-    items: &[T],
-    parts: usize,
-    f: impl Fn(&[T]) -> R + Sync,
-) -> Vec<R> {
-    let size = items.len().div_ceil(parts.max(1)).max(1);
-    if parts <= 1 || items.len() <= size {
-        return vec![f(items)];
-    }
-    let f = &f;
-    std::thread::scope(|s| {
-        let handles: Vec<_> = items.chunks(size).skip(1).map(|c| s.spawn(move || f(c))).collect();
-        let mut out = vec![f(&items[..size])];
-        out.extend(handles.into_iter().map(|h| h.join().expect("a worker thread panicked")));
-        out
-    })
-}
-
 /// `child_start` of an order given the (sorted) prefixes of the order above.
 pub(crate) fn child_starts(n_contexts: usize, prefixes_above: &[u32]) -> Vec<u32> {
     let mut start = vec![0u32; n_contexts + 1];
@@ -346,9 +282,17 @@ impl Model {
 
     /// Scores one sentence of word ids (in this model's vocabulary) plus `</s>`.
     pub fn score_sentence(&self, sentence: &[TokenId]) -> SentenceScore {
+        self.score_words(self.begin_sentence(), sentence, true)
+    }
+
+    /// Scores `words` from the state `start` ([`Model::begin_sentence`], or
+    /// [`State::EMPTY`] for a fragment), followed by `</s>` when `eos`.
+    /// Ids beyond the vocabulary are scored as `<unk>`.
+    pub fn score_words(&self, start: State, words: &[TokenId], eos: bool) -> SentenceScore {
         let mut out = SentenceScore::default();
-        let mut state = self.begin_sentence();
-        for &w in sentence.iter().chain(std::iter::once(&EOS)) {
+        let mut state = start;
+        let end: &[TokenId] = if eos { &[EOS] } else { &[] };
+        for &w in words.iter().chain(end) {
             let w = if (w as usize) < self.vocab.len() { w } else { UNK };
             let (lp, next) = self.score(state, w);
             out.log10_prob += lp;

@@ -6,7 +6,7 @@ use nglab_lm::Model;
 
 /// Reads `arpa` and compares the error message with `expect`.
 fn check(arpa: &str, expect: &str) {
-    match Model::read_arpa(arpa.as_bytes()) {
+    match Model::read_arpa(arpa.as_bytes(), 2) {
         Ok(_) => panic!("read without error:\n{arpa}"),
         Err(e) => assert_eq!(e.to_string(), expect, "{arpa}"),
     }
@@ -23,7 +23,7 @@ fn model(unigrams: &str, bigrams: &str, backoff: &str) -> String {
 
 #[test]
 fn the_model_reads() {
-    let model = Model::read_arpa(model("3", "2", "-0.1").as_bytes()).unwrap();
+    let model = Model::read_arpa(model("3", "2", "-0.1").as_bytes(), 2).unwrap();
     assert_eq!((model.n_grams(1), model.n_grams(2)), (4, 2));
 }
 
@@ -65,7 +65,7 @@ fn long_numbers() {
         &format!("arpa line 8: backoff {digits}0.3 is out of range"),
     );
     for backoff in [format!("-{digits}0.3"), format!("-0.{digits}")] {
-        let model = Model::read_arpa(model("3", "2", &backoff).as_bytes()).unwrap();
+        let model = Model::read_arpa(model("3", "2", &backoff).as_bytes(), 2).unwrap();
         assert_eq!(model.n_grams(1), 4);
     }
 }
@@ -75,12 +75,12 @@ fn carriage_returns_separate_words() {
     // Found by fuzzing: a word ending in CR ("a\r\r " before the line end)
     // was read as a word, written back, and read again without its CRs.
     let arpa = model("3", "2", "-0.1").replace("\ta\t-0.1\n", "\ta\r\r \t\n");
-    let read = Model::read_arpa(arpa.as_bytes()).unwrap();
+    let read = Model::read_arpa(arpa.as_bytes(), 2).unwrap();
     let mut written = Vec::new();
-    read.write_arpa(&mut written).unwrap();
-    let again = Model::read_arpa(written.as_slice()).unwrap();
+    read.write_arpa(&mut written, 2).unwrap();
+    let again = Model::read_arpa(written.as_slice(), 2).unwrap();
     let mut rewritten = Vec::new();
-    again.write_arpa(&mut rewritten).unwrap();
+    again.write_arpa(&mut rewritten, 2).unwrap();
     assert_eq!(String::from_utf8(written).unwrap(), String::from_utf8(rewritten).unwrap());
     assert_eq!(read.vocab().token(3), "a");
     check(

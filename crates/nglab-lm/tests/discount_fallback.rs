@@ -16,9 +16,9 @@ fn train(lines: &[String], vocab: &mut Vocab, order: usize, rule: DiscountFallba
         corpus.push(&ids);
     }
     let mut counts = NgramCounts::new(order).unwrap();
-    counts.add_corpus(&corpus);
+    counts.add_corpus(&corpus, 2);
     let config = EstimateConfig::with_fallback(Smoothing::ModifiedKneserNey, rule).unwrap();
-    estimate(&counts, vocab, &config).unwrap()
+    estimate(&counts, vocab, &config, 2).unwrap()
 }
 
 /// Chen & Goodman's closed form from an order's counts of counts, written

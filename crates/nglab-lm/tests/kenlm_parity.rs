@@ -56,9 +56,9 @@ fn train(name: &str, order: usize, fallback: bool) -> Model {
     let mut vocab = Vocab::new();
     let c = corpus(&read(name), &mut vocab, true);
     let mut counts = NgramCounts::new(order).unwrap();
-    counts.add_corpus(&c);
+    counts.add_corpus(&c, 2);
     let model =
-        estimate(&counts, &vocab, &EstimateConfig::new(Smoothing::ModifiedKneserNey).unwrap()).unwrap();
+        estimate(&counts, &vocab, &EstimateConfig::new(Smoothing::ModifiedKneserNey).unwrap(), 2).unwrap();
     let fired = model.info().discounts.iter().any(|d| d.fallback.is_some());
     assert_eq!(fired, fallback, "{:?}", model.info().discounts);
     model
@@ -66,7 +66,7 @@ fn train(name: &str, order: usize, fallback: bool) -> Model {
 
 fn check_arpa(ours: &Model, kenlm_arpa: &str) {
     let mut buf = Vec::new();
-    ours.write_arpa(&mut buf).unwrap();
+    ours.write_arpa(&mut buf, 2).unwrap();
     let ours = arpa_entries(std::str::from_utf8(&buf).unwrap());
     let theirs = arpa_entries(&read(kenlm_arpa));
     assert_eq!(ours.len(), theirs.len(), "number of n-grams");
@@ -117,7 +117,7 @@ fn mkn_arpa_matches_lmplz() {
 fn perplexity_of_lmplz_arpa_matches_query() {
     for order in [2, 3, 5] {
         let text = read(&format!("brown-2k.o{order}.arpa"));
-        let model = Model::read_arpa(text.as_bytes()).unwrap();
+        let model = Model::read_arpa(text.as_bytes(), 2).unwrap();
         assert_eq!(model.order(), order);
         check_ppl(&model, &format!("brown-2k.o{order}.query.txt"));
     }
@@ -139,10 +139,10 @@ fn arpa_round_trip_is_lossless() {
     for order in [2, 5] {
         let model = train("brown-2k.train.txt", order, false);
         let mut a = Vec::new();
-        model.write_arpa(&mut a).unwrap();
-        let back = Model::read_arpa(&a[..]).unwrap();
+        model.write_arpa(&mut a, 2).unwrap();
+        let back = Model::read_arpa(&a[..], 2).unwrap();
         let mut b = Vec::new();
-        back.write_arpa(&mut b).unwrap();
+        back.write_arpa(&mut b, 2).unwrap();
         assert!(a == b, "order {order}: write -> read -> write changed the file");
     }
 }

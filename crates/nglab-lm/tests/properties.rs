@@ -26,7 +26,7 @@ fn model(sentences: &[Vec<TokenId>], v: usize, order: usize, sm: Smoothing) -> M
     for s in sentences {
         counts.add_sentence(s);
     }
-    estimate(&counts, &vocab, &EstimateConfig::new(sm).unwrap()).unwrap()
+    estimate(&counts, &vocab, &EstimateConfig::new(sm).unwrap(), 2).unwrap()
 }
 
 /// Every context the model can be in: the empty one, `<s>`, and every
@@ -74,10 +74,10 @@ proptest! {
         for sm in NORMALIZED {
             let m = model(&sents, 12, order, sm);
             let mut a = Vec::new();
-            m.write_arpa(&mut a).unwrap();
-            let back = Model::read_arpa(&a[..]).unwrap();
+            m.write_arpa(&mut a, 2).unwrap();
+            let back = Model::read_arpa(&a[..], 2).unwrap();
             let mut b = Vec::new();
-            back.write_arpa(&mut b).unwrap();
+            back.write_arpa(&mut b, 2).unwrap();
             prop_assert_eq!(String::from_utf8(a).unwrap(), String::from_utf8(b).unwrap());
         }
     }
@@ -97,9 +97,9 @@ fn brown_contexts_sum_to_one_for_every_smoothing() {
         sents.push(ids);
     }
     let mut counts = NgramCounts::new(3).unwrap();
-    counts.add_corpus(&corpus);
+    counts.add_corpus(&corpus, 2);
     for sm in NORMALIZED {
-        let m = estimate(&counts, &vocab, &EstimateConfig::new(sm).unwrap()).unwrap();
+        let m = estimate(&counts, &vocab, &EstimateConfig::new(sm).unwrap(), 2).unwrap();
         check_sums(&m, &sents[..40]);
     }
 }
@@ -114,8 +114,8 @@ fn stupid_backoff_refuses_perplexity() {
     assert!(err.contains("stupid backoff"), "{err}");
     // Its ARPA says what it is, so a reloaded model refuses too.
     let mut a = Vec::new();
-    m.write_arpa(&mut a).unwrap();
-    assert!(Model::read_arpa(&a[..]).unwrap().perplexity(&c).is_err());
+    m.write_arpa(&mut a, 2).unwrap();
+    assert!(Model::read_arpa(&a[..], 2).unwrap().perplexity(&c).is_err());
 }
 
 #[test]

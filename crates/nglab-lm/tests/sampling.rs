@@ -43,8 +43,8 @@ fn brown() -> &'static (Corpus, Vocab) {
 fn model(smoothing: Smoothing, order: usize) -> Model {
     let (corpus, vocab) = brown();
     let mut counts = NgramCounts::new(order).unwrap();
-    counts.add_corpus(corpus);
-    estimate(&counts, vocab, &EstimateConfig::new(smoothing).unwrap()).unwrap()
+    counts.add_corpus(corpus, 2);
+    estimate(&counts, vocab, &EstimateConfig::new(smoothing).unwrap(), 2).unwrap()
 }
 
 /// The state after `<s> words...`.
@@ -224,7 +224,7 @@ fn batched_sentences_draw_exactly() {
         check_pairs(&m, c, 30, 9150 + j as u64);
     }
     check_pairs(&model(Smoothing::ModifiedKneserNey, 3), "of the", 30, 9160);
-    let m = Model::read_arpa(FOREIGN_ARPA.as_bytes()).unwrap();
+    let m = Model::read_arpa(FOREIGN_ARPA.as_bytes(), 2).unwrap();
     for (j, c) in ["", "a", "b"].iter().enumerate() {
         let expected = normalized(naive(&m, state_after(&m, c)));
         let observed = batched_draws(&m, &keep, c, 9200 + j as u64);
@@ -281,7 +281,7 @@ const FOREIGN_ARPA: &str = "\\data\\\nngram 1=6\nngram 2=4\n\n\\1-grams:\n-1.0\t
 
 #[test]
 fn foreign_backoff_arpa_is_sampled_exactly() {
-    let m = Model::read_arpa(FOREIGN_ARPA.as_bytes()).unwrap();
+    let m = Model::read_arpa(FOREIGN_ARPA.as_bytes(), 2).unwrap();
     let keep = SampleConfig { unk: UnkPolicy::Keep, ..SampleConfig::default() };
     for (j, words) in ["", "a", "b"].iter().enumerate() {
         let ctx = state_after(&m, words);
@@ -463,8 +463,8 @@ fn beam_search_finds_the_most_probable_sentences() {
         corpus.push(&ids);
     }
     let mut counts = NgramCounts::new(2).unwrap();
-    counts.add_corpus(&corpus);
-    let m = estimate(&counts, &vocab, &EstimateConfig::new(Smoothing::Mle).unwrap()).unwrap();
+    counts.add_corpus(&corpus, 2);
+    let m = estimate(&counts, &vocab, &EstimateConfig::new(Smoothing::Mle).unwrap(), 2).unwrap();
     let best = beam_search(&m, &[], 3, 10).unwrap();
     let text: Vec<String> =
         best.iter().map(|h| h.words.iter().map(|&w| vocab.token(w)).collect::<Vec<_>>().join(" ")).collect();

@@ -134,7 +134,8 @@ impl AnyTokenizer {
     /// `training` is the human training text, one sentence per item; only
     /// `bpe:SIZE` consumes it. `read_file` reads the file of `bpe-file:PATH` (pass
     /// `|p| std::fs::read_to_string(p)`):
-    /// the caller owns file access (this crate never opens a path).
+    /// the caller owns file access (this crate opens a path only in the
+    /// `read_path` conveniences, which the caller names).
     pub fn build<'a>(
         spec: &TokenizerSpec,
         training: impl Iterator<Item = &'a str> + Send,

@@ -54,6 +54,9 @@ pub struct MetricsArgs {
     /// Replace invalid UTF-8 instead of failing.
     #[arg(long)]
     pub lossy: bool,
+    /// `--threads N`.
+    #[command(flatten)]
+    pub threads: crate::cli::ThreadsArg,
 }
 
 /// Model-based metrics of the input (`--model`). Undefined values are null.
@@ -138,7 +141,7 @@ pub fn metrics(args: &MetricsArgs) -> anyhow::Result<()> {
         ..MetricsConfig::default()
     };
     let metrics = TextMetrics::new(config).context("invalid metrics options")?;
-    let model = args.model.as_deref().map(crate::io::read_model).transpose()?;
+    let model = args.model.as_deref().map(|m| crate::io::read_model(m, args.threads.count())).transpose()?;
     let tokenizer = match (&model, &args.model) {
         (Some(model), Some(path)) => crate::tokenizer::for_model(model, path, args.tokenizer.as_ref())?,
         _ => {

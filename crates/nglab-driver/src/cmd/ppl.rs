@@ -4,6 +4,7 @@
 use std::path::PathBuf;
 
 use anyhow::Context;
+use nglab_lm::Perplexity;
 use nglab_tokenizer::{Corpus, TokenizerSpec};
 use serde::Serialize;
 
@@ -35,6 +36,9 @@ pub struct PplArgs {
     /// Replace invalid UTF-8 instead of failing.
     #[arg(long)]
     pub lossy: bool,
+    /// `--threads N`.
+    #[command(flatten)]
+    pub threads: crate::cli::ThreadsArg,
 }
 
 /// The result, as `--json` prints it. Undefined values are null, with a reason.
@@ -59,9 +63,32 @@ pub struct PplReport {
     pub null_reason: Option<String>,
 }
 
+impl PplReport {
+    /// The report of a corpus's totals; infinite values become null, with the reason.
+    pub fn new(ppl: &Perplexity) -> PplReport {
+        let finite = |x: Option<f64>| x.filter(|v| v.is_finite());
+        PplReport {
+            perplexity: finite(ppl.perplexity()),
+            perplexity_excl_oov: finite(ppl.perplexity_excl_oov()),
+            log10_prob: finite(Some(ppl.log10_prob)),
+            tokens: ppl.tokens,
+            oov: ppl.oov,
+            oov_rate: ppl.oov_rate(),
+            sentences: ppl.sentences,
+            null_reason: if ppl.tokens == 0 {
+                Some("the text has no tokens".into())
+            } else if !ppl.log10_prob.is_finite() {
+                Some("the model gives some token probability 0 (MLE?): perplexity is infinite".into())
+            } else {
+                None
+            },
+        }
+    }
+}
+
 /// Runs `nglab ppl`.
 pub fn ppl(args: &PplArgs) -> anyhow::Result<()> {
-    let model = read_model(&args.model)?;
+    let model = read_model(&args.model, args.threads.count())?;
     let tokenizer = crate::tokenizer::for_model(&model, &args.model, args.tokenizer.as_ref())?;
     let text = read_text(&args.input, args.lossy)?;
     let corpus = Corpus::encode_frozen(text.sentences(), &tokenizer, model.vocab())?;
@@ -81,23 +108,7 @@ pub fn ppl(args: &PplArgs) -> anyhow::Result<()> {
             Ok(())
         })?;
     }
-    let finite = |x: Option<f64>| x.filter(|v| v.is_finite());
-    let report = PplReport {
-        perplexity: finite(ppl.perplexity()),
-        perplexity_excl_oov: finite(ppl.perplexity_excl_oov()),
-        log10_prob: finite(Some(ppl.log10_prob)),
-        tokens: ppl.tokens,
-        oov: ppl.oov,
-        oov_rate: ppl.oov_rate(),
-        sentences: ppl.sentences,
-        null_reason: if ppl.tokens == 0 {
-            Some("the text has no tokens".into())
-        } else if !ppl.log10_prob.is_finite() {
-            Some("the model gives some token probability 0 (MLE?): perplexity is infinite".into())
-        } else {
-            None
-        },
-    };
+    let report = PplReport::new(&ppl);
     write_atomic(std::path::Path::new("-"), |w| {
         if args.json {
             serde_json::to_writer(&mut *w, &report)?;

@@ -3,13 +3,14 @@
 //! `--threads` is), one sentence per line; or, with `--beam`, the most
 //! probable sentences that beam search finds.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use nglab_lm::{
-    beam_search, sample_continuations, sample_corpus, Budget, Ending, Model, SampleConfig, UnkPolicy,
+    beam_search, sample_continuations, sample_corpus, Budget, Ending, Hypothesis, Model, SampleConfig,
+    SampleStats, UnkPolicy,
 };
-use nglab_tokenizer::{AnyTokenizer, Corpus, Tokenizer, TokenizerSpec};
+use nglab_tokenizer::{AnyTokenizer, Corpus, CorpusText, TokenId, Tokenizer, TokenizerSpec};
 
 use crate::io::{read_model, read_text, write_atomic};
 
@@ -71,9 +72,9 @@ pub struct SampleArgs {
     /// Maximum words per sentence (prefix included).
     #[arg(long, default_value_t = 256)]
     pub max_len: usize,
-    /// Threads (the output does not depend on it); 0 = all cores.
-    #[arg(long, default_value_t = 0)]
-    pub threads: usize,
+    /// `--threads N`.
+    #[command(flatten)]
+    pub threads: crate::cli::ThreadsArg,
     /// The tokenizer that detokenizes each line (whitespace joins tokens with
     /// spaces: the corpus format) and tokenizes the prompts [default: the model's].
     #[arg(
@@ -108,22 +109,12 @@ pub fn sample(args: &SampleArgs) -> anyhow::Result<()> {
         max_len: args.max_len,
     };
     config.validate().context("invalid sampling options")?;
-    let threads = match args.threads {
-        0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
-        n => n,
-    };
-    let model = read_model(&args.model)?;
+    let threads = args.threads.count();
+    let model = read_model(&args.model, threads)?;
     let tokenizer = crate::tokenizer::for_model(&model, &args.model, args.tokenizer.as_ref())?;
     let (corpus, stats) = match (&args.prefix_file, args.prefix_tokens) {
         (Some(path), Some(k)) => {
-            let text = read_text(path, args.lossy)?;
-            let all = Corpus::encode_frozen(text.sentences(), &tokenizer, model.vocab())
-                .with_context(|| format!("encoding prompts {}", path.display()))?;
-            crate::io::refuse_markers(path, &text, &tokenizer, &all)?;
-            let mut prompts = Corpus::new();
-            for s in all.sentences().take(args.sentences.unwrap_or(usize::MAX)) {
-                prompts.push(s);
-            }
+            let prompts = read_prompts(path, args.lossy, &model, &tokenizer, args.sentences)?;
             sample_continuations(&model, &config, &prompts, k, seed, threads)?
         }
         _ => {
@@ -132,17 +123,7 @@ pub fn sample(args: &SampleArgs) -> anyhow::Result<()> {
                 (None, Some(n)) => Budget::Tokens(n),
                 (None, None) => anyhow::bail!("give --sentences N or --tokens N (or --prefix-file)"),
             };
-            let (corpus, stats) = sample_corpus(&model, &config, budget, seed, threads)?;
-            match budget {
-                Budget::Tokens(n) if stats.tokens < n => anyhow::bail!(
-                    "the model wrote {} sentences with only {} of the {n} tokens asked for, the rest empty: \
-                     it (or the sampling settings) gives `</s>` nearly all the mass after `<s>`",
-                    stats.sentences,
-                    stats.tokens
-                ),
-                _ => {}
-            }
-            (corpus, stats)
+            sample_budget(&model, &config, budget, seed, threads)?
         }
     };
     write_sentences(&args.out, &model, &tokenizer, &corpus)?;
@@ -153,6 +134,75 @@ pub fn sample(args: &SampleArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// [`sample_corpus`], refusing a token budget that the model filled only with
+/// empty sentences (it gives `</s>` nearly all the mass after `<s>`).
+pub fn sample_budget(
+    model: &Model,
+    config: &SampleConfig,
+    budget: Budget,
+    seed: u64,
+    threads: usize,
+) -> anyhow::Result<(Corpus, SampleStats)> {
+    let (corpus, stats) = sample_corpus(model, config, budget, seed, threads)?;
+    match budget {
+        Budget::Tokens(n) if stats.tokens < n => anyhow::bail!(
+            "the model wrote {} sentences with only {} of the {n} tokens asked for, the rest empty: \
+             it (or the sampling settings) gives `</s>` nearly all the mass after `<s>`",
+            stats.sentences,
+            stats.tokens
+        ),
+        _ => Ok((corpus, stats)),
+    }
+}
+
+/// The prompts of `--prefix-file`: the first `limit` sentences of `path` (invalid
+/// UTF-8 replaced when `lossy`),
+/// in the model's vocabulary.
+pub fn read_prompts(
+    path: &Path,
+    lossy: bool,
+    model: &Model,
+    tokenizer: &AnyTokenizer,
+    limit: Option<usize>,
+) -> anyhow::Result<Corpus> {
+    prompts_from(&read_text(path, lossy)?, path, model, tokenizer, limit)
+}
+
+/// The first `limit` sentences of `text` (read from `source`) as prompts,
+/// in the model's vocabulary.
+pub fn prompts_from(
+    text: &CorpusText,
+    source: &Path,
+    model: &Model,
+    tokenizer: &AnyTokenizer,
+    limit: Option<usize>,
+) -> anyhow::Result<Corpus> {
+    let all = Corpus::encode_frozen(text.sentences(), tokenizer, model.vocab())
+        .with_context(|| format!("encoding prompts {}", source.display()))?;
+    crate::io::refuse_markers(source, text, tokenizer, &all)?;
+    let mut prompts = Corpus::new();
+    for s in all.sentences().take(limit.unwrap_or(usize::MAX)) {
+        prompts.push(s);
+    }
+    Ok(prompts)
+}
+
+/// Each sentence of `corpus` as a line of text (without its line end),
+/// detokenized: what `nglab sample` writes.
+pub fn decode_lines<'a>(
+    model: &'a Model,
+    tokenizer: &'a AnyTokenizer,
+    corpus: &'a Corpus,
+) -> impl Iterator<Item = anyhow::Result<String>> + 'a {
+    let vocab = model.vocab();
+    let mut tokens: Vec<&str> = Vec::new();
+    corpus.sentences().enumerate().map(move |(i, s)| {
+        tokens.clear();
+        tokens.extend(s.iter().map(|&id| vocab.token(id)));
+        tokenizer.decode(&tokens).with_context(|| format!("cannot detokenize sentence {}", i + 1))
+    })
+}
+
 /// Writes each sentence of `corpus`, detokenized, on its own line of `out`.
 fn write_sentences(
     out: &std::path::Path,
@@ -160,15 +210,9 @@ fn write_sentences(
     tokenizer: &AnyTokenizer,
     corpus: &Corpus,
 ) -> anyhow::Result<()> {
-    let vocab = model.vocab();
     write_atomic(out, |w| {
-        let mut tokens: Vec<&str> = Vec::new();
-        for (i, s) in corpus.sentences().enumerate() {
-            tokens.clear();
-            tokens.extend(s.iter().map(|&id| vocab.token(id)));
-            let line =
-                tokenizer.decode(&tokens).with_context(|| format!("cannot detokenize sentence {}", i + 1))?;
-            w.write_all(line.as_bytes())?;
+        for line in decode_lines(model, tokenizer, corpus) {
+            w.write_all(line?.as_bytes())?;
             w.write_all(b"\n")?;
         }
         Ok(())
@@ -177,73 +221,19 @@ fn write_sentences(
 
 /// `nglab sample --beam WIDTH`: beam search from `<s>` or from each prompt.
 fn run_beam(args: &SampleArgs, width: usize) -> anyhow::Result<()> {
-    if width == 0 {
-        anyhow::bail!("--beam must be >= 1, got 0");
-    }
-    if args.max_len == 0 {
-        anyhow::bail!("--max-len must be >= 1, got 0");
-    }
-    let wanted = args.sentences.unwrap_or(1);
-    if args.prefix_file.is_none() && wanted > width {
-        anyhow::bail!("--sentences {wanted} is more than the beam keeps (--beam {width})");
-    }
-    if let Some(k) = args.prefix_tokens.filter(|&k| k > args.max_len) {
-        anyhow::bail!("--prefix-tokens {k} is longer than max-len {}", args.max_len);
-    }
-    let threads = match args.threads {
-        0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
-        n => n,
-    };
-    let model = read_model(&args.model)?;
+    let threads = args.threads.count();
+    let model = read_model(&args.model, threads)?;
     let tokenizer = crate::tokenizer::for_model(&model, &args.model, args.tokenizer.as_ref())?;
-    let mut corpus = Corpus::new();
-    let mut max_len_hits = 0;
-    match (&args.prefix_file, args.prefix_tokens) {
+    let prompts = match (&args.prefix_file, args.prefix_tokens) {
         (Some(path), Some(k)) => {
-            let text = read_text(path, args.lossy)?;
-            let all = Corpus::encode_frozen(text.sentences(), &tokenizer, model.vocab())
-                .with_context(|| format!("encoding prompts {}", path.display()))?;
-            let prompts: Vec<&[nglab_tokenizer::TokenId]> = all
-                .sentences()
-                .take(args.sentences.unwrap_or(usize::MAX))
-                .map(|s| &s[..s.len().min(k)])
-                .collect();
-            // Each prompt's search is independent: pieces on threads, in order.
-            let per = prompts.len().div_ceil(threads.max(1)).max(1);
-            let found: Vec<anyhow::Result<Vec<nglab_lm::Hypothesis>>> = std::thread::scope(|scope| {
-                let handles: Vec<_> = prompts
-                    .chunks(per)
-                    .map(|piece| {
-                        let model = &model;
-                        scope.spawn(move || {
-                            piece
-                                .iter()
-                                .map(|p| {
-                                    let mut best = beam_search(model, p, width, args.max_len)?;
-                                    best.truncate(1);
-                                    Ok(best)
-                                })
-                                .collect::<Vec<_>>()
-                        })
-                    })
-                    .collect();
-                handles.into_iter().flat_map(|h| h.join().expect("a beam search thread panicked")).collect()
-            });
-            for (i, best) in found.into_iter().enumerate() {
-                let best = best.with_context(|| format!("prompt {} of {}", i + 1, path.display()))?;
-                for h in best {
-                    max_len_hits += usize::from(h.ending == Ending::MaxLen);
-                    corpus.push(&h.words);
-                }
-            }
+            Some((read_prompts(path, args.lossy, &model, &tokenizer, args.sentences)?, k, path))
         }
-        _ => {
-            for h in beam_search(&model, &[], width, args.max_len)?.into_iter().take(wanted) {
-                max_len_hits += usize::from(h.ending == Ending::MaxLen);
-                corpus.push(&h.words);
-            }
-        }
-    }
+        _ => None,
+    };
+    let search = BeamSearch { width, sentences: args.sentences, max_len: args.max_len, threads };
+    let prompts =
+        prompts.as_ref().map(|(corpus, k, path)| Prompts { corpus, prefix_tokens: *k, source: path });
+    let (corpus, max_len_hits) = search.run(&model, prompts)?;
     write_sentences(&args.out, &model, &tokenizer, &corpus)?;
     eprintln!(
         "beam search (width {width}): {} sentences, {} tokens; max-len hits {max_len_hits}",
@@ -251,4 +241,89 @@ fn run_beam(args: &SampleArgs, width: usize) -> anyhow::Result<()> {
         corpus.n_tokens()
     );
     Ok(())
+}
+
+/// Prompts to continue: the first `prefix_tokens` words of each sentence.
+#[derive(Debug, Clone, Copy)]
+pub struct Prompts<'a> {
+    /// The prompt sentences, in the model's vocabulary.
+    pub corpus: &'a Corpus,
+    /// Words of each prompt to keep (all of a shorter one).
+    pub prefix_tokens: usize,
+    /// Where they came from, for messages.
+    pub source: &'a Path,
+}
+
+/// The settings of a beam search (`nglab sample --beam`).
+#[derive(Debug, Clone, Copy)]
+pub struct BeamSearch {
+    /// Hypotheses kept at each step, at least 1.
+    pub width: usize,
+    /// Without prompts: how many of the best sentences (default 1, at most `width`).
+    pub sentences: Option<usize>,
+    /// Maximum words per sentence, prompt included.
+    pub max_len: usize,
+    /// Threads over the prompts (the output does not depend on it).
+    pub threads: usize,
+}
+
+impl BeamSearch {
+    /// The best sentences from `<s>`, or the best continuation of the first
+    /// `k` words of each prompt, and how many of them stopped at `max_len`.
+    pub fn run(&self, model: &Model, prompts: Option<Prompts<'_>>) -> anyhow::Result<(Corpus, usize)> {
+        let width = self.width;
+        if width == 0 {
+            anyhow::bail!("--beam must be >= 1, got 0");
+        }
+        if self.max_len == 0 {
+            anyhow::bail!("--max-len must be >= 1, got 0");
+        }
+        let wanted = self.sentences.unwrap_or(1);
+        if prompts.is_none() && wanted > width {
+            anyhow::bail!("--sentences {wanted} is more than the beam keeps (--beam {width})");
+        }
+        if let Some(k) = prompts.map(|p| p.prefix_tokens).filter(|&k| k > self.max_len) {
+            anyhow::bail!("--prefix-tokens {k} is longer than max-len {}", self.max_len);
+        }
+        let mut corpus = Corpus::new();
+        let mut max_len_hits = 0;
+        let mut keep = |h: &Hypothesis| {
+            max_len_hits += usize::from(h.ending == Ending::MaxLen);
+            corpus.push(&h.words);
+        };
+        match prompts {
+            Some(Prompts { corpus: all, prefix_tokens: k, source }) => {
+                let prompts: Vec<&[TokenId]> = all.sentences().map(|s| &s[..s.len().min(k)]).collect();
+                // Each prompt's search is independent: pieces on threads, in order.
+                let per = prompts.len().div_ceil(self.threads.max(1)).max(1);
+                let found: Vec<nglab_lm::Result<Vec<Hypothesis>>> = std::thread::scope(|scope| {
+                    let handles: Vec<_> = prompts
+                        .chunks(per)
+                        .map(|piece| {
+                            scope.spawn(move || {
+                                piece
+                                    .iter()
+                                    .map(|p| {
+                                        let mut best = beam_search(model, p, width, self.max_len)?;
+                                        best.truncate(1);
+                                        Ok(best)
+                                    })
+                                    .collect::<Vec<_>>()
+                            })
+                        })
+                        .collect();
+                    handles
+                        .into_iter()
+                        .flat_map(|h| h.join().expect("a beam search thread panicked"))
+                        .collect()
+                });
+                for (i, best) in found.into_iter().enumerate() {
+                    let best = best.with_context(|| format!("prompt {} of {}", i + 1, source.display()))?;
+                    best.iter().for_each(&mut keep);
+                }
+            }
+            None => beam_search(model, &[], width, self.max_len)?.iter().take(wanted).for_each(&mut keep),
+        }
+        Ok((corpus, max_len_hits))
+    }
 }

@@ -1,10 +1,10 @@
 //! `nglab train`: count a corpus and estimate a model, written as ARPA.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::Context;
-use nglab_lm::{estimate, DiscountFallback, EstimateConfig, NgramCounts, Smoothing};
-use nglab_tokenizer::{Corpus, TokenizerSpec, Vocab};
+use nglab_lm::{estimate, DiscountFallback, EstimateConfig, Model, NgramCounts, Smoothing};
+use nglab_tokenizer::{AnyTokenizer, Corpus, CorpusText, TokenizerSpec, Vocab};
 
 use crate::io::{read_text, write_atomic};
 
@@ -51,57 +51,118 @@ pub struct TrainArgs {
     /// Where to write the ARPA model (`-` for standard output).
     #[arg(long)]
     pub out: PathBuf,
+    /// `--threads N`.
+    #[command(flatten)]
+    pub threads: crate::cli::ThreadsArg,
+}
+
+/// What [`train_text`] needs besides the text and the tokenizer, validated.
+#[derive(Debug, Clone)]
+pub struct TrainSettings {
+    /// The order, in `1..=MAX_ORDER`.
+    pub order: usize,
+    /// The smoothing and its discount fallback.
+    pub estimate: EstimateConfig,
+    /// A fixed vocabulary: words outside it become `<unk>`; `None` grows one from the text.
+    pub vocab: Option<Vocab>,
+    /// Threads for counting and estimating (the model does not depend on it).
+    pub threads: usize,
+}
+
+impl TrainSettings {
+    /// The settings as the flags spell them, checked before any text is
+    /// read; errors name the flag, as the command line reports them.
+    pub fn parse(order: usize, smoothing: &str, fallback: &str, threads: usize) -> anyhow::Result<Self> {
+        let smoothing: Smoothing = smoothing.parse().context("--smoothing")?;
+        let fallback: DiscountFallback = fallback.parse().context("--discount-fallback")?;
+        let estimate = EstimateConfig::with_fallback(smoothing, fallback)?;
+        NgramCounts::new(order).context("--order")?;
+        Ok(TrainSettings { order, estimate, vocab: None, threads })
+    }
+}
+
+/// Tokenizes `text` (read from `source`, which names it in messages),
+/// counts and estimates: the work of `nglab train` before anything is written.
+pub fn train_text(
+    text: &CorpusText,
+    source: &Path,
+    tokenizer: &AnyTokenizer,
+    settings: &TrainSettings,
+) -> anyhow::Result<Model> {
+    let (corpus, vocab) = match &settings.vocab {
+        Some(vocab) => (Corpus::encode_frozen(text.sentences(), tokenizer, vocab)?, vocab.clone()),
+        None => {
+            let mut vocab = Vocab::new();
+            (Corpus::encode_growing(text.sentences(), tokenizer, &mut vocab)?, vocab)
+        }
+    };
+    crate::io::refuse_markers(source, text, tokenizer, &corpus)?;
+    if corpus.n_tokens() == 0 {
+        anyhow::bail!("{}: no tokens to train on", source.display());
+    }
+    let mut counts = NgramCounts::new(settings.order)?;
+    counts.add_corpus(&corpus, settings.threads);
+    estimate(&counts, &vocab, &settings.estimate, settings.threads)
+        .with_context(|| format!("estimating from {}", source.display()))
+}
+
+/// One line per order whose closed-form discounts failed, saying which were used instead.
+pub fn fallback_warnings(model: &Model) -> Vec<String> {
+    let mut lines = Vec::new();
+    for d in &model.info().discounts {
+        if let Some(f) = &d.fallback {
+            lines.push(format!(
+                "order {}: closed-form discounts fail ({}); discount fallback {}: D1={} D2={} D3+={}",
+                d.order, f.why, f.rule, d.discounts[0], d.discounts[1], d.discounts[2]
+            ));
+        }
+    }
+    lines
 }
 
 /// Runs `nglab train`.
 pub fn train(args: &TrainArgs) -> anyhow::Result<()> {
-    let smoothing: Smoothing = args.smoothing.parse().context("--smoothing")?;
-    let fallback: DiscountFallback = args.discount_fallback.parse().context("--discount-fallback")?;
-    let config = EstimateConfig::with_fallback(smoothing, fallback)?;
-    let mut counts = NgramCounts::new(args.order).context("--order")?;
+    let threads = args.threads.count();
+    let mut settings = TrainSettings::parse(args.order, &args.smoothing, &args.discount_fallback, threads)?;
     let spec = &args.tokenizer;
-
     let text = read_text(&args.input, args.lossy)?;
     let tokenizer = crate::tokenizer::build(spec, text.sentences())?;
-    let (corpus, vocab) = match &args.vocab {
-        Some(path) => {
-            let file =
-                std::fs::File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
-            let vocab = Vocab::read_json(std::io::BufReader::new(file))
-                .with_context(|| format!("reading vocabulary {}", path.display()))?;
-            (Corpus::encode_frozen(text.sentences(), &tokenizer, &vocab)?, vocab)
-        }
-        None => {
-            let mut vocab = Vocab::new();
-            (Corpus::encode_growing(text.sentences(), &tokenizer, &mut vocab)?, vocab)
-        }
-    };
-    crate::io::refuse_markers(&args.input, &text, &tokenizer, &corpus)?;
-    if corpus.n_tokens() == 0 {
-        anyhow::bail!("{}: no tokens to train on", args.input.display());
-    }
-    counts.add_corpus(&corpus);
-    let model = estimate(&counts, &vocab, &config)
-        .with_context(|| format!("estimating from {}", args.input.display()))?;
-    for d in &model.info().discounts {
-        if let Some(f) = &d.fallback {
-            eprintln!(
-                "nglab: order {}: closed-form discounts fail ({}); discount fallback {}: D1={} D2={} D3+={}",
-                d.order, f.why, f.rule, d.discounts[0], d.discounts[1], d.discounts[2]
-            );
-        }
+    settings.vocab = args.vocab.as_deref().map(read_vocab).transpose()?;
+    let model = train_text(&text, &args.input, &tokenizer, &settings)?;
+    for line in fallback_warnings(&model) {
+        eprintln!("nglab: {line}");
     }
     if let Some(path) = &args.save_vocab {
-        write_atomic(path, |w| Ok(vocab.write_json(w)?))?;
+        write_atomic(path, |w| Ok(model.vocab().write_json(w)?))?;
     }
-    let (recorded, saved) = crate::tokenizer::save_for_model(&tokenizer, spec, &args.out)?;
+    write_model(model, &tokenizer, spec, &args.out, threads)
+}
+
+/// Writes `model` as ARPA to `out`, recording its tokenizer (a BPE is saved
+/// beside it as MODEL.tokenizer.json, and removed again if the model cannot
+/// be written), on `threads` threads.
+pub fn write_model(
+    model: Model,
+    tokenizer: &AnyTokenizer,
+    spec: &TokenizerSpec,
+    out: &Path,
+    threads: usize,
+) -> anyhow::Result<()> {
+    let (recorded, saved) = crate::tokenizer::save_for_model(tokenizer, spec, out)?;
     let model = model.with_tokenizer(recorded);
-    let written = write_atomic(&args.out, |w| Ok(model.write_arpa(w)?));
+    let written = write_atomic(out, |w| Ok(model.write_arpa(w, threads)?));
     if let (Err(_), Some(path)) = (&written, &saved) {
         // Nothing half-written: the tokenizer goes with the model it belongs to.
         let _ = std::fs::remove_file(path);
     }
     written
+}
+
+/// Reads a vocabulary file (a JSON array of tokens, as `--save-vocab` writes).
+pub fn read_vocab(path: &Path) -> anyhow::Result<Vocab> {
+    let file = std::fs::File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
+    Vocab::read_json(std::io::BufReader::new(file))
+        .with_context(|| format!("reading vocabulary {}", path.display()))
 }
 
 /// An order as a number of any sign, so that a negative one is named by the

@@ -30,15 +30,28 @@ pub fn off_or<T: fmt::Display>(value: Option<T>) -> String {
     value.map_or_else(|| "off".to_owned(), |v| v.to_string())
 }
 
+/// A cutoff as serialized: its number, `"off"` for none.
+#[derive(Serialize)]
+#[serde(untagged)]
+enum Cutoff<'a, T> {
+    On(&'a T),
+    Off(&'static str),
+}
+
+impl<'a, T> Cutoff<'a, T> {
+    fn of(value: &'a Option<T>) -> Self {
+        value.as_ref().map_or(Cutoff::Off("off"), Cutoff::On)
+    }
+}
+
+/// Serializes a cutoff: a number, `"off"` for none.
+fn cutoff<T: Serialize, S: Serializer>(value: &Option<T>, s: S) -> Result<S::Ok, S::Error> {
+    Cutoff::of(value).serialize(s)
+}
+
 /// Serializes a list of cutoffs: numbers, `"off"` for none.
 fn cutoffs<T: Serialize, S: Serializer>(values: &[Option<T>], s: S) -> Result<S::Ok, S::Error> {
-    #[derive(Serialize)]
-    #[serde(untagged)]
-    enum Cutoff<'a, T> {
-        On(&'a T),
-        Off(&'static str),
-    }
-    s.collect_seq(values.iter().map(|v| v.as_ref().map_or(Cutoff::Off("off"), Cutoff::On)))
+    s.collect_seq(values.iter().map(Cutoff::of))
 }
 
 /// The experiment, validated: everything that determines the results (and
@@ -92,25 +105,38 @@ pub struct Experiment {
     pub keep_corpora: bool,
 }
 
-/// One point of the grid: everything but the seed.
-#[derive(Debug, Clone, Copy, PartialEq)]
+/// One point of the grid: everything but the seed. Serialized (in
+/// `config.json`) with each field under its setting's name.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct Cell {
     /// Regime.
+    #[serde(serialize_with = "display")]
     pub regime: Regime,
     /// N-gram order.
     pub order: usize,
     /// Smoothing.
+    #[serde(serialize_with = "display")]
     pub smoothing: Smoothing,
     /// The rule for orders whose closed-form discounts fail.
+    #[serde(serialize_with = "display")]
     pub discount_fallback: DiscountFallback,
     /// The vocabulary of the generations' models.
+    #[serde(serialize_with = "display")]
     pub vocabulary: Vocabulary,
     /// Temperature.
     pub temperature: f64,
     /// Nucleus threshold, `None` for off.
+    #[serde(serialize_with = "cutoff")]
     pub top_p: Option<f64>,
     /// Top-k, `None` for off.
+    #[serde(serialize_with = "cutoff")]
     pub top_k: Option<usize>,
+}
+
+/// The name of cell `index` of the grid (`cell003`): its jobs' directories
+/// under `state/` and `corpora/` are `cell003-seed0`, `cell003-seed1`, ...
+pub fn cell_name(index: usize) -> String {
+    format!("cell{index:03}")
 }
 
 impl Experiment {

@@ -133,22 +133,70 @@ pub fn lock(dir: &Path) -> anyhow::Result<RunLock> {
     bail!("cannot lock {}: the lock file keeps coming back", dir.display())
 }
 
+/// The settings a finished run can be extended in with `--resume`: its
+/// generations and seeds may grow, nothing else may change.
+const EXTENSIBLE: [&str; 2] = ["generations", "seeds"];
+
+/// How the run in a directory (its `config.json`, `old`) differs from this
+/// one (`new`): each differing experiment setting, input or version as `what:
+/// old there, new here`, and whether the differences only extend the run.
+fn differences(old: &serde_json::Value, new: &serde_json::Value) -> (Vec<String>, bool) {
+    let mut found = Vec::new();
+    let mut extends = true;
+    let show = |v: Option<&serde_json::Value>| v.map_or_else(|| "none".to_owned(), |v| v.to_string());
+    let (old_exp, new_exp) = (&old["experiment"], &new["experiment"]);
+    let mut keys: Vec<&String> =
+        old_exp.as_object().into_iter().chain(new_exp.as_object()).flat_map(|m| m.keys()).collect();
+    keys.sort();
+    keys.dedup();
+    for key in keys {
+        let (a, b) = (old_exp.get(key), new_exp.get(key));
+        if a == b {
+            continue;
+        }
+        let grows = EXTENSIBLE.contains(&key.as_str())
+            && matches!((a.and_then(|v| v.as_u64()), b.and_then(|v| v.as_u64())), (Some(a), Some(b)) if b > a);
+        extends &= grows;
+        found.push(format!("{key}: {} there, {} here", show(a), show(b)));
+    }
+    for (key, what) in [
+        ("inputs", "inputs (paths and sha256)"),
+        ("metrics", "metrics settings"),
+        ("version", "nglab version"),
+    ] {
+        if old.get(key) != new.get(key) {
+            extends = false;
+            found.push(format!("{what}: {} there, {} here", show(old.get(key)), show(new.get(key))));
+        }
+    }
+    (found, extends)
+}
+
 /// Checks that `dir` (locked) may hold this run: empty, or holding this same
-/// configuration (`config_json`) and `resume` is set.
+/// configuration (`config_json`) and `resume` is set, or holding the same
+/// configuration with fewer generations or seeds and `resume` is set (the
+/// run is extended). A refusal names each setting that differs.
 pub fn check_dir(dir: &Path, config_json: &str, resume: bool) -> anyhow::Result<()> {
     let config_path = dir.join("config.json");
     match std::fs::read_to_string(&config_path) {
         Ok(existing) => {
-            if existing != config_json {
+            let parse = |text: &str| serde_json::from_str::<serde_json::Value>(text);
+            let old = parse(&existing).with_context(|| format!("reading {}", config_path.display()))?;
+            let new = parse(config_json).expect("this run's config.json is JSON");
+            let (found, extends) = differences(&old, &new);
+            if !found.is_empty() && !extends {
                 bail!(
-                    "{} holds another run (its config.json differs from this configuration); choose another --out",
-                    dir.display()
+                    "{} holds another run ({}); choose another --out, or give that run's settings",
+                    dir.display(),
+                    found.join("; ")
                 );
             }
             if !resume {
+                let what = if found.is_empty() { "continue" } else { "extend" };
                 bail!(
-                    "{} already holds a run of this configuration; pass --resume to continue it, or choose another --out",
-                    dir.display()
+                    "{} already holds a run of this configuration{}; pass --resume to {what} it, or choose another --out",
+                    dir.display(),
+                    if found.is_empty() { String::new() } else { format!(" with fewer ({})", found.join("; ")) }
                 );
             }
             Ok(())
@@ -212,6 +260,47 @@ mod tests {
         assert!(read_ids(&path).is_err());
     }
 
+    /// What may differ between the run in a directory and a new one: more
+    /// generations or seeds extend it; anything else is named.
+    #[test]
+    fn a_run_extends_in_generations_and_seeds_only() {
+        let config = |generations: u64, seeds: u64, order: &[u64]| {
+            serde_json::json!({
+                "version": "0.1.0",
+                "experiment": { "generations": generations, "seeds": seeds, "order": order },
+                "inputs": [{ "role": "train", "sha256": "ab" }],
+            })
+        };
+        let check = |old: serde_json::Value, new: serde_json::Value, found: &[&str], extends: bool| {
+            assert_eq!(differences(&old, &new), (found.iter().map(|s| s.to_string()).collect(), extends));
+        };
+        check(config(2, 1, &[3]), config(2, 1, &[3]), &[], true);
+        check(config(2, 1, &[3]), config(3, 1, &[3]), &["generations: 2 there, 3 here"], true);
+        check(
+            config(2, 1, &[3]),
+            config(3, 2, &[3]),
+            &["generations: 2 there, 3 here", "seeds: 1 there, 2 here"],
+            true,
+        );
+        check(config(3, 1, &[3]), config(2, 1, &[3]), &["generations: 3 there, 2 here"], false);
+        check(
+            config(2, 1, &[3]),
+            config(3, 1, &[2, 3]),
+            &["generations: 2 there, 3 here", "order: [3] there, [2,3] here"],
+            false,
+        );
+        let mut other_input = config(2, 1, &[3]);
+        other_input["inputs"][0]["sha256"] = "cd".into();
+        check(
+            config(2, 1, &[3]),
+            other_input,
+            &[
+                r#"inputs (paths and sha256): [{"role":"train","sha256":"ab"}] there, [{"role":"train","sha256":"cd"}] here"#,
+            ],
+            false,
+        );
+    }
+
     #[test]
     fn directory_checks() {
         let dir = tempfile::tempdir().unwrap();
@@ -225,7 +314,8 @@ mod tests {
         std::fs::write(out.join("config.json"), "{}").unwrap();
         assert!(check_dir(&out, "{}", false).unwrap_err().to_string().contains("pass --resume"));
         check_dir(&out, "{}", true).unwrap();
-        assert!(check_dir(&out, "{\"x\":1}", true).unwrap_err().to_string().contains("holds another run"));
+        let err = check_dir(&out, "{\"version\":1}", true).unwrap_err().to_string();
+        assert!(err.contains("holds another run (nglab version: none there, 1 here)"), "{err}");
         std::fs::remove_file(out.join("config.json")).unwrap();
         // A run killed while writing its config.json left only a temporary file.
         std::fs::write(out.join(".config.json.tmp123"), "{").unwrap();

@@ -51,8 +51,9 @@ impl Gen0Cache {
         Gen0Cache { slots }
     }
 
-    /// The generation 0 of `cell`, and whether this call built it.
-    pub fn get(&self, cell: &Cell, human: &Human) -> anyhow::Result<(&Gen0, bool)> {
+    /// The generation 0 of `cell`, and whether this call built it (on
+    /// `threads` threads).
+    pub fn get(&self, cell: &Cell, human: &Human, threads: usize) -> anyhow::Result<(&Gen0, bool)> {
         let slot = &self.slots.iter().find(|(k, _)| *k == key(cell)).expect("a slot per cell").1;
         let mut built = false;
         let gen0 = slot.get_or_init(|| {
@@ -60,11 +61,11 @@ impl Gen0Cache {
             let build = || -> anyhow::Result<Gen0> {
                 let t = Instant::now();
                 let mut counts = NgramCounts::new(cell.order)?;
-                counts.add_corpus(&human.train);
+                counts.add_corpus(&human.train, threads);
                 let count_seconds = t.elapsed().as_secs_f64();
                 let t = Instant::now();
                 let config = EstimateConfig::with_fallback(cell.smoothing, cell.discount_fallback)?;
-                let model = estimate(&counts, &human.vocab, &config)?;
+                let model = estimate(&counts, &human.vocab, &config, threads)?;
                 Ok(Gen0 { counts, model, count_seconds, estimate_seconds: t.elapsed().as_secs_f64() })
             };
             build().map_err(|e| format!("{e:#}"))

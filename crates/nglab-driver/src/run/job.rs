@@ -64,7 +64,7 @@ pub struct Job {
 impl Job {
     /// The job's directory name under `state/` and `corpora/`.
     pub fn name(&self) -> String {
-        format!("cell{:03}-seed{}", self.cell_index, self.seed)
+        format!("{}-seed{}", super::config::cell_name(self.cell_index), self.seed)
     }
 }
 
@@ -82,8 +82,8 @@ pub struct JobContext<'a> {
     pub state_dir: PathBuf,
     /// `DIR/corpora` when synthetic corpora are kept.
     pub corpora_dir: Option<PathBuf>,
-    /// Threads of the sampler.
-    pub sample_threads: usize,
+    /// Threads of one job: its counting, estimation and sampling.
+    pub threads: usize,
 }
 
 /// Wall seconds per stage of one generation (only in `timings.csv`).
@@ -141,7 +141,7 @@ impl JobState {
                 let human = &ctx.human.train;
                 human.sentences().for_each(|s| score.add(&gen0.model.score_sentence(s)));
                 for corpus in &synthetic[..done - 1] {
-                    counts.merge(&train::count(&job.cell, corpus)?)?;
+                    counts.merge(&train::count(&job.cell, corpus, ctx.threads)?)?;
                     corpus.sentences().for_each(|s| score.add(&gen0.model.score_sentence(s)));
                 }
             }
@@ -189,7 +189,7 @@ pub fn run_generations(
     let dir = ctx.state_dir.join(job.name());
     std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
     let t = Instant::now();
-    let (gen0, built) = ctx.gen0.get(cell, human)?;
+    let (gen0, built) = ctx.gen0.get(cell, human, ctx.threads)?;
     let waited = t.elapsed().as_secs_f64();
     let mut state = JobState::resume(ctx, job, gen0, done)?;
 
@@ -212,7 +212,7 @@ pub fn run_generations(
             train::generation_0(human, gen0, built, waited, &mut timings)
         } else {
             let pool = state.pool.as_mut().map(|p| &mut p.counts);
-            train::generation(cell, human, g, &text.corpus, newest, pool, &mut timings)?
+            train::generation(cell, human, g, &text.corpus, newest, pool, ctx.threads, &mut timings)?
         };
 
         let (model_facts, mut undefined) = timings.time("score", || {
@@ -251,8 +251,7 @@ pub fn run_generations(
                 let seed = stream(job.seed, g + 1, Purpose::Sample).next_u64();
                 let budget = synthetic_budget(cell.regime, total);
                 let config = sampling::sample_config(exp, cell);
-                let next =
-                    sampling::sample_next(&trained.model, &config, g, budget, seed, ctx.sample_threads)?;
+                let next = sampling::sample_next(&trained.model, &config, g, budget, seed, ctx.threads)?;
                 anyhow::Ok(sampling::Next { corpus: trained.vocab.to_human(next.corpus), ..next })
             })?)
         } else {

@@ -141,7 +141,7 @@ mod tests {
         let size = HumanSize::new(&corpus, &Corpus::new(), vocab.len(), &Reference::new(&corpus));
         for order in [1, 2, 3, 5, 7] {
             let mut counts = NgramCounts::new(order).unwrap();
-            counts.add_corpus(&corpus);
+            counts.add_corpus(&corpus, 1);
             let counted: usize = (1..=order).map(|n| counts.n_grams(n)).sum();
             let estimated = size.ngrams(order, size.tokens);
             assert!(estimated >= counted as f64, "order {order}: {estimated} < {counted}");

@@ -51,6 +51,7 @@ mod lineage;
 mod memory;
 mod model_metrics;
 mod plots;
+mod progress;
 pub mod record;
 mod regime;
 mod report;
@@ -61,7 +62,6 @@ mod text_metrics;
 mod train;
 mod vocabulary;
 
-use std::io::IsTerminal;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Mutex;
 
@@ -76,6 +76,7 @@ pub use vocabulary::Vocabulary;
 use gen0::Gen0Cache;
 use human::Human;
 use job::{Job, JobContext};
+use progress::Progress;
 use record::GenRecord;
 
 /// Runs `nglab run`: its settings, over those of the `--config` file, validated.
@@ -84,19 +85,17 @@ pub fn main(settings: &Settings) -> anyhow::Result<()> {
 }
 
 /// Runs a validated configuration: plans it, runs every job, and writes
-/// the outputs from the saved records.
+/// the outputs from the saved records. The state (`state/`: records and
+/// synthetic corpora) stays, so that `--resume` can extend the run with more
+/// generations or seeds.
 pub fn run_experiment(config: &RunConfig) -> anyhow::Result<()> {
     let plan = Plan::new(config)?;
     let _lock = plan.open_dir()?;
-    plan.run_jobs()?;
-    plan.write_outputs()?;
-    // The synthetic corpora were kept for a resume only: the records suffice now.
-    for job in &plan.jobs {
-        for g in 1..plan.experiment().generations {
-            let _ = std::fs::remove_file(record::synthetic_path(&plan.state_dir(), job, g));
-        }
+    let progress = plan.run_jobs()?;
+    let records = plan.write_outputs()?;
+    for line in progress.summary(&plan.jobs, &records, &config.out.join("report.html")) {
+        eprintln!("nglab run: {line}");
     }
-    eprintln!("nglab run: done; report at {}", config.out.join("report.html").display());
     Ok(())
 }
 
@@ -105,8 +104,9 @@ fn metrics_config() -> MetricsConfig {
     MetricsConfig::default()
 }
 
-/// `config.json`: tool, version, the experiment, the metrics' settings and
-/// the sha256 of every input.
+/// `config.json`: tool, version, the experiment, the metrics' settings, the
+/// sha256 of every input, and each cell of the grid by name with its settings
+/// (`cell003` holds the jobs `state/cell003-seed0`, ...).
 fn config_json(exp: &Experiment) -> anyhow::Result<String> {
     let mut inputs = vec![("train", exp.train.clone()), ("heldout", exp.heldout.clone())];
     if let nglab_tokenizer::TokenizerSpec::BpeFile(path) = &exp.tokenizer {
@@ -117,12 +117,25 @@ fn config_json(exp: &Experiment) -> anyhow::Result<String> {
         let sha256 = files::sha256_file(&path)?;
         hashed.push(serde_json::json!({ "role": role, "path": path, "sha256": sha256 }));
     }
+    #[derive(serde::Serialize)]
+    struct NamedCell {
+        name: String,
+        #[serde(flatten)]
+        cell: Cell,
+    }
+    let cells: Vec<NamedCell> = exp
+        .cells()
+        .into_iter()
+        .enumerate()
+        .map(|(i, cell)| NamedCell { name: config::cell_name(i), cell })
+        .collect();
     let json = serde_json::json!({
         "tool": "nglab",
         "version": env!("CARGO_PKG_VERSION"),
         "experiment": exp,
         "metrics": metrics_config(),
         "inputs": hashed,
+        "cells": cells,
     });
     Ok(serde_json::to_string_pretty(&json)? + "\n")
 }
@@ -185,7 +198,7 @@ impl<'a> Plan<'a> {
 
     /// Runs every job (resuming those begun), `workers` at a time, with a
     /// progress bar on a terminal and a line per generation otherwise.
-    pub fn run_jobs(&self) -> anyhow::Result<()> {
+    pub fn run_jobs(&self) -> anyhow::Result<Progress<'_>> {
         let exp = self.experiment();
         let jobs = &self.jobs;
         let gen0 = Gen0Cache::new(&self.cells);
@@ -196,39 +209,13 @@ impl<'a> Plan<'a> {
             gen0: &gen0,
             state_dir: self.state_dir(),
             corpora_dir: exp.keep_corpora.then(|| self.config.out.join("corpora")),
-            sample_threads: self.sample_threads,
+            threads: self.sample_threads,
         };
-        let total_steps = (jobs.len() * exp.generations) as u64;
-        let bar = std::io::stderr().is_terminal().then(|| {
-            let bar = indicatif::ProgressBar::new(total_steps);
-            bar.set_style(
-                indicatif::ProgressStyle::with_template(
-                    "{elapsed_precise} [{bar:40}] {pos}/{len} generations {msg}",
-                )
-                .expect("a valid template")
-                .progress_chars("=> "),
-            );
-            bar
-        });
-        let steps = AtomicUsize::new(0);
-        let progress = |job: &Job, r: &GenRecord| {
-            let step = steps.fetch_add(1, Ordering::Relaxed) + 1;
-            let ppl = tables::fmt_num(r.model.heldout_ppl_fixed);
-            let line = format!(
-                "{} seed {} gen {}: held-out ppl (fixed denominator) {}",
-                job.cell.regime,
-                job.seed,
-                r.generation,
-                if ppl.is_empty() { "-" } else { &ppl }
-            );
-            match &bar {
-                Some(bar) => {
-                    bar.set_position(step as u64);
-                    bar.set_message(line);
-                }
-                None => eprintln!("nglab run: [{step}/{total_steps}] {line}"),
-            }
-        };
+        let total = (jobs.len() * exp.generations) as u64;
+        let before: usize =
+            jobs.iter().map(|job| record::completed(&ctx.state_dir, job, exp.generations)).sum();
+        let progress = Progress::new(exp, &self.cells, total, before as u64);
+        let report = |job: &Job, r: &GenRecord| progress.generation_done(job, r);
         // Longest jobs first (the growing `accumulate` pools), so that the last
         // jobs to finish are short ones and every worker stays busy to the end.
         // Only the order of execution changes: the outputs are in grid order.
@@ -251,7 +238,7 @@ impl<'a> Plan<'a> {
                     }
                     let i = schedule[k];
                     let job = &jobs[i];
-                    if let Err(e) = job::run_generations(&ctx, job, &progress, &cancelled) {
+                    if let Err(e) = job::run_generations(&ctx, job, &report, &cancelled) {
                         failed.store(true, Ordering::Relaxed);
                         let e = e.context(format!(
                             "cell {} ({}), seed {}",
@@ -262,20 +249,18 @@ impl<'a> Plan<'a> {
                 });
             }
         });
-        if let Some(bar) = &bar {
-            bar.finish_and_clear();
-        }
+        progress.finish();
         let mut errors = errors.into_inner().expect("workers are done");
         errors.sort_by_key(|(i, _)| *i);
         match errors.into_iter().next() {
             Some((_, e)) => Err(e),
-            None => Ok(()),
+            None => Ok(progress),
         }
     }
 
     /// Writes every output file (tables, plots, report) from the records
-    /// on disk, so they are the same after a resume.
-    pub fn write_outputs(&self) -> anyhow::Result<()> {
+    /// on disk, so they are the same after a resume; returns the records.
+    pub fn write_outputs(&self) -> anyhow::Result<Vec<Vec<GenRecord>>> {
         let exp = self.experiment();
         let out = &self.config.out;
         let (cells, jobs) = (&self.cells, &self.jobs);
@@ -298,7 +283,8 @@ impl<'a> Plan<'a> {
             &records,
             &summary,
             &plot_set,
-        )
+        )?;
+        Ok(records)
     }
 }
 

@@ -122,9 +122,18 @@ pub fn read_records(state_dir: &Path, job: &Job, generations: usize) -> anyhow::
         .collect()
 }
 
-/// Generations of `job` already complete (their records exist), from 0.
+/// Generations of `job` already complete, from 0: each has its record and,
+/// unless it is the run's last, the corpus it sampled for the next. (A run
+/// writes the corpus before the record, so only the last generation of a
+/// shorter run, which a `--resume` with more generations extends, lacks it:
+/// that generation is run again, the same, and now samples.)
 pub fn completed(state_dir: &Path, job: &Job, generations: usize) -> usize {
-    (0..generations).take_while(|&g| record_path(state_dir, job, g).is_file()).count()
+    let done = (0..generations).take_while(|&g| record_path(state_dir, job, g).is_file()).count();
+    if done > 0 && done < generations && !synthetic_path(state_dir, job, done).is_file() {
+        done - 1
+    } else {
+        done
+    }
 }
 
 /// The persisting stage: the corpus generation `record.generation` wrote for

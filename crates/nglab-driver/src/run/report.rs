@@ -4,12 +4,12 @@ use std::fmt::Write as _;
 use std::path::Path;
 
 use super::columns::{self, Column};
-use super::config::{Cell, Experiment};
+use super::config::{cell_name, Cell, Experiment};
 use super::files::write_atomic;
 use super::job::Job;
 use super::plots::{cell_label, shown_generations, Plot};
 use super::record::GenRecord;
-use super::tables::{fmt_num, SummaryRow};
+use super::tables::{cell_settings, fmt_num, SummaryRow, CELL_COLUMNS};
 
 fn esc(s: &str) -> String {
     s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
@@ -53,11 +53,28 @@ pub fn write_report(
     let _ = writeln!(
         h,
         "<p>{} cells &times; {} seeds, generations 0&ndash;{}. Means over seeds with 95% Student t intervals \
-         (<code>summary.csv</code>); per-seed values in <code>metrics.csv</code>.</p>",
+         (<code>summary.csv</code>); per-seed values in <code>metrics.csv</code>. Every file and column of \
+         the run directory is explained in <code>docs/OUTPUTS.md</code> of the nglab repository.</p>",
         cells.len(),
         exp.seeds,
         exp.generations - 1
     );
+
+    // Each cell's settings and the state directories of its jobs.
+    h.push_str("<h2>Cells</h2>\n<table><tr><th>cell</th>");
+    for name in CELL_COLUMNS {
+        let _ = write!(h, "<th>{name}</th>");
+    }
+    h.push_str("<th>jobs (state/, corpora/)</th></tr>\n");
+    for (c, cell) in cells.iter().enumerate() {
+        let _ = write!(h, "<tr><td class=\"l\">{}</td>", cell_name(c));
+        for value in cell_settings(cell) {
+            let _ = write!(h, "<td class=\"l\">{}</td>", esc(&value));
+        }
+        let names: Vec<String> = jobs.iter().filter(|j| j.cell_index == c).map(Job::name).collect();
+        let _ = writeln!(h, "<td class=\"l\">{}</td></tr>", esc(&names.join(" ")));
+    }
+    h.push_str("</table>\n");
 
     h.push_str("<h2>Summary</h2>\n<table><tr><th>cell</th><th>generation</th>");
     for m in TABLE {
@@ -66,7 +83,8 @@ pub fn write_report(
     h.push_str("</tr>\n");
     for (c, cell) in cells.iter().enumerate() {
         for g in shown_generations(exp.generations) {
-            let _ = write!(h, "<tr><td class=\"l\">{}</td><td>{g}</td>", esc(&cell_label(cell, exp)));
+            let label = format!("{} {}", cell_name(c), cell_label(cell, exp));
+            let _ = write!(h, "<tr><td class=\"l\">{}</td><td>{g}</td>", esc(&label));
             for m in TABLE {
                 let cellv = summary.iter().find(|r| r.cell_index == c && r.generation == g && r.metric == m);
                 let text = match cellv {

@@ -39,18 +39,23 @@ fn csv_field(s: &str) -> String {
 pub const CELL_COLUMNS: [&str; 8] =
     ["regime", "order", "smoothing", "discount_fallback", "vocabulary", "temperature", "top_p", "top_k"];
 
-/// The cell's identifying values.
-pub fn cell_values(cell: &Cell) -> Vec<String> {
+/// The cell's settings, in the order of [`CELL_COLUMNS`].
+pub fn cell_settings(cell: &Cell) -> Vec<String> {
     vec![
-        csv_field(&cell.regime.to_string()),
+        cell.regime.to_string(),
         cell.order.to_string(),
-        csv_field(&cell.smoothing.to_string()),
-        csv_field(&cell.discount_fallback.to_string()),
+        cell.smoothing.to_string(),
+        cell.discount_fallback.to_string(),
         cell.vocabulary.to_string(),
         fmt_num(Some(cell.temperature)),
         cell.top_p.map_or_else(|| "off".to_owned(), |p| fmt_num(Some(p))),
         off_or(cell.top_k),
     ]
+}
+
+/// The cell's identifying values, as CSV fields.
+pub fn cell_values(cell: &Cell) -> Vec<String> {
+    cell_settings(cell).iter().map(|v| csv_field(v)).collect()
 }
 
 /// Why values of a record are undefined, as one field.

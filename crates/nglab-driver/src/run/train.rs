@@ -25,10 +25,10 @@ pub struct Trained<'a> {
     pub vocab: ModelVocab<'a>,
 }
 
-/// Counts of `corpus` at the cell's order.
-pub fn count(cell: &Cell, corpus: &Corpus) -> anyhow::Result<NgramCounts> {
+/// Counts of `corpus` at the cell's order, on `threads` threads.
+pub fn count(cell: &Cell, corpus: &Corpus, threads: usize) -> anyhow::Result<NgramCounts> {
     let mut counts = NgramCounts::new(cell.order)?;
-    counts.add_corpus(corpus);
+    counts.add_corpus(corpus, threads);
     Ok(counts)
 }
 
@@ -51,7 +51,8 @@ pub fn generation_0<'a>(
 
 /// Generation `g` >= 1: counts `text` (or adds `newest` to the `pool`'s
 /// counts, which are in human ids) and estimates the model over the
-/// vocabulary of the cell's convention.
+/// vocabulary of the cell's convention, on `threads` threads.
+#[allow(clippy::too_many_arguments)]
 pub fn generation<'a>(
     cell: &Cell,
     human: &'a Human,
@@ -59,6 +60,7 @@ pub fn generation<'a>(
     text: &Corpus,
     newest: &Corpus,
     pool: Option<&mut NgramCounts>,
+    threads: usize,
     timings: &mut Timings,
 ) -> anyhow::Result<Trained<'a>> {
     let t = Instant::now();
@@ -66,23 +68,23 @@ pub fn generation<'a>(
     let own;
     let counts = match (pool, &vocab) {
         (Some(pool), ModelVocab::Human(_)) => {
-            pool.merge(&count(cell, newest)?)?;
+            pool.merge(&count(cell, newest, threads)?)?;
             &*pool
         }
         (pool, _) => {
             // The pool's counts stay whole for later generations either way.
             if let Some(pool) = pool {
-                pool.merge(&count(cell, newest)?)?;
+                pool.merge(&count(cell, newest, threads)?)?;
             }
-            own = count(cell, &vocab.to_model(text))?;
+            own = count(cell, &vocab.to_model(text), threads)?;
             &own
         }
     };
     timings.push("count", t.elapsed().as_secs_f64());
     let t = Instant::now();
     let config = EstimateConfig::with_fallback(cell.smoothing, cell.discount_fallback)?;
-    let model =
-        estimate(counts, vocab.vocab(), &config).with_context(|| format!("training generation {g}"))?;
+    let model = estimate(counts, vocab.vocab(), &config, threads)
+        .with_context(|| format!("training generation {g}"))?;
     timings.push("estimate", t.elapsed().as_secs_f64());
     Ok(Trained { model: Cow::Owned(model), vocab })
 }

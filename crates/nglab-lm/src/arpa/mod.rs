@@ -16,7 +16,7 @@ mod write;
 
 use std::io::{BufRead, Write};
 
-use crate::model::{threads, Model};
+use crate::model::Model;
 use crate::Result;
 
 const HEADER_TAG: &str = "# nglab: smoothing=";
@@ -26,14 +26,16 @@ const TOKENIZER_TAG: &str = "# nglab: tokenizer=";
 const LOG_ZERO: f64 = -99.0;
 
 impl Model {
-    /// Writes the model as ARPA.
-    pub fn write_arpa(&self, out: impl Write) -> Result<()> {
-        self.write_arpa_on(out, threads())
+    /// Writes the model as ARPA, on `threads` threads (0 counts as 1; the
+    /// bytes do not depend on it).
+    pub fn write_arpa(&self, out: impl Write, threads: usize) -> Result<()> {
+        self.write_arpa_on(out, threads.max(1))
     }
 
-    /// Reads an ARPA model (KenLM or SRILM), streaming.
-    pub fn read_arpa(input: impl BufRead) -> Result<Model> {
-        read::ArpaReader::new(input).read(threads())
+    /// Reads an ARPA model (KenLM or SRILM), streaming, on `threads` threads
+    /// (0 counts as 1; the model and any error do not depend on it).
+    pub fn read_arpa(input: impl BufRead, threads: usize) -> Result<Model> {
+        read::ArpaReader::new(input).read(threads.max(1))
     }
 }
 
@@ -51,7 +53,7 @@ mod tests {
 
     /// Reads `text`; `expect` is `Ok(n-gram total)` or `Err((line, message part))`.
     fn check(text: &str, expect: Result<usize, (u64, &str)>) {
-        match (Model::read_arpa(text.as_bytes()), expect) {
+        match (Model::read_arpa(text.as_bytes(), 2), expect) {
             (Ok(m), Ok(n)) => assert_eq!(m.n_grams_total(), n),
             (Err(Error::Arpa { line, msg }), Err((want_line, want))) => {
                 assert!(msg.contains(want), "line {line}: {msg}, wanted '{want}'");
@@ -100,15 +102,15 @@ mod tests {
     /// malformed one is an error at its line.
     #[test]
     fn the_tokenizer_travels_in_the_header() {
-        let model = Model::read_arpa(GOOD.as_bytes()).unwrap();
+        let model = Model::read_arpa(GOOD.as_bytes(), 2).unwrap();
         assert_eq!(model.info().tokenizer, None);
         for spec in ["words:lower,nfc", "bpe-file:m.tokenizer.json"] {
-            let model = Model::read_arpa(GOOD.as_bytes()).unwrap().with_tokenizer(spec.parse().unwrap());
+            let model = Model::read_arpa(GOOD.as_bytes(), 2).unwrap().with_tokenizer(spec.parse().unwrap());
             let mut out = Vec::new();
-            model.write_arpa(&mut out).unwrap();
+            model.write_arpa(&mut out, 2).unwrap();
             let text = String::from_utf8(out).unwrap();
             assert!(text.starts_with(&format!("# nglab: tokenizer={spec}\n\\data\\\n")), "{text}");
-            let again = Model::read_arpa(text.as_bytes()).unwrap();
+            let again = Model::read_arpa(text.as_bytes(), 2).unwrap();
             assert_eq!(again.info().tokenizer, Some(spec.parse().unwrap()));
         }
         check(&format!("# nglab: tokenizer=wrds\n{GOOD}"), Err((1, "unknown tokenizer \"wrds\"")));
@@ -185,11 +187,11 @@ mod tests {
             corpus.push(&ids);
         }
         let mut counts = crate::NgramCounts::new(3).unwrap();
-        counts.add_corpus(&corpus);
+        counts.add_corpus(&corpus, 2);
         let config = crate::EstimateConfig::new(Smoothing::WittenBell).unwrap();
-        let model = crate::estimate(&counts, &vocab, &config).unwrap();
+        let model = crate::estimate(&counts, &vocab, &config, 2).unwrap();
         let mut arpa = Vec::new();
-        model.write_arpa(&mut arpa).unwrap();
+        model.write_arpa(&mut arpa, 2).unwrap();
         let text = String::from_utf8(arpa).unwrap();
         assert!(text.len() > 20 * READ_BATCH, "the file spans many batches");
         (model, text)
@@ -265,8 +267,10 @@ mod tests {
         }
         let reversed = reversed.join("\n") + "\n";
         assert_ne!(reversed, text);
-        let (read, read_reversed) =
-            (Model::read_arpa(text.as_bytes()).unwrap(), Model::read_arpa(reversed.as_bytes()).unwrap());
+        let (read, read_reversed) = (
+            Model::read_arpa(text.as_bytes(), 2).unwrap(),
+            Model::read_arpa(reversed.as_bytes(), 2).unwrap(),
+        );
         for m in [&read, &read_reversed] {
             assert_eq!(m.vocab.tokens(), model.vocab.tokens());
             assert_eq!(m.levels.len(), model.levels.len());

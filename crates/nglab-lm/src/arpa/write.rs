@@ -5,8 +5,10 @@ use std::io::Write;
 use nglab_tokenizer::{TokenId, BOS};
 
 use super::{HEADER_TAG, LOG_ZERO, TOKENIZER_TAG};
-use crate::model::{counting_sort, par_pieces, Model};
+use crate::model::Model;
+use crate::par;
 use crate::smoothing::Smoothing;
+use crate::sort::counting_sort;
 use crate::{Error, Result};
 
 /// Lines formatted per block; each block is cut into pieces formatted on
@@ -144,8 +146,69 @@ struct Piece {
     ends: Vec<usize>,
 }
 
+/// Computes each order's line records in suffix order, one order after the
+/// other: the n-grams of one order sorted by the rank of their suffix's line
+/// in the order below, then by first word. Within one suffix, ids already
+/// come in first-word order (they are sorted by prefix), so one stable
+/// counting sort by suffix rank suffices.
+struct Planner<'m> {
+    model: &'m Model,
+    /// The order planned next.
+    n: usize,
+    /// The line rank of each n-gram of the order below.
+    rank: Vec<u32>,
+    /// The first word of each n-gram of order `n`.
+    first: Vec<TokenId>,
+}
+
+impl<'m> Planner<'m> {
+    fn new(model: &'m Model) -> Self {
+        let rank = (0..model.levels[0].len() as u32).collect();
+        Planner { model, n: 1, rank, first: model.levels[0].word.clone() }
+    }
+
+    /// The line records of the next order.
+    fn next_order(&mut self) -> Vec<LineRec> {
+        let (model, n) = (self.model, self.n);
+        let order = model.order();
+        let lv = &model.levels[n - 1];
+        let keep_texts = n < order;
+        let mut recs: Vec<LineRec> = (0..lv.len())
+            .map(|i| {
+                let has_children = keep_texts && lv.child_start[i] < lv.child_start[i + 1];
+                LineRec {
+                    log_prob: if n == 1 && i == BOS as usize { 0.0 } else { log10_f32(lv.prob[i]) },
+                    log_backoff: if has_children { log10_f32(lv.backoff[i]) } else { 0.0 },
+                    first: self.first[i],
+                    suffix_rank: if n == 1 { 0 } else { self.rank[lv.suffix[i] as usize] },
+                    id: i as u32,
+                }
+            })
+            .collect();
+        if n > 1 {
+            recs = counting_sort(&recs, model.levels[n - 2].len(), |r| r.suffix_rank as usize);
+        }
+        if keep_texts {
+            self.rank = vec![0u32; lv.len()];
+            for (r, rec) in recs.iter().enumerate() {
+                self.rank[rec.id as usize] = r as u32;
+            }
+            self.first = model.levels[n].prefix.iter().map(|&p| self.first[p as usize]).collect();
+        }
+        self.n += 1;
+        recs
+    }
+}
+
 impl Model {
-    /// [`Model::write_arpa`] on `threads` threads.
+    /// [`Model::write_arpa`] on `threads` (>= 1) threads.
+    ///
+    /// Level by level in suffix order ([`Planner`]); a line's text is its
+    /// first word plus the text of its suffix's line, kept from the order
+    /// below and read sequentially. On more than one thread, a planning
+    /// thread computes each order's line records while the others format and
+    /// write the order before (the two chains only meet at each order's
+    /// records); once it has planned the highest order, every thread formats.
     pub(super) fn write_arpa_on(&self, mut out: impl Write, threads: usize) -> Result<()> {
         if let Some(sm) = self.info.smoothing {
             if matches!(sm, Smoothing::StupidBackoff { .. } | Smoothing::Mle) {
@@ -160,104 +223,106 @@ impl Model {
             writeln!(out, "ngram {}={}", n + 1, lv.len())?;
         }
         let order = self.order();
-        // Level by level in suffix order: the n-grams of one order sorted by
-        // the rank of their suffix's line in the order below, then by first
-        // word. Within one suffix, ids already come in first-word order
-        // (they are sorted by prefix), so one stable counting sort by suffix
-        // rank suffices. A line's text is its first word plus the text of its
-        // suffix's line, kept from the order below and read sequentially.
-        //
-        // A planning thread computes each order's lines (values and order)
-        // while this one formats and writes the order before: the two chains
-        // only meet at each order's line records.
-        let (plans, planned) = std::sync::mpsc::sync_channel::<Vec<LineRec>>(1);
-        std::thread::scope(|s| {
-            s.spawn(move || {
-                let mut rank: Vec<u32> = (0..self.levels[0].len() as u32).collect();
-                let mut first: Vec<TokenId> = self.levels[0].word.clone();
-                for n in 1..=order {
-                    let lv = &self.levels[n - 1];
-                    let keep_texts = n < order;
-                    let mut recs: Vec<LineRec> = (0..lv.len())
-                        .map(|i| {
-                            let has_children = keep_texts && lv.child_start[i] < lv.child_start[i + 1];
-                            LineRec {
-                                log_prob: if n == 1 && i == BOS as usize {
-                                    0.0
-                                } else {
-                                    log10_f32(lv.prob[i])
-                                },
-                                log_backoff: if has_children { log10_f32(lv.backoff[i]) } else { 0.0 },
-                                first: first[i],
-                                suffix_rank: if n == 1 { 0 } else { rank[lv.suffix[i] as usize] },
-                                id: i as u32,
-                            }
-                        })
-                        .collect();
-                    if n > 1 {
-                        recs = counting_sort(&recs, self.levels[n - 2].len(), |r| r.suffix_rank as usize);
-                    }
-                    if keep_texts {
-                        rank = vec![0u32; lv.len()];
-                        for (r, rec) in recs.iter().enumerate() {
-                            rank[rec.id as usize] = r as u32;
-                        }
-                        first = self.levels[n].prefix.iter().map(|&p| first[p as usize]).collect();
-                    }
-                    // The writer has failed when nobody receives.
-                    if plans.send(recs).is_err() {
-                        return;
-                    }
-                }
-            });
-            // Owned here, so that an error returning early drops it and
-            // the planning thread stops.
-            let planned = planned;
-            let (mut texts, mut offs) = (Vec::new(), vec![0usize]);
+        let mut texts = Texts::default();
+        if threads <= 1 {
+            let mut planner = Planner::new(self);
             for n in 1..=order {
-                let recs = planned.recv().expect("the planning thread plans every order");
-                writeln!(out, "\n\\{n}-grams:")?;
-                let keep_texts = n < order;
-                let format = |piece: &[LineRec]| {
-                    let mut out = Piece::default();
-                    let mut buf = zmij::Buffer::new();
-                    for rec in piece {
-                        let l = &mut out.lines;
-                        push_log10(l, rec.log_prob, &mut buf);
-                        l.push(b'\t');
-                        let text_start = l.len();
-                        l.extend_from_slice(self.vocab.token(rec.first).as_bytes());
-                        if n > 1 {
-                            let r = rec.suffix_rank as usize;
-                            l.push(b' ');
-                            l.extend_from_slice(&texts[offs[r]..offs[r + 1]]);
-                        }
-                        if keep_texts {
-                            out.texts.extend_from_slice(&l[text_start..]);
-                            out.ends.push(out.texts.len());
-                            l.push(b'\t');
-                            push_log10(l, rec.log_backoff, &mut buf);
-                        }
-                        l.push(b'\n');
-                    }
-                    out
-                };
-                let (mut next_texts, mut next_offs) = (Vec::new(), vec![0usize]);
-                for block in recs.chunks(WRITE_BLOCK) {
-                    for piece in par_pieces(block, threads, format) {
-                        out.write_all(&piece.lines)?;
-                        let base = next_texts.len();
-                        next_texts.extend_from_slice(&piece.texts);
-                        next_offs.extend(piece.ends.iter().map(|e| e + base));
-                    }
-                }
-                texts = next_texts;
-                offs = next_offs;
+                let recs = planner.next_order();
+                texts = self.write_order(&mut out, n, &recs, &texts, 1)?;
             }
-            Ok::<(), Error>(())
-        })?;
+        } else {
+            let (plans, planned) = std::sync::mpsc::sync_channel::<Vec<LineRec>>(1);
+            std::thread::scope(|s| {
+                s.spawn(move || {
+                    let mut planner = Planner::new(self);
+                    for _ in 1..=order {
+                        // The writer has failed when nobody receives.
+                        if plans.send(planner.next_order()).is_err() {
+                            return;
+                        }
+                    }
+                });
+                // Owned here, so that an error returning early drops it and
+                // the planning thread stops.
+                let planned = planned;
+                for n in 1..=order {
+                    let recs = planned.recv().expect("the planning thread plans every order");
+                    // The planning thread works on the next order meanwhile.
+                    let formatters = if n < order { threads - 1 } else { threads };
+                    texts = self.write_order(&mut out, n, &recs, &texts, formatters)?;
+                }
+                Ok::<(), Error>(())
+            })?;
+        }
         writeln!(out, "\n\\end\\")?;
         out.flush()?;
         Ok(())
+    }
+
+    /// Writes order `n`'s section from its line records, formatting blocks
+    /// in pieces on `threads` threads; `below` are the texts of the order
+    /// below's lines. Returns this order's texts (none at the highest order).
+    fn write_order(
+        &self,
+        out: &mut impl Write,
+        n: usize,
+        recs: &[LineRec],
+        below: &Texts,
+        threads: usize,
+    ) -> Result<Texts> {
+        writeln!(out, "\n\\{n}-grams:")?;
+        let keep_texts = n < self.order();
+        let format = |piece: &[LineRec]| {
+            let mut out = Piece::default();
+            let mut buf = zmij::Buffer::new();
+            for rec in piece {
+                let l = &mut out.lines;
+                push_log10(l, rec.log_prob, &mut buf);
+                l.push(b'\t');
+                let text_start = l.len();
+                l.extend_from_slice(self.vocab.token(rec.first).as_bytes());
+                if n > 1 {
+                    l.push(b' ');
+                    l.extend_from_slice(below.get(rec.suffix_rank as usize));
+                }
+                if keep_texts {
+                    out.texts.extend_from_slice(&l[text_start..]);
+                    out.ends.push(out.texts.len());
+                    l.push(b'\t');
+                    push_log10(l, rec.log_backoff, &mut buf);
+                }
+                l.push(b'\n');
+            }
+            out
+        };
+        let mut texts = Texts::default();
+        for block in recs.chunks(WRITE_BLOCK) {
+            for piece in par::map(threads, par::pieces(block, threads), format) {
+                out.write_all(&piece.lines)?;
+                let base = texts.bytes.len();
+                texts.bytes.extend_from_slice(&piece.texts);
+                texts.ends.extend(piece.ends.iter().map(|e| e + base));
+            }
+        }
+        Ok(texts)
+    }
+}
+
+/// The texts of one order's lines (their words), back to back, by line rank.
+struct Texts {
+    bytes: Vec<u8>,
+    /// Line `r`'s text is `bytes[ends[r]..ends[r + 1]]`.
+    ends: Vec<usize>,
+}
+
+impl Default for Texts {
+    fn default() -> Self {
+        Texts { bytes: Vec::new(), ends: vec![0] }
+    }
+}
+
+impl Texts {
+    fn get(&self, r: usize) -> &[u8] {
+        &self.bytes[self.ends[r]..self.ends[r + 1]]
     }
 }
