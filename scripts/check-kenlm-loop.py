@@ -453,6 +453,8 @@ def nglab_rows(a):
         print("check-kenlm-loop: " + " ".join(cmd), file=sys.stderr, flush=True)
         if subprocess.run(cmd).returncode != 0:
             sys.exit(2)
+        # What a resume needs (a few MB a generation and job); metrics.csv is final.
+        shutil.rmtree(os.path.join(out, "state"), ignore_errors=True)
     rows = []
     with open(csv_path, newline="") as f:
         for r in csv.DictReader(f):
