@@ -9,6 +9,7 @@ pub mod cli;
 pub mod cmd;
 pub mod io;
 pub mod run;
+pub mod theory;
 pub mod tokenizer;
 
 /// Runs one parsed command line.

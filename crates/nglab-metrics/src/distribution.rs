@@ -1,5 +1,5 @@
-//! The unigram distribution: entropy, Zipf exponent, KL and Jensen-Shannon
-//! divergence. Inputs are dense counts indexed by token id (the two sides of
+//! The unigram distribution: entropy, heterozygosity, Zipf exponent, KL and
+//! Jensen-Shannon divergence, squared L2 distance. Inputs are dense counts indexed by token id (the two sides of
 //! a divergence share one vocabulary); sums run in id order, so results are
 //! deterministic.
 
@@ -29,6 +29,40 @@ pub fn entropy_bits(counts: &[u64]) -> Option<f64> {
         -p * p.log2()
     }));
     Some(h.max(0.0))
+}
+
+/// Heterozygosity (the Gini-Simpson index) of the maximum-likelihood unigram
+/// distribution: `1 - sum_w p_w^2`, the chance that two tokens drawn at
+/// random with replacement differ. Under Wright-Fisher resampling of `n`
+/// tokens a generation its expectation falls by the factor `1 - 1/n` each
+/// generation. `None` when there are no tokens.
+pub fn heterozygosity(counts: &[u64]) -> Option<f64> {
+    let total: u64 = counts.iter().sum();
+    if total == 0 {
+        return None;
+    }
+    let n = total as f64;
+    let collision = compensated_sum(counts.iter().filter(|&&c| c > 0).map(|&c| (c as f64 / n).powi(2)));
+    Some((1.0 - collision).max(0.0))
+}
+
+/// Squared Euclidean distance `sum_w (p_w - q_w)^2` between the
+/// maximum-likelihood unigram distributions of `p` and `q` (no smoothing:
+/// always finite). Its expectation between a sample of `n` tokens and the
+/// distribution it was drawn from is the heterozygosity over `n`. `None`
+/// when either side has no tokens.
+pub fn sq_l2_distance(p: &[u64], q: &[u64]) -> Option<f64> {
+    let np: u64 = p.iter().sum();
+    let nq: u64 = q.iter().sum();
+    if np == 0 || nq == 0 {
+        return None;
+    }
+    let at = |v: &[u64], i: usize| v.get(i).copied().unwrap_or(0);
+    let terms = (0..p.len().max(q.len())).map(|i| {
+        let d = at(p, i) as f64 / np as f64 - at(q, i) as f64 / nq as f64;
+        d * d
+    });
+    Some(compensated_sum(terms))
 }
 
 /// Neumaier's compensated sum: the error stays about one ulp whatever the
@@ -136,6 +170,19 @@ mod tests {
                 _ => assert_eq!(g, e, "{p:?} {q:?}: got {got:?}, expected {expect:?}"),
             }
         }
+    }
+
+    #[test]
+    fn heterozygosity_and_l2() {
+        assert_eq!(heterozygosity(&[]), None);
+        assert_eq!(heterozygosity(&[0, 7]), Some(0.0), "one type: two draws never differ");
+        assert_eq!(heterozygosity(&[1, 1, 1, 1]), Some(0.75));
+        assert_eq!(heterozygosity(&[0, 3, 1]), Some(1.0 - (9.0 + 1.0) / 16.0));
+        assert_eq!(sq_l2_distance(&[1], &[]), None);
+        assert_eq!(sq_l2_distance(&[2, 2], &[1, 1]), Some(0.0));
+        // (1/2 - 0)^2 + (1/2 - 1/4)^2 + (0 - 3/4)^2
+        assert_eq!(sq_l2_distance(&[1, 1], &[0, 1, 3]), Some(0.25 + 0.0625 + 0.5625));
+        assert_eq!(sq_l2_distance(&[1, 0], &[0, 1]), Some(2.0), "disjoint points: the largest distance");
     }
 
     #[test]

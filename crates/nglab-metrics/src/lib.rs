@@ -17,8 +17,9 @@
 //!   covers the text the sample is the text and there is one draw.
 //!   TTR, [`mattr`] and [`mtld`] see the sample as one flat word list (like the
 //!   `lexicalrichness` package); [`distinct_n`] counts n-grams within sentences.
-//! - Distribution metrics use the whole text: [`entropy_bits`], [`zipf_exponent`]
-//!   (least squares on log rank-log frequency over all ranks),
+//! - Distribution metrics use the whole text: [`entropy_bits`], [`heterozygosity`]
+//!   (`1 - sum p^2`), [`zipf_exponent`] (least squares on log rank-log frequency
+//!   over all ranks), [`sq_l2_distance`] (unsmoothed, `sum (p - q)^2`),
 //!   [`kl_divergence_bits`] (second argument add-one smoothed over the union of
 //!   supports) and [`js_divergence_bits`] (unsmoothed, in `[0, 1]`).
 //! - Tails: survival of the reference's 1- to 4-gram types by reference count
@@ -70,7 +71,10 @@ mod report;
 mod sample;
 mod tails;
 
-pub use distribution::{entropy_bits, js_divergence_bits, kl_divergence_bits, unigram_counts, zipf_exponent};
+pub use distribution::{
+    entropy_bits, heterozygosity, js_divergence_bits, kl_divergence_bits, sq_l2_distance, unigram_counts,
+    zipf_exponent,
+};
 pub use error::Error;
 pub use lexical::{distinct_n, mattr, mtld, ttr};
 pub use metrics::{MetricsConfig, Reference, TextMetrics};

@@ -4,7 +4,9 @@ use nglab_tokenizer::{Corpus, Vocab};
 use rand::Rng;
 use serde::{Deserialize, Serialize};
 
-use crate::distribution::{entropy_bits, js_divergence_bits, kl_divergence_bits, zipf_exponent};
+use crate::distribution::{
+    entropy_bits, heterozygosity, js_divergence_bits, kl_divergence_bits, sq_l2_distance, zipf_exponent,
+};
 use crate::ngrams::{sentence_bounds, NgramTable, MAX_ORDER};
 use crate::report::{CorpusSize, Interval, MetricsReport, SampleInfo, Undefined};
 use crate::sample::{draw, lexical_of_draw, summarize, DrawScratch};
@@ -194,6 +196,7 @@ impl TextMetrics {
         let types = table.n_types(1);
         let hapax = unigrams.iter().filter(|&&c| c == 1).count();
         let entropy = why.check("entropy_bits", entropy_bits(unigrams), empty);
+        let hetero = why.check("heterozygosity", heterozygosity(unigrams), empty);
         let zipf =
             why.check("zipf_exponent", zipf_exponent(unigrams), || format!("needs 2 types, got {types}"));
         let gzip = repetition::compression_ratio(text, vocab, cfg.gzip_level, cfg.gzip_max_bytes);
@@ -204,7 +207,8 @@ impl TextMetrics {
 
         // Against the reference.
         let no_ref = || "no reference given".to_owned();
-        let (mut kl_to, mut kl_from, mut js, mut survival, mut novelty) = (None, None, None, None, None);
+        let (mut kl_to, mut kl_from, mut js, mut l2) = (None, None, None, None);
+        let (mut survival, mut novelty) = (None, None);
         if let Some(r) = reference {
             let empty_ref = || "the reference is empty".to_owned();
             let either = || if n_tokens == 0 { empty() } else { empty_ref() };
@@ -212,13 +216,19 @@ impl TextMetrics {
             kl_from =
                 why.check("kl_from_reference", kl_divergence_bits(&r.table.unigrams, unigrams), empty_ref);
             js = why.check("js_to_reference", js_divergence_bits(unigrams, &r.table.unigrams), either);
+            l2 = why.check("sq_l2_to_reference", sq_l2_distance(unigrams, &r.table.unigrams), either);
             let (s, n) = tails::survival_and_novelty(&table, &r.table, &table.map_onto(&r.table));
             survival = Some(s);
             novelty = Some(n);
         } else {
-            for metric in
-                ["kl_to_reference", "kl_from_reference", "js_to_reference", "survival_by_band", "novelty"]
-            {
+            for metric in [
+                "kl_to_reference",
+                "kl_from_reference",
+                "js_to_reference",
+                "sq_l2_to_reference",
+                "survival_by_band",
+                "novelty",
+            ] {
                 why.check::<()>(metric, None, no_ref);
             }
         }
@@ -244,6 +254,7 @@ impl TextMetrics {
             ngram_diversity: diversity,
             intervals,
             entropy_bits: entropy,
+            heterozygosity: hetero,
             zipf_exponent: zipf,
             compression_ratio: gzip,
             self_repetition_4: self_rep,
@@ -251,6 +262,7 @@ impl TextMetrics {
             kl_to_reference: kl_to,
             kl_from_reference: kl_from,
             js_to_reference: js,
+            sq_l2_to_reference: l2,
             survival_by_band: survival,
             novelty,
             heldout: heldout.map(|h| CorpusSize { tokens: h.n_tokens, types: h.n_types() }),

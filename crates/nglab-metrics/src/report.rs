@@ -37,6 +37,8 @@ pub struct MetricsReport {
     pub intervals: Vec<Interval>,
     /// Entropy of the whole text's unigram distribution, in bits.
     pub entropy_bits: Option<f64>,
+    /// Heterozygosity of the whole text's unigram distribution: `1 - sum p^2`.
+    pub heterozygosity: Option<f64>,
     /// Zipf exponent of the whole text (least squares of ln frequency on ln rank, all ranks).
     pub zipf_exponent: Option<f64>,
     /// Bytes of the text (tokens joined by single spaces) / bytes of its gzip stream
@@ -52,6 +54,8 @@ pub struct MetricsReport {
     pub kl_from_reference: Option<f64>,
     /// Jensen-Shannon divergence between the unigram distributions, in bits.
     pub js_to_reference: Option<f64>,
+    /// Squared L2 distance between the unigram distributions, `sum (p - q)^2`.
+    pub sq_l2_to_reference: Option<f64>,
     /// Share of the reference's types still present in the text, per order and band.
     pub survival_by_band: Option<Vec<OrderSurvival>>,
     /// Share of the text's n-gram occurrences never seen in the reference, per order.

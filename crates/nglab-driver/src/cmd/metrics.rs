@@ -256,6 +256,7 @@ fn write_table(out: &mut impl Write, input: &Path, r: &MetricsReport) -> std::io
     writeln!(out, "\ndistribution and repetition (whole text)")?;
     for (name, v) in [
         ("entropy_bits", r.entropy_bits),
+        ("heterozygosity", r.heterozygosity),
         ("zipf_exponent", r.zipf_exponent),
         ("compression_ratio", r.compression_ratio),
         ("self_repetition_4", r.self_repetition_4),
@@ -268,6 +269,7 @@ fn write_table(out: &mut impl Write, input: &Path, r: &MetricsReport) -> std::io
             ("js_to_reference", r.js_to_reference),
             ("kl_to_reference", r.kl_to_reference),
             ("kl_from_reference", r.kl_from_reference),
+            ("sq_l2_to_reference", r.sq_l2_to_reference),
         ] {
             writeln!(out, "  {name:<18} {:>10}", fmt(v))?;
         }

@@ -157,6 +157,9 @@ mod defs {
     column!(ENTROPY_BITS, "entropy_bits", "Unigram entropy", "bits", Down,
         "Entropy of the whole training text's unigram distribution.",
         |r| Num(r.text.metrics.entropy_bits));
+    column!(HETEROZYGOSITY, "heterozygosity", "Unigram heterozygosity", "", Down,
+        "1 - sum of squared unigram probabilities of the whole training text: the chance that two random tokens differ (0 when one word remains).",
+        |r| Num(r.text.metrics.heterozygosity));
     column!(ZIPF_EXPONENT, "zipf_exponent", "Zipf exponent", "", Up,
         "Least-squares slope of ln frequency on ln rank of the whole training text, negated.",
         |r| Num(r.text.metrics.zipf_exponent));
@@ -166,6 +169,9 @@ mod defs {
     column!(KL_TO_HUMAN, "kl_to_human", "KL divergence to the human text", "bits", Up,
         "KL(training text || human text) of the unigram distributions, the human side add-one smoothed.",
         |r| Num(r.text.metrics.kl_to_reference));
+    column!(SQ_L2_TO_HUMAN, "sq_l2_to_human", "Squared L2 distance to the human unigram distribution", "", Up,
+        "Sum over words of (p - q)^2, p and q the unigram distributions of the training and human texts (no smoothing).",
+        |r| Num(r.text.metrics.sq_l2_to_reference));
     column!(SURVIVAL_HAPAX, "survival_hapax", "Survival of human hapaxes", "", Down,
         "Share of the word types seen once in the human text that occur in the training text.",
         |r| survival(&r.text.metrics, 1, 0));
@@ -281,7 +287,7 @@ mod defs {
 pub use defs::*;
 
 /// Every measured column, in `metrics.csv` order.
-pub const ALL: [&Column; 55] = [
+pub const ALL: [&Column; 57] = [
     &TRAIN_TOKENS,
     &TRAIN_SENTENCES,
     &MEAN_SENTENCE_LEN,
@@ -297,9 +303,11 @@ pub const ALL: [&Column; 55] = [
     &DISTINCT_3,
     &DISTINCT_4,
     &ENTROPY_BITS,
+    &HETEROZYGOSITY,
     &ZIPF_EXPONENT,
     &JS_TO_HUMAN,
     &KL_TO_HUMAN,
+    &SQ_L2_TO_HUMAN,
     &SURVIVAL_HAPAX,
     &SURVIVAL_2_4,
     &SURVIVAL_5_16,
