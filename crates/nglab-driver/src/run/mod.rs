@@ -19,8 +19,15 @@
 //! `accumulate-subsample` sample. `--generations G` counts generation 0: the
 //! rows are generations 0..G-1.
 //!
-//! Every model uses the human training vocabulary, fixed, so perplexities
-//! are comparable. The text metrics describe the whole training text of
+//! `--vocabulary` decides which words each model knows: under `open` (the
+//! default, KenLM's convention) exactly those of its own training text, the
+//! uniform floor is `<unk>`'s mass and a drawn `<unk>` is redrawn, so a lost
+//! word never comes back; under `fixed` every model has the human training
+//! vocabulary and its floor resurrects lost words. Held-out perplexity
+//! follows KenLM's `query` (OOVs against the model's own vocabulary);
+//! `heldout_ppl_fixed` scores the held-out tokens of the human vocabulary
+//! under every vocabulary, so it compares across generations. The text
+//! metrics describe the whole training text of
 //! the generation (under `accumulate`, the pool of human text and every
 //! synthetic corpus so far, g + 1 times the human size at generation g); the
 //! length-sensitive lexical ones (TTR, MATTR, MTLD, distinct-n) are means
