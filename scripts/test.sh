@@ -1,12 +1,16 @@
 #!/usr/bin/env bash
 # The project's test command (README): format, lints, every test, docs, the Python package's
-# tests, a few seconds of fuzzing. Needs no network beyond crates.io and PyPI (the Python test
-# environment); tests use committed data only.
+# tests, a few seconds of fuzzing. Needs no network beyond crates.io, PyPI (the Python test
+# environment) and Debian's archive (Chromium for the report's browser test, installed when
+# missing); tests use committed data only.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TERM_COLOR=${CARGO_TERM_COLOR:-never}
 cargo fmt --all --check
 cargo clippy --workspace --all-targets --locked -- -D warnings
+# Headless Chromium renders a run's report in tests/tests/report_browser.rs.
+NGLAB_CHROMIUM=$(scripts/chromium.sh)
+export NGLAB_CHROMIUM
 cargo test --workspace --locked
 RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --locked
 # The Python package: a fresh venv, `pip install ./python`, pytest (needs python3 and PyPI).

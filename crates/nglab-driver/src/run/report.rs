@@ -7,9 +7,9 @@ use super::columns::{self, Column};
 use super::config::{cell_name, Cell, Experiment};
 use super::files::write_atomic;
 use super::job::Job;
-use super::plots::{cell_label, shown_generations, Plot};
+use super::plots::{cell_label, css_color, shown_generations, Plot};
 use super::record::GenRecord;
-use super::tables::{cell_settings, fmt_num, SummaryRow, CELL_COLUMNS};
+use super::tables::{cell_settings, SummaryRow, CELL_COLUMNS};
 
 fn esc(s: &str) -> String {
     s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
@@ -46,8 +46,12 @@ pub fn write_report(
         "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>nglab run report</title>\n<style>\
          body{font-family:sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#222}\
          table{border-collapse:collapse;font-size:13px}td,th{border:1px solid #ccc;padding:3px 6px;text-align:right}\
-         th{background:#f3f3f3}td.l{text-align:left}pre{background:#f7f7f7;padding:1em;overflow:auto;font-size:12px}\
-         .plots{display:flex;flex-wrap:wrap;gap:8px}.plots figure{margin:0}blockquote{margin:.2em 0 .2em 1em;color:#444}\
+         th{background:#f3f3f3}td.l,th.l{text-align:left}pre{background:#f7f7f7;padding:1em;overflow:auto;font-size:12px}\
+         .plots{display:flex;flex-wrap:wrap;gap:16px}.plots figure{margin:0;width:540px}\
+         .plots svg{width:100%;height:auto}\
+         figcaption{font-size:13px;color:#333;margin:.2em .5em 0 .5em;line-height:1.35}\
+         .swatch{display:inline-block;width:1.6em;height:.35em;vertical-align:middle;margin-right:.4em}\
+         blockquote{margin:.2em 0 .2em 1em;color:#444}td.s{text-align:left;max-width:760px}\
          </style></head><body>\n<h1>nglab run report</h1>\n",
     );
     let _ = writeln!(
@@ -67,7 +71,12 @@ pub fn write_report(
     }
     h.push_str("<th>jobs (state/, corpora/)</th></tr>\n");
     for (c, cell) in cells.iter().enumerate() {
-        let _ = write!(h, "<tr><td class=\"l\">{}</td>", cell_name(c));
+        let _ = write!(
+            h,
+            "<tr><td class=\"l\"><span class=\"swatch\" style=\"background:{}\"></span>{}</td>",
+            css_color(cell, exp),
+            cell_name(c)
+        );
         for value in cell_settings(cell) {
             let _ = write!(h, "<td class=\"l\">{}</td>", esc(&value));
         }
@@ -78,7 +87,8 @@ pub fn write_report(
 
     h.push_str("<h2>Summary</h2>\n<table><tr><th>cell</th><th>generation</th>");
     for m in TABLE {
-        let _ = write!(h, "<th>{}</th>", m.name);
+        let unit = if m.unit.is_empty() { String::new() } else { format!(" ({})", m.unit) };
+        let _ = write!(h, "<th title=\"{}: {}\">{}{}</th>", m.name, esc(m.doc), esc(m.title), esc(&unit));
     }
     h.push_str("</tr>\n");
     for (c, cell) in cells.iter().enumerate() {
@@ -111,41 +121,58 @@ pub fn write_report(
                 h.push_str("</div>\n");
             }
             group = p.group;
-            let _ = writeln!(h, "<h2>Plots: {}</h2>\n<div class=\"plots\">", esc(group));
+            let _ = writeln!(h, "<h2 id=\"{}\">{}</h2>", group.to_lowercase().replace(' ', "-"), esc(group));
+            if group == "Perplexity" {
+                let _ = writeln!(
+                    h,
+                    "<p>Held-out text: <code>{}</code>; perplexities follow KenLM's <code>query</code> \
+                     (<code>&lt;/s&gt;</code> counted, <code>&lt;s&gt;</code> not, an unknown word scored as \
+                     <code>&lt;unk&gt;</code>).</p>",
+                    esc(&exp.heldout.display().to_string())
+                );
+            }
+            h.push_str("<div class=\"plots\">\n");
         }
         let svg = p.svg.trim_start_matches(|c| c != '<');
         let svg = match svg.strip_prefix("<?xml") {
             Some(rest) => rest.split_once("?>").map_or(rest, |(_, s)| s),
             None => svg,
         };
-        let _ = writeln!(h, "<figure title=\"{}\">{}</figure>", esc(&p.title), svg.trim());
+        let _ = writeln!(
+            h,
+            "<figure title=\"{}\">{}<figcaption>{}</figcaption></figure>",
+            esc(&p.title),
+            svg.trim(),
+            esc(&p.caption)
+        );
     }
     if !group.is_empty() {
         h.push_str("</div>\n");
     }
 
-    h.push_str("<h2>Sample sentences (seed of the first job of each cell)</h2>\n");
+    h.push_str(
+        "<h2 id=\"samples\">Sample sentences</h2>\n<p>The first sentences of each shown generation's newest text (the human \
+         text at generation 0, then what the previous generation's model wrote), in the first seed of each \
+         cell.</p>\n",
+    );
     for (c, cell) in cells.iter().enumerate() {
         let Some((_, recs)) = jobs.iter().zip(records).find(|(j, _)| j.cell_index == c) else { continue };
-        let _ = writeln!(h, "<h3>{}</h3>", esc(&cell_label(cell, exp)));
-        for r in recs {
-            let _ = writeln!(
-                h,
-                "<p><b>generation {}</b> (held-out ppl, fixed denominator {})</p>",
-                r.generation,
-                {
-                    let s = fmt_num(r.model.heldout_ppl_fixed);
-                    if s.is_empty() {
-                        "&ndash;".to_owned()
-                    } else {
-                        s
-                    }
-                }
-            );
-            for s in &r.text.samples {
-                let _ = writeln!(h, "<blockquote>{}</blockquote>", esc(s));
-            }
+        let _ = writeln!(
+            h,
+            "<h3><span class=\"swatch\" style=\"background:{}\"></span>{} {}</h3>\n<table>\
+             <tr><th>generation</th><th>held-out perplexity (fixed denominator)</th><th class=\"l\">sentences</th></tr>",
+            css_color(cell, exp),
+            cell_name(c),
+            esc(&cell_label(cell, exp))
+        );
+        for g in shown_generations(exp.generations) {
+            let r = &recs[g];
+            let ppl = r.model.heldout_ppl_fixed.map_or_else(|| "&ndash;".to_owned(), short);
+            let sentences: String =
+                r.text.samples.iter().map(|s| format!("<blockquote>{}</blockquote>", esc(s))).collect();
+            let _ = writeln!(h, "<tr><td>{g}</td><td>{ppl}</td><td class=\"s\">{sentences}</td></tr>");
         }
+        h.push_str("</table>\n");
     }
     let _ = writeln!(h, "<h2>Configuration</h2>\n<pre>{}</pre>\n</body></html>", esc(config_json));
     write_atomic(path, |w| Ok(w.write_all(h.as_bytes())?))
