@@ -83,7 +83,7 @@ pub use distribution::{
 };
 pub use error::Error;
 pub use lexical::{distinct_n, mattr, mtld, ttr};
-pub use metrics::{MetricsConfig, Reference, SentenceOrder, TextMetrics};
+pub use metrics::{MetricsConfig, Reference, SentenceOrder, TextCounts, TextMetrics};
 /// Seeds a [`ChaCha8Rng`]: `ChaCha8Rng::seed_from_u64(0)`.
 pub use rand::SeedableRng;
 /// The project's one RNG type, to give [`TextMetrics::compute`]; re-exported

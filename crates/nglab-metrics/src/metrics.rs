@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use crate::distribution::{
     entropy_bits, heterozygosity, js_divergence_bits, kl_divergence_bits, sq_l2_distance, zipf_exponent,
 };
-use crate::ngrams::{sentence_bounds, NgramTable, MAX_ORDER};
+use crate::ngrams::{sentence_bounds, NgramTable, Positions, MAX_ORDER};
 use crate::report::{CorpusSize, Interval, MetricsReport, SampleInfo, Undefined};
 use crate::sample::{draw, lexical_of_draw, summarize, DrawScratch};
 use crate::{repetition, tails, Error};
@@ -112,6 +112,38 @@ impl Reference {
     }
 }
 
+/// The n-gram types (orders 1 to 4, within sentences) of a text and the type
+/// of the n-gram at each of its positions: what [`TextMetrics::compute`]
+/// counts before measuring. A text that grows by whole corpora (the
+/// `accumulate` pool) keeps its counts and [`TextCounts::append`]s each new
+/// corpus's instead of counting the whole text again.
+#[derive(Debug, Clone, Default)]
+pub struct TextCounts {
+    table: NgramTable,
+    positions: Positions,
+    tokens: usize,
+}
+
+impl TextCounts {
+    /// Counts `text`.
+    pub fn new(text: &Corpus) -> TextCounts {
+        let (table, positions) = NgramTable::build(text);
+        TextCounts { table, positions, tokens: text.n_tokens() }
+    }
+
+    /// Appends the counts of the text that follows this one: the same
+    /// counts as [`TextCounts::new`] of the two texts concatenated.
+    pub fn append(&mut self, next: TextCounts) {
+        self.table.append(&mut self.positions, next.table, next.positions);
+        self.tokens += next.tokens;
+    }
+
+    /// Tokens of the text counted.
+    pub fn n_tokens(&self) -> usize {
+        self.tokens
+    }
+}
+
 /// A validated [`MetricsConfig`]: computes a [`MetricsReport`] per text.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TextMetrics {
@@ -168,7 +200,8 @@ impl TextMetrics {
     /// survival, novelty) and `heldout` (recall) when given. `vocab` must hold
     /// every id of `text` and is used only to spell it for the compression
     /// ratio; the texts must share it. `rng` (a seeded [`ChaCha8Rng`](crate::ChaCha8Rng),
-    /// say) draws the lexical samples (unused when the sample is the whole text). Pure: same inputs and RNG state,
+    /// say) draws the lexical samples (unused when the sample is the whole text in text order). Pure: same
+    /// inputs and RNG state,
     /// same report.
     pub fn compute<R: Rng + ?Sized>(
         &self,
@@ -178,12 +211,31 @@ impl TextMetrics {
         heldout: Option<&Reference>,
         rng: &mut R,
     ) -> Result<MetricsReport, Error> {
+        self.compute_counted(text, &TextCounts::new(text), vocab, reference, heldout, rng)
+    }
+
+    /// [`TextMetrics::compute`] of `text` whose n-grams `counts` holds
+    /// (counted by [`TextCounts::new`], or appended corpus by corpus): the
+    /// same report.
+    ///
+    /// # Panics
+    /// When `counts` is not of a text of `text`'s length.
+    pub fn compute_counted<R: Rng + ?Sized>(
+        &self,
+        text: &Corpus,
+        counts: &TextCounts,
+        vocab: &Vocab,
+        reference: Option<&Reference>,
+        heldout: Option<&Reference>,
+        rng: &mut R,
+    ) -> Result<MetricsReport, Error> {
+        assert_eq!(counts.tokens, text.n_tokens(), "the counts are of another text");
         if let Some(&id) = text.ids().iter().find(|&&id| id as usize >= vocab.len()) {
             return Err(Error::IdOutOfRange { id, vocab_len: vocab.len() });
         }
         let cfg = &self.config;
         let mut why = Reasons::default();
-        let (table, positions) = NgramTable::build(text);
+        let TextCounts { table, positions, .. } = counts;
         let bounds = sentence_bounds(text);
         let n_tokens = text.n_tokens();
         let unigrams = &table.unigrams;
@@ -209,7 +261,7 @@ impl TextMetrics {
             per_draw.push(lexical_of_draw(
                 &pieces,
                 text.ids(),
-                &positions,
+                positions,
                 cfg.mattr_window,
                 cfg.mtld_threshold,
                 &mut scratch,
@@ -255,7 +307,7 @@ impl TextMetrics {
                 why.check("kl_from_reference", kl_divergence_bits(&r.table.unigrams, unigrams), empty_ref);
             js = why.check("js_to_reference", js_divergence_bits(unigrams, &r.table.unigrams), either);
             l2 = why.check("sq_l2_to_reference", sq_l2_distance(unigrams, &r.table.unigrams), either);
-            let (s, n) = tails::survival_and_novelty(&table, &r.table, &table.map_onto(&r.table));
+            let (s, n) = tails::survival_and_novelty(table, &r.table, &table.map_onto(&r.table));
             survival = Some(s);
             novelty = Some(n);
         } else {
@@ -271,7 +323,7 @@ impl TextMetrics {
             }
         }
         let recall = match heldout {
-            Some(h) => Some(tails::recall(&h.table, &h.table.map_onto(&table))),
+            Some(h) => Some(tails::recall(&h.table, &h.table.map_onto(table))),
             None => why.check("heldout_recall", None, || "no held-out text given".to_owned()),
         };
 
