@@ -274,3 +274,39 @@ fn the_scripts_name_this_nglab_and_the_logs() {
     assert!(merge.contains(&format!("exec '{}' sweep merge '{d}'\n", exe.display())), "{merge}");
     assert!(sweep.join("sweep/logs").is_dir());
 }
+
+/// A finished sweep extended by planning it again with more seeds and
+/// `--resume` (as `nglab run --resume` extends a run): the new tasks run,
+/// the old ones find their jobs done, and the merge equals a local run
+/// that had the seeds from the start.
+#[test]
+fn a_sweep_extends_to_more_seeds() {
+    let dir = scratch_dir("sweep-extend");
+    let (local, sweep) = (dir.join("local"), dir.join("sweep"));
+    let more = |seeds: &str| {
+        let mut s = settings("2");
+        let at = s.iter().position(|x| x == "--seeds").unwrap();
+        s[at + 1] = seeds.into();
+        s
+    };
+    local_run(&local, &more("3"));
+    plan(&sweep, &more("2"), &[]);
+    for t in ["0", "1", "2", "3"] {
+        stdout_ok(&task(&sweep, &["--index", t], &[]).output().unwrap());
+    }
+    let out = nglab(&[vec!["sweep".into(), "plan".into(), "--out".into(), s(&sweep)], more("3")].concat());
+    one_line_error(&out, "pass --resume to extend it");
+    let printed = plan(&sweep, &more("3"), &["--resume"]);
+    assert!(printed.starts_with("6 tasks"), "{printed}");
+    let st = status(&sweep);
+    assert!(
+        st.contains(": 6 tasks: 4 done, 0 running, 0 failed, 2 not started; 8 of 12 generations done"),
+        "{st}"
+    );
+    for t in 0..6 {
+        stdout_ok(&task(&sweep, &["--index", &t.to_string()], &[]).output().unwrap());
+    }
+    let out = merge(&sweep, &[]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_same_outputs(&local, &sweep);
+}
