@@ -29,6 +29,41 @@ pub struct MetricsConfig {
     pub gzip_level: u32,
     /// Bytes compressed at most: a longer text is thinned to every k-th sentence.
     pub gzip_max_bytes: usize,
+    /// The order of the sentences in each lexical sample: [`SentenceOrder::Shuffled`]
+    /// (the default) makes MATTR and MTLD independent of the text's order.
+    pub sentence_order: SentenceOrder,
+}
+
+/// The order in which the sentences of a lexical sample are laid end to end
+/// for the metrics that read the sample as one word list (MATTR, MTLD). TTR
+/// and distinct-n do not depend on it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SentenceOrder {
+    /// Every draw is a uniformly random order of sentences (drawn without
+    /// replacement until the budget), `draws` draws even when the budget
+    /// covers the whole text: the values are means over random sentence
+    /// orders, the same for a text and any reordering of its sentences up to
+    /// the draws' spread ([`Interval::half_width`](crate::Interval::half_width)). A
+    /// human text kept in document order and a synthetic text of independent
+    /// sentences are then measured alike.
+    #[default]
+    Shuffled,
+    /// Each draw is put back in text order, and a budget covering the text
+    /// makes one draw, the text itself: the values of [`mattr`](crate::mattr) and
+    /// [`mtld`](crate::mtld) on the text, which see neighbouring sentences of a
+    /// document (topic runs lower MATTR and MTLD).
+    Text,
+}
+
+impl SentenceOrder {
+    /// Its name as in serde and on the command line: `shuffled`, `text`.
+    pub fn name(self) -> &'static str {
+        match self {
+            SentenceOrder::Shuffled => "shuffled",
+            SentenceOrder::Text => "text",
+        }
+    }
 }
 
 impl Default for MetricsConfig {
@@ -40,6 +75,7 @@ impl Default for MetricsConfig {
             mtld_threshold: 0.72,
             gzip_level: 6,
             gzip_max_bytes: 1 << 20,
+            sentence_order: SentenceOrder::Shuffled,
         }
     }
 }
@@ -164,7 +200,8 @@ impl TextMetrics {
     /// survival, novelty) and `heldout` (recall) when given. `vocab` must hold
     /// every id of `text` and is used only to spell it for the compression
     /// ratio; the texts must share it. `rng` (a seeded [`ChaCha8Rng`](crate::ChaCha8Rng),
-    /// say) draws the lexical samples (unused when the sample is the whole text). Pure: same inputs and RNG state,
+    /// say) draws the lexical samples (unused when the sample is the whole text in text order). Pure: same
+    /// inputs and RNG state,
     /// same report.
     pub fn compute<R: Rng + ?Sized>(
         &self,
@@ -209,16 +246,17 @@ impl TextMetrics {
             None => n_tokens,
         });
         let whole_text = budget >= n_tokens;
-        let draws = if whole_text { 1 } else { cfg.draws };
+        let in_text_order = cfg.sentence_order == SentenceOrder::Text;
+        let draws = if whole_text && in_text_order { 1 } else { cfg.draws };
         let n_types = [1, 2, 3, 4].map(|n| if n == 1 { unigrams.len() } else { table.n_types(n) });
         let mut scratch = DrawScratch::new(text.ids(), n_types);
         let mut order = Vec::new();
         let mut per_draw: Vec<[Option<f64>; 8]> = Vec::with_capacity(draws);
         for _ in 0..draws {
-            let pieces = if whole_text {
+            let pieces = if whole_text && in_text_order {
                 bounds.iter().copied().filter(|(a, b)| b > a).collect()
             } else {
-                draw(&bounds, budget, rng, &mut order)
+                draw(&bounds, budget, cfg.sentence_order, rng, &mut order)
             };
             per_draw.push(lexical_of_draw(
                 &pieces,
@@ -236,9 +274,10 @@ impl TextMetrics {
             let values: Option<Vec<f64>> = per_draw.iter().map(|d| d[k]).collect();
             let summary = values.map(|mut v| summarize(&mut v));
             let summary = why.check(name, summary, || lexical_reason(name, sample_tokens, cfg.mattr_window));
-            if let Some((mean, sd, lo, hi)) = summary {
-                lexical[k] = Some(mean);
-                intervals.push(Interval { metric: (*name).to_owned(), sd, lo, hi });
+            if let Some(s) = summary {
+                lexical[k] = Some(s.mean);
+                let (sd, lo, hi, half_width) = (s.sd, s.lo, s.hi, s.half_width);
+                intervals.push(Interval { metric: (*name).to_owned(), sd, lo, hi, half_width });
             }
         }
 
@@ -294,7 +333,13 @@ impl TextMetrics {
             sentences: text.n_sentences(),
             types,
             hapax,
-            sample: SampleInfo { sample_tokens, draws, whole_text, scheme: "sentences".to_owned() },
+            sample: SampleInfo {
+                sample_tokens,
+                draws,
+                whole_text,
+                scheme: "sentences".to_owned(),
+                sentence_order: cfg.sentence_order,
+            },
             ttr,
             mattr,
             mtld,
