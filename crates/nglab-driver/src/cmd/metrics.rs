@@ -214,8 +214,8 @@ pub fn metrics(args: &MetricsArgs) -> anyhow::Result<()> {
     })
 }
 
-/// Reads a corpus file with the project's reader (one sentence per
-/// non-blank line, errors naming the line) and encodes it with `tokenizer`
+/// Reads a corpus file with the project's reader (one sentence per line,
+/// errors naming the line) and encodes it with `tokenizer`
 /// into the shared `vocab`.
 fn read_corpus(
     path: &Path,
