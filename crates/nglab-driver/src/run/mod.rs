@@ -40,6 +40,11 @@
 //! the record); `--resume` continues after the last complete one, and the
 //! final files are always built from those records, so they are the same
 //! whether or not the run was interrupted.
+//!
+//! A program that embeds a run (the Python package's `nglab.run` does) plans
+//! it with [`Plan`] and follows and stops it through a [`Control`]: each
+//! generation as a [`Step`], and a [`Cancel`] token that stops every job at
+//! its next generation or sampling chunk.
 
 pub mod columns;
 mod config;
@@ -67,10 +72,13 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Mutex;
 
 use anyhow::Context;
+use nglab_lm::Cancel;
 use nglab_metrics::{MetricsConfig, TextMetrics};
 
 pub use config::{Cell, Experiment, RunConfig, DEFAULT_HELDOUT, DEFAULT_TRAIN};
 pub(crate) use files::sha256_file;
+pub use files::RunLock;
+pub use progress::{Progress, Step};
 pub use regime::Regime;
 pub use settings::{List, Settings};
 pub use vocabulary::Vocabulary;
@@ -78,7 +86,6 @@ pub use vocabulary::Vocabulary;
 use gen0::Gen0Cache;
 use human::Human;
 use job::{Job, JobContext};
-use progress::Progress;
 use record::GenRecord;
 use truth::Truth;
 
@@ -94,12 +101,28 @@ pub fn main(settings: &Settings) -> anyhow::Result<()> {
 pub fn run_experiment(config: &RunConfig) -> anyhow::Result<()> {
     let plan = Plan::new(config)?;
     let _lock = plan.open_dir()?;
-    let progress = plan.run_jobs()?;
+    eprintln!("nglab run: about {} of memory at most (estimated)", memory::gib(plan.memory));
+    let progress = plan.run_jobs(&Control::default())?;
     let records = plan.write_outputs()?;
     for line in progress.summary(&plan.jobs, &records, &config.out.join("report.html")) {
         eprintln!("nglab run: {line}");
     }
     Ok(())
+}
+
+/// How a program that embeds a run follows and stops it. The default (what
+/// `nglab run` uses) draws progress on standard error and is never cancelled.
+#[derive(Clone, Default)]
+pub struct Control<'a> {
+    /// Stops the run when cancelled: each job before its next generation, a
+    /// sampling stage before its next chunk of sentences (counting and
+    /// estimation run to their end). [`Plan::run_jobs`] then fails with
+    /// [`nglab_lm::Error::Cancelled`]; the generations completed are saved,
+    /// so the run resumes (`--resume`) to the same outputs.
+    pub cancel: Cancel,
+    /// Called after each generation, on the thread of the job that ran it,
+    /// instead of the progress bar or lines on standard error.
+    pub on_step: Option<&'a (dyn Fn(&Step) + Sync)>,
 }
 
 /// The metrics' settings: the defaults, recorded in `config.json`.
@@ -197,19 +220,24 @@ impl<'a> Plan<'a> {
     /// Takes the output directory (locked while the returned guard lives):
     /// new or empty, or holding this run when resuming; removes a killed
     /// run's temporary files; writes `config.json`.
-    pub fn open_dir(&self) -> anyhow::Result<files::RunLock> {
+    pub fn open_dir(&self) -> anyhow::Result<RunLock> {
         let out = &self.config.out;
         let lock = files::lock(out)?;
         files::check_dir(out, &self.json, self.config.resume)?;
         files::remove_stale_temps(out)?;
-        eprintln!("nglab run: about {} of memory at most (estimated)", memory::gib(self.memory));
         files::write_atomic(&out.join("config.json"), |w| Ok(w.write_all(self.json.as_bytes())?))?;
         Ok(lock)
     }
 
+    /// The estimated memory the run needs at most, in bytes.
+    pub fn memory_estimate(&self) -> f64 {
+        self.memory
+    }
+
     /// Runs every job (resuming those begun), `workers` at a time, with a
-    /// progress bar on a terminal and a line per generation otherwise.
-    pub fn run_jobs(&self) -> anyhow::Result<Progress<'_>> {
+    /// progress bar on a terminal and a line per generation otherwise, or
+    /// as `control` says.
+    pub fn run_jobs<'s>(&'s self, control: &Control<'s>) -> anyhow::Result<Progress<'s>> {
         let exp = self.experiment();
         let jobs = &self.jobs;
         let gen0 = Gen0Cache::new(&self.cells);
@@ -222,11 +250,12 @@ impl<'a> Plan<'a> {
             state_dir: self.state_dir(),
             corpora_dir: exp.keep_corpora.then(|| self.config.out.join("corpora")),
             threads: self.sample_threads,
+            cancel: control.cancel.clone(),
         };
         let total = (jobs.len() * exp.generations) as u64;
         let before: usize =
             jobs.iter().map(|job| record::completed(&ctx.state_dir, job, exp.generations)).sum();
-        let progress = Progress::new(exp, &self.cells, total, before as u64);
+        let progress = Progress::new(exp, &self.cells, total, before as u64, control.on_step);
         let report = |job: &Job, r: &GenRecord| progress.generation_done(job, r);
         // Longest jobs first (the growing `accumulate` pools), so that the last
         // jobs to finish are short ones and every worker stays busy to the end.
@@ -240,7 +269,7 @@ impl<'a> Plan<'a> {
         let next = AtomicUsize::new(0);
         let failed = AtomicBool::new(false);
         let errors: Mutex<Vec<(usize, anyhow::Error)>> = Mutex::new(Vec::new());
-        let cancelled = || failed.load(Ordering::Relaxed);
+        let cancelled = || failed.load(Ordering::Relaxed) || control.cancel.is_cancelled();
         std::thread::scope(|s| {
             for _ in 0..self.workers {
                 s.spawn(|| loop {
@@ -262,6 +291,9 @@ impl<'a> Plan<'a> {
             }
         });
         progress.finish();
+        if control.cancel.is_cancelled() {
+            return Err(nglab_lm::Error::Cancelled.into());
+        }
         let mut errors = errors.into_inner().expect("workers are done");
         errors.sort_by_key(|(i, _)| *i);
         match errors.into_iter().next() {
