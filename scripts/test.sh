@@ -12,6 +12,12 @@ cargo clippy --workspace --all-targets --locked -- -D warnings
 NGLAB_CHROMIUM=$(scripts/chromium.sh)
 export NGLAB_CHROMIUM
 cargo test --workspace --locked
+# The lab's experiments end to end on committed data: every config of experiments/, short, with the
+# binary the tests built, and EXPERIMENTS.md regenerated into a temporary directory and checked (every
+# figure it names exists); the committed docs/EXPERIMENTS.md is not touched. About a minute.
+quick_work=$(mktemp -d)
+NGLAB=target/debug/nglab-e2e scripts/experiments.sh --quick --out "$quick_work"
+rm -rf "$quick_work"
 RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --locked
 # The Python package: a fresh venv, `pip install ./python`, pytest (needs python3 and PyPI).
 scripts/test-python.sh

@@ -66,6 +66,13 @@ fn fixtures() -> &'static Path {
             std::fs::write(dir.join(name), bytes).unwrap();
         }
         std::fs::create_dir(dir.join("adir")).unwrap();
+        // A planned sweep of two tasks, and one whose plan is corrupt.
+        let planned = dir.join("planned").display().to_string();
+        let good = dir.join("good.txt").display().to_string();
+        let args = ["sweep", "plan", "--out", &planned, "--train", &good, "--heldout", &good];
+        common::stdout_ok(&common::nglab(&[&args[..], &["--regime", "replace", "--seeds", "2"]].concat()));
+        std::fs::create_dir_all(dir.join("badplan/sweep")).unwrap();
+        std::fs::write(dir.join("badplan/sweep/plan.toml"), "workdir = '/'\ntasks = 'two'\n").unwrap();
         dir
     })
 }
@@ -124,6 +131,12 @@ fn every_bad_input_is_one_line_exit_2_and_leaves_nothing() {
             }
         }
         format!("{args} {extra}")
+    };
+    // A small valid sweep plan, with `extra` flags.
+    let p = |extra: &str| {
+        format!(
+            "sweep plan --out {{o}}/s --seeds 1 --generations 2 --train {{d}}/good.txt --heldout {{d}}/good.txt {extra}"
+        )
     };
     // (arguments, what the one line must say).
     let table: Vec<(String, &str)> = vec![
@@ -250,6 +263,24 @@ fn every_bad_input_is_one_line_exit_2_and_leaves_nothing() {
         ("ppl --model {d}/nounigram.arpa --input {d}/good.txt".into(), "nounigram.arpa: arpa line 46: word 'zebra' has no unigram"),
         ("metrics --input {d}/good.txt --model {d}/dupuni.arpa".into(), "dupuni.arpa: arpa line 15: duplicate unigram 'cat'"),
         ("ppl --model {d}/binary.arpa --input {d}/good.txt".into(), "binary.arpa: arpa line 1: invalid UTF-8"),
+        // Sweeps: the plan's Slurm options, and directories that hold no sweep or another task.
+        (p("--jobs-per-task 0"), "--jobs-per-task must be at least 1, got 0"),
+        (p("--cpus-per-task 0"), "--cpus-per-task must be at least 1, got 0"),
+        (p("--throttle 0"), "--throttle must be at least 1, got 0"),
+        (p("--time 1h"), "--time: \"1h\" is not a Slurm time (M, M:S, H:M:S, D-H, D-H:M or D-H:M:S)"),
+        (p("--mem lots"), "invalid --mem: unknown unit in 'lots'"),
+        (p("--sbatch account=lab"), "--sbatch: \"account=lab\" is not one sbatch option"),
+        (p("--order 0"), "order must be in 1..=12, got 0"),
+        ("sweep plan --out {o}/a%b --train {d}/good.txt --heldout {d}/good.txt".into(), "/a%b holds '%', which an #SBATCH line cannot hold: choose another --out"),
+        ("sweep plan --train {d}/good.txt --heldout {d}/good.txt".into(), "--out DIR is required"),
+        ("sweep task --index 0 {o}".into(), " holds no sweep (no sweep/plan.toml; `nglab sweep plan --out "),
+        ("sweep merge {o}".into(), " holds no sweep (no sweep/plan.toml"),
+        ("sweep status {o}".into(), " holds no sweep"),
+        ("sweep submit {o}".into(), " holds no sweep"),
+        ("sweep task {d}/planned".into(), "no task index: give --index I, or run under Slurm's SLURM_ARRAY_TASK_ID"),
+        ("sweep task --index 2 {d}/planned".into(), "task 2 of {d}/planned: the sweep has 2 tasks (0 to 1)"),
+        ("sweep task --index=-1 {d}/planned".into(), "invalid value '-1' for '--index <I>'"),
+        ("sweep task --index 0 {d}/badplan".into(), "{d}/badplan/sweep/plan.toml:2: invalid type: string \"two\""),
     ];
     let d = fixtures().display().to_string();
     let failures: Vec<String> =

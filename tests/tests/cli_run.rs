@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{metrics_rows, nglab, nglab_bin, nglab_in, one_line_error, scratch_dir};
+use common::{metrics_rows, nglab, nglab_bin, nglab_in, one_line_error, scratch_dir, tree};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
@@ -339,27 +339,6 @@ fn a_finished_run_extends_to_more_generations_and_seeds() {
     run_ok(&[bigger.clone(), vec!["--resume".into()]].concat());
     assert_same(&whole, &grown);
     assert_eq!(tree(&whole), tree(&grown), "the kept corpora too");
-}
-
-/// Every file under `dir` (relative path -> bytes) but the run's state and
-/// `timings.csv`, which hold wall times.
-fn tree(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
-    fn walk(root: &Path, dir: &Path, files: &mut BTreeMap<PathBuf, Vec<u8>>) {
-        for entry in std::fs::read_dir(dir).unwrap() {
-            let path = entry.unwrap().path();
-            let rel = path.strip_prefix(root).unwrap().to_owned();
-            if path.is_dir() {
-                if rel != Path::new("state") {
-                    walk(root, &path, files);
-                }
-            } else if rel != Path::new("timings.csv") {
-                files.insert(rel, std::fs::read(&path).unwrap());
-            }
-        }
-    }
-    let mut files = BTreeMap::new();
-    walk(dir, dir, &mut files);
-    files
 }
 
 #[test]

@@ -43,6 +43,24 @@ fn names(doc: &str, heading: &str) -> Vec<String> {
         .collect()
 }
 
+/// The entries of `dir`, a directory's name ending in `/`.
+fn listing(dir: &Path) -> Vec<String> {
+    let mut entries: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| {
+            let e = e.unwrap();
+            let name = e.file_name().to_string_lossy().into_owned();
+            if e.path().is_dir() {
+                format!("{name}/")
+            } else {
+                name
+            }
+        })
+        .collect();
+    entries.sort();
+    entries
+}
+
 fn header(dir: &Path, file: &str) -> Vec<String> {
     let text = std::fs::read_to_string(dir.join(file)).unwrap();
     text.lines().next().unwrap().split(',').map(str::to_owned).collect()
@@ -90,23 +108,21 @@ fn outputs_md_describes_every_file_and_column() {
     ];
     common::stdout_ok(&common::nglab(&args));
 
-    // Every entry of the run directory, and its lock.
+    // Every entry of the run directory, and its lock; a planned sweep's
+    // entries, in its run directory and in `sweep/`.
     let files = names(&doc, "## The run directory");
-    let mut entries: Vec<String> = std::fs::read_dir(&out)
-        .unwrap()
-        .map(|e| {
-            let e = e.unwrap();
-            let name = e.file_name().to_string_lossy().into_owned();
-            if e.path().is_dir() {
-                format!("{name}/")
-            } else {
-                name
-            }
-        })
-        .collect();
+    let sweep = out.with_file_name("sweep");
+    let sweep_path = s(&sweep);
+    let plan_args = [&["sweep", "plan", "--out", &sweep_path][..], &args[3..]].concat();
+    common::stdout_ok(&common::nglab(&plan_args));
+    let mut entries = [listing(&out), listing(&sweep)].concat();
     entries.push(".nglab-run.lock".into());
     for entry in &entries {
         assert!(files.contains(entry), "OUTPUTS.md does not describe {entry} (it has {files:?})");
+    }
+    let sweep_files = names(&doc, "## A sweep's files (`sweep/`)");
+    for entry in listing(&sweep.join("sweep")) {
+        assert!(sweep_files.contains(&entry), "OUTPUTS.md does not describe sweep/{entry} ({sweep_files:?})");
     }
 
     // Every column of every table, in file order.

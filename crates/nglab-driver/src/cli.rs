@@ -33,6 +33,10 @@ pub enum Command {
     /// The collapse experiment: generations of models trained on their
     /// predecessors' samples, under regimes, over a grid and seeds.
     Run(Box<crate::run::Settings>),
+    /// `nglab run` as tasks for a scheduler (a Slurm job array, xargs, GNU
+    /// parallel), merged into the same outputs.
+    #[command(subcommand)]
+    Sweep(crate::sweep::SweepCommand),
 }
 
 /// `--threads N` of the subcommands that count, estimate, read or write ARPA,

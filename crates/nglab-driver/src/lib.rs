@@ -9,6 +9,7 @@ pub mod cli;
 pub mod cmd;
 pub mod io;
 pub mod run;
+pub mod sweep;
 pub mod theory;
 pub mod tokenizer;
 pub mod world;
@@ -25,6 +26,7 @@ pub fn dispatch(cli: cli::Cli) -> anyhow::Result<()> {
         cli::Command::World(args) => cmd::world::world(&args),
         cli::Command::Corpus(args) => cmd::corpus::corpus(&args),
         cli::Command::Run(settings) => run::main(&settings),
+        cli::Command::Sweep(command) => sweep::main(&command),
     }
 }
 

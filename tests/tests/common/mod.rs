@@ -71,3 +71,46 @@ pub fn metrics_rows(dir: &Path) -> Vec<std::collections::BTreeMap<String, String
         })
         .collect()
 }
+
+/// Every file under `dir` (relative path -> bytes) but the run's state, a
+/// sweep's own files and `timings.csv`, which hold wall times.
+pub fn tree(dir: &Path) -> std::collections::BTreeMap<PathBuf, Vec<u8>> {
+    fn walk(root: &Path, dir: &Path, files: &mut std::collections::BTreeMap<PathBuf, Vec<u8>>) {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            let rel = path.strip_prefix(root).unwrap().to_owned();
+            if path.is_dir() {
+                if rel != Path::new("state") && rel != Path::new("sweep") {
+                    walk(root, &path, files);
+                }
+            } else if rel != Path::new("timings.csv") {
+                files.insert(rel, std::fs::read(&path).unwrap());
+            }
+        }
+    }
+    let mut files = std::collections::BTreeMap::new();
+    walk(dir, dir, &mut files);
+    files
+}
+
+/// Checks that the runs in `a` and `b` wrote the same files, byte for byte
+/// (but the state, a sweep's files and the wall times: `timings.csv` has the
+/// same rows but for its seconds).
+pub fn assert_same_outputs(a: &Path, b: &Path) {
+    let (ta, tb) = (tree(a), tree(b));
+    assert_eq!(
+        ta.keys().collect::<Vec<_>>(),
+        tb.keys().collect::<Vec<_>>(),
+        "{} and {}",
+        a.display(),
+        b.display()
+    );
+    for (name, bytes) in &ta {
+        assert!(bytes == &tb[name], "{} differs between {} and {}", name.display(), a.display(), b.display());
+    }
+    let timings = |dir: &Path| -> Vec<String> {
+        let text = std::fs::read_to_string(dir.join("timings.csv")).expect("timings.csv");
+        text.lines().map(|l| l.rsplit_once(',').map_or(l, |(rest, _)| rest).to_owned()).collect()
+    };
+    assert_eq!(timings(a), timings(b), "timings.csv's rows");
+}

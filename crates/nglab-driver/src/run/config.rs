@@ -249,7 +249,7 @@ fn number<T: FromStr>(s: &str) -> anyhow::Result<T> {
 
 /// A size in bytes: a number with an optional unit K, M, G or T (powers of
 /// 1024; `KiB`, `GB`... mean the same).
-fn bytes(s: &str) -> anyhow::Result<u64> {
+pub(crate) fn bytes(s: &str) -> anyhow::Result<u64> {
     let t = s.trim();
     let split = t.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(t.len());
     let (number, unit) = t.split_at(split);

@@ -92,6 +92,50 @@ fn alive(pid: u32) -> bool {
     }
 }
 
+/// This machine's host name (Linux), empty where it cannot be read.
+pub fn host_name() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname").unwrap_or_default().trim().to_owned()
+}
+
+/// Who holds a lock file: `PID HOST` (an older lock holds the PID alone).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Holder {
+    /// Its process id.
+    pub pid: u32,
+    /// Its host, empty when the lock does not say.
+    pub host: String,
+}
+
+impl Holder {
+    /// Reads the holder of lock file `path`; `None` when there is no lock or
+    /// it is being written.
+    pub fn read(path: &Path) -> Option<Holder> {
+        let text = std::fs::read_to_string(path).ok()?;
+        let mut words = text.split_whitespace();
+        let pid = words.next()?.parse().ok()?;
+        Some(Holder { pid, host: words.next().unwrap_or_default().to_owned() })
+    }
+
+    /// Whether the holder runs on this machine (or the lock does not say).
+    pub fn is_here(&self) -> bool {
+        self.host.is_empty() || self.host == host_name()
+    }
+
+    /// Whether the holder is alive: checked on this machine, assumed elsewhere.
+    pub fn alive(&self) -> bool {
+        !self.is_here() || alive(self.pid)
+    }
+
+    /// `pid 123` or `pid 123 on node7`.
+    pub fn describe(&self) -> String {
+        if self.is_here() {
+            format!("pid {}", self.pid)
+        } else {
+            format!("pid {} on {}", self.pid, self.host)
+        }
+    }
+}
+
 /// Locks `dir` (created if missing) for this process. A lock whose process
 /// has died (a killed run) is taken over.
 pub fn lock(dir: &Path) -> anyhow::Result<RunLock> {
@@ -99,38 +143,43 @@ pub fn lock(dir: &Path) -> anyhow::Result<RunLock> {
         bail!("output directory {} exists and is not a directory", dir.display());
     }
     std::fs::create_dir_all(dir).with_context(|| format!("creating output directory {}", dir.display()))?;
-    let path = dir.join(LOCK);
+    lock_file(&dir.join(LOCK), false, |holder| {
+        format!("another nglab run ({}) is writing to {}", holder.describe(), dir.display())
+    })
+}
+
+/// Creates lock file `path` (its directory exists) holding this process's
+/// id and host. A lock whose process has died on this machine is taken
+/// over, and so is one of another machine when `foreign_is_stale` (a
+/// scheduler that runs one attempt of a task at a time); otherwise the
+/// error is `busy(holder)`.
+pub fn lock_file(
+    path: &Path,
+    foreign_is_stale: bool,
+    busy: impl Fn(&Holder) -> String,
+) -> anyhow::Result<RunLock> {
     for _ in 0..2 {
-        match std::fs::OpenOptions::new().write(true).create_new(true).open(&path) {
+        match std::fs::OpenOptions::new().write(true).create_new(true).open(path) {
             Ok(mut f) => {
-                write!(f, "{}", std::process::id()).with_context(|| format!("writing {}", path.display()))?;
-                return Ok(RunLock { path });
+                write!(f, "{} {}", std::process::id(), host_name())
+                    .with_context(|| format!("writing {}", path.display()))?;
+                return Ok(RunLock { path: path.to_owned() });
             }
             Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
-                let pid = std::fs::read_to_string(&path).unwrap_or_default().trim().parse::<u32>().ok();
-                match pid {
-                    Some(pid) if alive(pid) => {
-                        bail!("another nglab run (pid {pid}) is writing to {}", dir.display())
-                    }
-                    // A stale lock of a killed run (or one being written right now: retry once).
-                    _ => {
-                        if pid.is_none() {
-                            std::thread::sleep(std::time::Duration::from_millis(100));
-                            let again = std::fs::read_to_string(&path).unwrap_or_default();
-                            if let Ok(pid) = again.trim().parse::<u32>() {
-                                if alive(pid) {
-                                    bail!("another nglab run (pid {pid}) is writing to {}", dir.display());
-                                }
-                            }
-                        }
-                        let _ = std::fs::remove_file(&path);
-                    }
+                let holder = Holder::read(path).or_else(|| {
+                    // Being written right now, or the stale lock of a killed run: look again.
+                    std::thread::sleep(std::time::Duration::from_millis(100));
+                    Holder::read(path)
+                });
+                if let Some(holder) = holder.filter(|h| h.alive() && (h.is_here() || !foreign_is_stale)) {
+                    bail!("{}", busy(&holder));
                 }
+                let _ = std::fs::remove_file(path);
             }
             Err(e) => return Err(e).with_context(|| format!("creating {}", path.display())),
         }
     }
-    bail!("cannot lock {}: the lock file keeps coming back", dir.display())
+    bail!("cannot lock {}: the lock file keeps coming back", path.display())
 }
 
 /// The settings a finished run can be extended in with `--resume`: its
@@ -219,6 +268,24 @@ pub fn check_dir(dir: &Path, config_json: &str, resume: bool) -> anyhow::Result<
         }
         Err(e) => Err(e).with_context(|| format!("reading {}", config_path.display())),
     }
+}
+
+/// Checks that `dir/config.json` is `config_json`: the run a sweep planned
+/// there is the one its settings give now (same settings, inputs and
+/// version). A difference is named, as `--resume` names it.
+pub fn check_same(dir: &Path, config_json: &str) -> anyhow::Result<()> {
+    let config_path = dir.join("config.json");
+    let existing = std::fs::read_to_string(&config_path)
+        .with_context(|| format!("reading {}", config_path.display()))?;
+    if existing == config_json {
+        return Ok(());
+    }
+    let old = serde_json::from_str::<serde_json::Value>(&existing)
+        .with_context(|| format!("reading {}", config_path.display()))?;
+    let new = serde_json::from_str::<serde_json::Value>(config_json).expect("this run's config.json is JSON");
+    let (found, _) = differences(&old, &new);
+    let what = if found.is_empty() { "its text differs".to_owned() } else { found.join("; ") };
+    bail!("{} is not the run its sweep plan gives now ({what}); plan the sweep again", config_path.display())
 }
 
 /// Removes the temporary files that killed runs left in the run directory

@@ -75,17 +75,21 @@ use anyhow::Context;
 use nglab_lm::Cancel;
 use nglab_metrics::{MetricsConfig, TextMetrics};
 
+pub(crate) use config::bytes;
 pub use config::{Cell, Experiment, RunConfig, DEFAULT_HELDOUT, DEFAULT_TRAIN};
-pub(crate) use files::sha256_file;
 pub use files::RunLock;
+pub(crate) use files::{check_same, lock, lock_file, remove_stale_temps, sha256_file, write_atomic, Holder};
+pub use job::Job;
+pub(crate) use memory::gib;
 pub use progress::{Progress, Step};
 pub use regime::Regime;
+pub(crate) use settings::merge_over;
 pub use settings::{List, Settings};
 pub use vocabulary::Vocabulary;
 
 use gen0::Gen0Cache;
 use human::Human;
-use job::{Job, JobContext};
+use job::JobContext;
 use record::GenRecord;
 use truth::Truth;
 
@@ -101,10 +105,10 @@ pub fn main(settings: &Settings) -> anyhow::Result<()> {
 pub fn run_experiment(config: &RunConfig) -> anyhow::Result<()> {
     let plan = Plan::new(config)?;
     let _lock = plan.open_dir()?;
-    eprintln!("nglab run: about {} of memory at most (estimated)", memory::gib(plan.memory));
+    eprintln!("nglab run: about {} of memory at most (estimated)", memory::gib(plan.memory()));
     let progress = plan.run_jobs(&Control::default())?;
     let records = plan.write_outputs()?;
-    for line in progress.summary(&plan.jobs, &records, &config.out.join("report.html")) {
+    for line in progress.summary(plan.grid().jobs(), &records, &config.out.join("report.html")) {
         eprintln!("nglab run: {line}");
     }
     Ok(())
@@ -169,98 +173,199 @@ fn config_json(exp: &Experiment) -> anyhow::Result<String> {
     Ok(serde_json::to_string_pretty(&json)? + "\n")
 }
 
-/// A run, planned: its validated config and `config.json`, the human texts
-/// read and checked, the grid's jobs, and how many run at once. Nothing is
-/// written yet.
-pub struct Plan<'a> {
+/// A run's grid: its validated config, `config.json`, the cells and the
+/// jobs (every (cell, seed), in grid order). What the outputs are built
+/// from; it reads no text (it hashes the inputs for `config.json`).
+pub struct Grid<'a> {
     config: &'a RunConfig,
     json: String,
-    metrics: TextMetrics,
-    human: Human,
-    truth: Option<Truth>,
     cells: Vec<Cell>,
     jobs: Vec<Job>,
-    workers: usize,
-    sample_threads: usize,
-    memory: f64,
 }
 
-impl<'a> Plan<'a> {
-    /// Reads the inputs and estimates the memory (refusing a run that does
-    /// not fit) before anything is written: a refused run leaves nothing.
-    pub fn new(config: &'a RunConfig) -> anyhow::Result<Plan<'a>> {
+impl<'a> Grid<'a> {
+    /// The grid of `config`, with its `config.json`.
+    pub fn new(config: &'a RunConfig) -> anyhow::Result<Grid<'a>> {
         let exp = &config.experiment;
         let json = config_json(exp)?;
-        let metrics = TextMetrics::new(metrics_config()).context("invalid metrics settings")?;
-        let human = Human::load(exp)?;
-        let truth = match &exp.world {
-            Some(dir) => Some(Truth::load(&crate::world::WorldDir(dir.clone()), &human, config.threads)?),
-            None => None,
-        };
         let cells = exp.cells();
         let jobs: Vec<Job> = cells
             .iter()
             .enumerate()
             .flat_map(|(cell_index, &cell)| (0..exp.seeds).map(move |seed| Job { cell_index, cell, seed }))
             .collect();
-        let workers = config.threads.min(jobs.len()).max(1);
-        let sample_threads = (config.threads / workers).max(1);
-        let memory = check_memory(config, &human, workers, sample_threads)?;
-        Ok(Plan { config, json, metrics, human, truth, cells, jobs, workers, sample_threads, memory })
+        Ok(Grid { config, json, cells, jobs })
+    }
+
+    /// The validated config.
+    pub fn config(&self) -> &RunConfig {
+        self.config
+    }
+
+    /// `config.json`'s text.
+    pub fn json(&self) -> &str {
+        &self.json
+    }
+
+    /// Every job, in grid order.
+    pub fn jobs(&self) -> &[Job] {
+        &self.jobs
     }
 
     fn experiment(&self) -> &Experiment {
         &self.config.experiment
     }
 
-    fn state_dir(&self) -> std::path::PathBuf {
+    /// `DIR/state`.
+    pub fn state_dir(&self) -> std::path::PathBuf {
         self.config.out.join("state")
+    }
+
+    /// Generations of job `i` complete on disk.
+    pub fn completed(&self, i: usize) -> usize {
+        record::completed(&self.state_dir(), &self.jobs[i], self.experiment().generations)
+    }
+
+    /// Writes every output file (tables, plots, report) from the records
+    /// on disk, so they are the same after a resume; returns the records.
+    pub fn write_outputs(&self) -> anyhow::Result<Vec<Vec<GenRecord>>> {
+        self.write_outputs_of(&self.jobs)
+    }
+
+    /// [`Grid::write_outputs`] over some of the jobs (in grid order): those
+    /// a partial sweep finished. Every record is read before any file is
+    /// written.
+    pub fn write_outputs_of(&self, jobs: &[Job]) -> anyhow::Result<Vec<Vec<GenRecord>>> {
+        let exp = self.experiment();
+        let out = &self.config.out;
+        let cells = &self.cells;
+        let records: Vec<Vec<GenRecord>> = jobs
+            .iter()
+            .map(|job| record::read_records(&self.state_dir(), job, exp.generations))
+            .collect::<anyhow::Result<_>>()?;
+        files::write_atomic(&out.join("metrics.csv"), |w| tables::write_metrics(w, jobs, &records))?;
+        let summary = tables::summarize(jobs, &records, cells.len(), exp.generations);
+        files::write_atomic(&out.join("summary.csv"), |w| tables::write_summary(w, cells, &summary))?;
+        files::write_atomic(&out.join("timings.csv"), |w| tables::write_timings(w, jobs, &records))?;
+        files::write_atomic(&out.join("discounts.csv"), |w| tables::write_discounts(w, jobs, &records))?;
+        let plot_set = plots::write_plots(&out.join("plots"), exp, cells, jobs, &records, &summary)?;
+        report::write_report(
+            &out.join("report.html"),
+            &self.json,
+            exp,
+            cells,
+            jobs,
+            &records,
+            &summary,
+            &plot_set,
+        )?;
+        Ok(records)
+    }
+}
+
+/// A run, planned: its grid, the human texts read and checked, the jobs
+/// this process runs (all of them for `nglab run`, one task's for `nglab
+/// sweep task`), and how many run at once. Nothing is written yet.
+pub struct Plan<'a> {
+    grid: Grid<'a>,
+    selected: Vec<usize>,
+    metrics: TextMetrics,
+    human: Human,
+    truth: Option<Truth>,
+    workers: usize,
+    sample_threads: usize,
+    memory: f64,
+}
+
+/// Which limit a plan's memory estimate is held to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MemoryLimit {
+    /// `--max-memory`, else the memory available on this machine (a run).
+    Here,
+    /// `--max-memory` only (a sweep planned on one machine, run on others).
+    Given,
+}
+
+impl<'a> Plan<'a> {
+    /// Reads the inputs and estimates the memory (refusing a run that does
+    /// not fit) before anything is written: a refused run leaves nothing.
+    pub fn new(config: &'a RunConfig) -> anyhow::Result<Plan<'a>> {
+        let grid = Grid::new(config)?;
+        let all: Vec<usize> = (0..grid.jobs.len()).collect();
+        Plan::of_jobs(grid, all, MemoryLimit::Here)
+    }
+
+    /// The plan of the jobs `selected` (indices into the grid's jobs), its
+    /// memory estimate held to `limit`.
+    pub fn of_jobs(grid: Grid<'a>, selected: Vec<usize>, limit: MemoryLimit) -> anyhow::Result<Plan<'a>> {
+        let config = grid.config;
+        let exp = &config.experiment;
+        let metrics = TextMetrics::new(metrics_config()).context("invalid metrics settings")?;
+        let human = Human::load(exp)?;
+        let truth = match &exp.world {
+            Some(dir) => Some(Truth::load(&crate::world::WorldDir(dir.clone()), &human, config.threads)?),
+            None => None,
+        };
+        let workers = config.threads.min(selected.len()).max(1);
+        let sample_threads = (config.threads / workers).max(1);
+        let memory = check_memory(config, &human, workers, sample_threads, limit)?;
+        Ok(Plan { grid, selected, metrics, human, truth, workers, sample_threads, memory })
+    }
+
+    /// The grid.
+    pub fn grid(&self) -> &Grid<'a> {
+        &self.grid
+    }
+
+    /// The estimated peak memory of this plan's jobs, in bytes.
+    pub fn memory(&self) -> f64 {
+        self.memory
+    }
+
+    fn experiment(&self) -> &Experiment {
+        self.grid.experiment()
     }
 
     /// Takes the output directory (locked while the returned guard lives):
     /// new or empty, or holding this run when resuming; removes a killed
-    /// run's temporary files; writes `config.json`.
+    /// run's temporary files; writes `config.json`. Prints nothing.
     pub fn open_dir(&self) -> anyhow::Result<RunLock> {
-        let out = &self.config.out;
+        let out = &self.grid.config.out;
         let lock = files::lock(out)?;
-        files::check_dir(out, &self.json, self.config.resume)?;
+        files::check_dir(out, &self.grid.json, self.grid.config.resume)?;
         files::remove_stale_temps(out)?;
-        files::write_atomic(&out.join("config.json"), |w| Ok(w.write_all(self.json.as_bytes())?))?;
+        files::write_atomic(&out.join("config.json"), |w| Ok(w.write_all(self.grid.json.as_bytes())?))?;
         Ok(lock)
     }
 
-    /// The estimated memory the run needs at most, in bytes.
-    pub fn memory_estimate(&self) -> f64 {
-        self.memory
-    }
-
-    /// Runs every job (resuming those begun), `workers` at a time, with a
-    /// progress bar on a terminal and a line per generation otherwise, or
-    /// as `control` says.
+    /// Runs the selected jobs (resuming those begun), `workers` at a time,
+    /// with a progress bar on a terminal and a line per generation otherwise,
+    /// or as `control` says.
     pub fn run_jobs<'s>(&'s self, control: &Control<'s>) -> anyhow::Result<Progress<'s>> {
         let exp = self.experiment();
-        let jobs = &self.jobs;
-        let gen0 = Gen0Cache::new(&self.cells);
+        let jobs = &self.grid.jobs;
+        let cells = &self.grid.cells;
+        let gen0 = Gen0Cache::new(cells);
         let ctx = JobContext {
             experiment: exp,
             human: &self.human,
             truth: self.truth.as_ref(),
             metrics: &self.metrics,
             gen0: &gen0,
-            state_dir: self.state_dir(),
-            corpora_dir: exp.keep_corpora.then(|| self.config.out.join("corpora")),
+            state_dir: self.grid.state_dir(),
+            corpora_dir: exp.keep_corpora.then(|| self.grid.config.out.join("corpora")),
             threads: self.sample_threads,
             cancel: control.cancel.clone(),
         };
-        let total = (jobs.len() * exp.generations) as u64;
+        let total = (self.selected.len() * exp.generations) as u64;
         let before: usize =
-            jobs.iter().map(|job| record::completed(&ctx.state_dir, job, exp.generations)).sum();
-        let progress = Progress::new(exp, &self.cells, total, before as u64, control.on_step);
+            self.selected.iter().map(|&i| record::completed(&ctx.state_dir, &jobs[i], exp.generations)).sum();
+        let progress = Progress::new(exp, cells, total, before as u64, control.on_step);
         let report = |job: &Job, r: &GenRecord| progress.generation_done(job, r);
         // Longest jobs first (the growing `accumulate` pools), so that the last
         // jobs to finish are short ones and every worker stays busy to the end.
         // Only the order of execution changes: the outputs are in grid order.
-        let mut schedule: Vec<usize> = (0..jobs.len()).collect();
+        let mut schedule = self.selected.clone();
         schedule.sort_by_key(|&i| match jobs[i].cell.regime {
             Regime::Accumulate => 0,
             Regime::AccumulateSubsample => 1,
@@ -274,7 +379,7 @@ impl<'a> Plan<'a> {
             for _ in 0..self.workers {
                 s.spawn(|| loop {
                     let k = next.fetch_add(1, Ordering::Relaxed);
-                    if k >= jobs.len() || failed.load(Ordering::Relaxed) {
+                    if k >= schedule.len() || failed.load(Ordering::Relaxed) {
                         break;
                     }
                     let i = schedule[k];
@@ -302,33 +407,10 @@ impl<'a> Plan<'a> {
         }
     }
 
-    /// Writes every output file (tables, plots, report) from the records
-    /// on disk, so they are the same after a resume; returns the records.
+    /// Writes every output file from the records on disk
+    /// ([`Grid::write_outputs`]).
     pub fn write_outputs(&self) -> anyhow::Result<Vec<Vec<GenRecord>>> {
-        let exp = self.experiment();
-        let out = &self.config.out;
-        let (cells, jobs) = (&self.cells, &self.jobs);
-        let records: Vec<Vec<GenRecord>> = jobs
-            .iter()
-            .map(|job| record::read_records(&self.state_dir(), job, exp.generations))
-            .collect::<anyhow::Result<_>>()?;
-        files::write_atomic(&out.join("metrics.csv"), |w| tables::write_metrics(w, jobs, &records))?;
-        let summary = tables::summarize(jobs, &records, cells.len(), exp.generations);
-        files::write_atomic(&out.join("summary.csv"), |w| tables::write_summary(w, cells, &summary))?;
-        files::write_atomic(&out.join("timings.csv"), |w| tables::write_timings(w, jobs, &records))?;
-        files::write_atomic(&out.join("discounts.csv"), |w| tables::write_discounts(w, jobs, &records))?;
-        let plot_set = plots::write_plots(&out.join("plots"), exp, cells, jobs, &records, &summary)?;
-        report::write_report(
-            &out.join("report.html"),
-            &self.json,
-            exp,
-            cells,
-            jobs,
-            &records,
-            &summary,
-            &plot_set,
-        )?;
-        Ok(records)
+        self.grid.write_outputs()
     }
 }
 
@@ -339,12 +421,14 @@ fn check_memory(
     human: &Human,
     workers: usize,
     sample_threads: usize,
+    limit: MemoryLimit,
 ) -> anyhow::Result<f64> {
     let size = memory::HumanSize::new(&human.train, &human.heldout, human.vocab.len(), &human.reference);
     let need = memory::estimate(&config.experiment, &size, workers, sample_threads);
     let (limit, what) = match config.max_memory {
         Some(limit) => (Some(limit as f64), "--max-memory"),
-        None => (memory::available(), "available on this machine"),
+        None if limit == MemoryLimit::Here => (memory::available(), "available on this machine"),
+        None => (None, ""),
     };
     if let Some(limit) = limit.filter(|&limit| need > limit) {
         anyhow::bail!(

@@ -166,11 +166,26 @@ pub struct Settings {
     #[arg(long, value_name = "SIZE")]
     #[serde(alias = "max-memory")]
     pub max_memory: Option<String>,
+    /// The `[slurm]` table: how `nglab sweep plan` writes its batch scripts
+    /// (`nglab run` reads no key of it).
+    #[arg(skip)]
+    pub slurm: Option<crate::sweep::SlurmSettings>,
     /// The keys the `config` file gave (and the command line did not): how
     /// messages name a setting ([`Settings::name`]).
     #[arg(skip)]
     #[serde(skip)]
     pub from_file: Vec<String>,
+}
+
+/// `flags` over `file`: one generic merge of the two as TOML tables (where
+/// an unset setting has no key, and NaN stays NaN), so that no setting is
+/// listed twice; returns the merge and the keys only the file gave.
+pub fn merge_over<T: Serialize + serde::de::DeserializeOwned>(flags: &T, file: &T) -> (T, Vec<String>) {
+    let table = |s: &T| toml::Table::try_from(s).expect("settings serialize to TOML");
+    let (mut merged, flags) = (table(file), table(flags));
+    let from_file = merged.keys().filter(|k| !flags.contains_key(*k)).cloned().collect();
+    merged.extend(flags);
+    (merged.try_into().expect("merged settings deserialize"), from_file)
 }
 
 impl Settings {
@@ -228,11 +243,7 @@ impl Settings {
     /// merge over the settings as TOML tables (where an unset setting has no
     /// key, and NaN stays NaN), so no setting is listed twice.
     pub fn over(self, file: Settings) -> Settings {
-        let table = |s: &Settings| toml::Table::try_from(s).expect("settings serialize to TOML");
-        let (mut merged, flags) = (table(&file), table(&self));
-        let from_file = merged.keys().filter(|k| !flags.contains_key(*k)).cloned().collect();
-        merged.extend(flags);
-        let mut out: Settings = merged.try_into().expect("merged settings deserialize");
+        let (mut out, from_file) = merge_over(&self, &file);
         out.config = self.config.or(file.config);
         out.from_file = from_file;
         out
