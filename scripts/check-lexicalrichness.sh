@@ -2,7 +2,8 @@
 # Compares nglab's MATTR and MTLD with the `lexicalrichness` PyPI package on two
 # texts (the committed fixtures unless paths are given). lexicalrichness is
 # installed into a venv under ~/.cache/nglab (needs PyPI the first time).
-# Both see each text as one whitespace-split word list (no preprocessing).
+# Both see each text as one whitespace-split word list in its order (no preprocessing;
+# nglab with --sentence-order text).
 # Usage: scripts/check-lexicalrichness.sh [TEXT...]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -17,7 +18,7 @@ texts=("$@")
 status=0
 for text in "${texts[@]}"; do
   for window in 100 1000; do
-    json=$(target/debug/nglab metrics --input "$text" --mattr-window "$window" --json)
+    json=$(target/debug/nglab metrics --input "$text" --mattr-window "$window" --sentence-order text --json)
     NGLAB_JSON="$json" "$venv/bin/python" - "$text" "$window" <<'PY' || status=1
 import json, os, sys
 from lexicalrichness import LexicalRichness

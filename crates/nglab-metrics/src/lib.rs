@@ -12,11 +12,17 @@
 //! Definitions (see each function for details):
 //! - Lexical metrics are computed on an equal-size sample: whole sentences
 //!   drawn at random without replacement until the token budget is reached,
-//!   the last one cut, put back in text order; `draws` draws give a mean, a
-//!   standard deviation and a 2.5-97.5 percentile interval. When the budget
-//!   covers the text the sample is the text and there is one draw.
+//!   the last one cut, laid end to end in the order drawn (a random order:
+//!   [`SentenceOrder::Shuffled`], the default, also when the budget covers
+//!   the whole text); `draws` draws give a mean, a standard deviation, a
+//!   2.5-97.5 percentile interval and the 95% half-width of the mean. So
+//!   MATTR and MTLD do not depend on the order of the text's sentences (a
+//!   document's topic runs, or independent synthetic sentences).
+//!   [`SentenceOrder::Text`] puts each draw back in text order, and a budget
+//!   covering the text then makes one draw, the text itself.
 //!   TTR, [`mattr`] and [`mtld`] see the sample as one flat word list (like the
-//!   `lexicalrichness` package); [`distinct_n`] counts n-grams within sentences.
+//!   `lexicalrichness` package; the functions themselves read the text in
+//!   its order); [`distinct_n`] counts n-grams within sentences.
 //! - Distribution metrics use the whole text: [`entropy_bits`], [`heterozygosity`]
 //!   (`1 - sum p^2`), [`zipf_exponent`] (least squares on log rank-log frequency
 //!   over all ranks), [`sq_l2_distance`] (unsmoothed, `sum (p - q)^2`),
@@ -77,7 +83,7 @@ pub use distribution::{
 };
 pub use error::Error;
 pub use lexical::{distinct_n, mattr, mtld, ttr};
-pub use metrics::{MetricsConfig, Reference, TextMetrics};
+pub use metrics::{MetricsConfig, Reference, SentenceOrder, TextCounts, TextMetrics};
 /// Seeds a [`ChaCha8Rng`]: `ChaCha8Rng::seed_from_u64(0)`.
 pub use rand::SeedableRng;
 /// The project's one RNG type, to give [`TextMetrics::compute`]; re-exported
@@ -87,4 +93,5 @@ pub use report::{
     BandSurvival, CorpusSize, Interval, MetricsReport, OrderNovelty, OrderRecall, OrderSurvival, SampleInfo,
     Undefined,
 };
+pub use sample::t95;
 pub use tails::{survival_band, SURVIVAL_BANDS};

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use crate::distribution::{
     entropy_bits, heterozygosity, js_divergence_bits, kl_divergence_bits, sq_l2_distance, zipf_exponent,
 };
-use crate::ngrams::{sentence_bounds, NgramTable, MAX_ORDER};
+use crate::ngrams::{sentence_bounds, NgramTable, Positions, MAX_ORDER};
 use crate::report::{CorpusSize, Interval, MetricsReport, SampleInfo, Undefined};
 use crate::sample::{draw, lexical_of_draw, summarize, DrawScratch};
 use crate::{repetition, tails, Error};
@@ -29,6 +29,41 @@ pub struct MetricsConfig {
     pub gzip_level: u32,
     /// Bytes compressed at most: a longer text is thinned to every k-th sentence.
     pub gzip_max_bytes: usize,
+    /// The order of the sentences in each lexical sample: [`SentenceOrder::Shuffled`]
+    /// (the default) makes MATTR and MTLD independent of the text's order.
+    pub sentence_order: SentenceOrder,
+}
+
+/// The order in which the sentences of a lexical sample are laid end to end
+/// for the metrics that read the sample as one word list (MATTR, MTLD). TTR
+/// and distinct-n do not depend on it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SentenceOrder {
+    /// Every draw is a uniformly random order of sentences (drawn without
+    /// replacement until the budget), `draws` draws even when the budget
+    /// covers the whole text: the values are means over random sentence
+    /// orders, the same for a text and any reordering of its sentences up to
+    /// the draws' spread ([`Interval::half_width`](crate::Interval::half_width)). A
+    /// human text kept in document order and a synthetic text of independent
+    /// sentences are then measured alike.
+    #[default]
+    Shuffled,
+    /// Each draw is put back in text order, and a budget covering the text
+    /// makes one draw, the text itself: the values of [`mattr`](crate::mattr) and
+    /// [`mtld`](crate::mtld) on the text, which see neighbouring sentences of a
+    /// document (topic runs lower MATTR and MTLD).
+    Text,
+}
+
+impl SentenceOrder {
+    /// Its name as in serde and on the command line: `shuffled`, `text`.
+    pub fn name(self) -> &'static str {
+        match self {
+            SentenceOrder::Shuffled => "shuffled",
+            SentenceOrder::Text => "text",
+        }
+    }
 }
 
 impl Default for MetricsConfig {
@@ -40,6 +75,7 @@ impl Default for MetricsConfig {
             mtld_threshold: 0.72,
             gzip_level: 6,
             gzip_max_bytes: 1 << 20,
+            sentence_order: SentenceOrder::Shuffled,
         }
     }
 }
@@ -73,6 +109,38 @@ impl Reference {
     /// `None` outside the orders it counts, 1 to 4.
     pub fn n_types_of_order(&self, order: usize) -> Option<usize> {
         (1..=4).contains(&order).then(|| self.table.n_types(order))
+    }
+}
+
+/// The n-gram types (orders 1 to 4, within sentences) of a text and the type
+/// of the n-gram at each of its positions: what [`TextMetrics::compute`]
+/// counts before measuring. A text that grows by whole corpora (the
+/// `accumulate` pool) keeps its counts and [`TextCounts::append`]s each new
+/// corpus's instead of counting the whole text again.
+#[derive(Debug, Clone, Default)]
+pub struct TextCounts {
+    table: NgramTable,
+    positions: Positions,
+    tokens: usize,
+}
+
+impl TextCounts {
+    /// Counts `text`.
+    pub fn new(text: &Corpus) -> TextCounts {
+        let (table, positions) = NgramTable::build(text);
+        TextCounts { table, positions, tokens: text.n_tokens() }
+    }
+
+    /// Appends the counts of the text that follows this one: the same
+    /// counts as [`TextCounts::new`] of the two texts concatenated.
+    pub fn append(&mut self, next: TextCounts) {
+        self.table.append(&mut self.positions, next.table, next.positions);
+        self.tokens += next.tokens;
+    }
+
+    /// Tokens of the text counted.
+    pub fn n_tokens(&self) -> usize {
+        self.tokens
     }
 }
 
@@ -132,7 +200,8 @@ impl TextMetrics {
     /// survival, novelty) and `heldout` (recall) when given. `vocab` must hold
     /// every id of `text` and is used only to spell it for the compression
     /// ratio; the texts must share it. `rng` (a seeded [`ChaCha8Rng`](crate::ChaCha8Rng),
-    /// say) draws the lexical samples (unused when the sample is the whole text). Pure: same inputs and RNG state,
+    /// say) draws the lexical samples (unused when the sample is the whole text in text order). Pure: same
+    /// inputs and RNG state,
     /// same report.
     pub fn compute<R: Rng + ?Sized>(
         &self,
@@ -142,12 +211,31 @@ impl TextMetrics {
         heldout: Option<&Reference>,
         rng: &mut R,
     ) -> Result<MetricsReport, Error> {
+        self.compute_counted(text, &TextCounts::new(text), vocab, reference, heldout, rng)
+    }
+
+    /// [`TextMetrics::compute`] of `text` whose n-grams `counts` holds
+    /// (counted by [`TextCounts::new`], or appended corpus by corpus): the
+    /// same report.
+    ///
+    /// # Panics
+    /// When `counts` is not of a text of `text`'s length.
+    pub fn compute_counted<R: Rng + ?Sized>(
+        &self,
+        text: &Corpus,
+        counts: &TextCounts,
+        vocab: &Vocab,
+        reference: Option<&Reference>,
+        heldout: Option<&Reference>,
+        rng: &mut R,
+    ) -> Result<MetricsReport, Error> {
+        assert_eq!(counts.tokens, text.n_tokens(), "the counts are of another text");
         if let Some(&id) = text.ids().iter().find(|&&id| id as usize >= vocab.len()) {
             return Err(Error::IdOutOfRange { id, vocab_len: vocab.len() });
         }
         let cfg = &self.config;
         let mut why = Reasons::default();
-        let (table, positions) = NgramTable::build(text);
+        let TextCounts { table, positions, .. } = counts;
         let bounds = sentence_bounds(text);
         let n_tokens = text.n_tokens();
         let unigrams = &table.unigrams;
@@ -158,21 +246,22 @@ impl TextMetrics {
             None => n_tokens,
         });
         let whole_text = budget >= n_tokens;
-        let draws = if whole_text { 1 } else { cfg.draws };
+        let in_text_order = cfg.sentence_order == SentenceOrder::Text;
+        let draws = if whole_text && in_text_order { 1 } else { cfg.draws };
         let n_types = [1, 2, 3, 4].map(|n| if n == 1 { unigrams.len() } else { table.n_types(n) });
         let mut scratch = DrawScratch::new(text.ids(), n_types);
         let mut order = Vec::new();
         let mut per_draw: Vec<[Option<f64>; 8]> = Vec::with_capacity(draws);
         for _ in 0..draws {
-            let pieces = if whole_text {
+            let pieces = if whole_text && in_text_order {
                 bounds.iter().copied().filter(|(a, b)| b > a).collect()
             } else {
-                draw(&bounds, budget, rng, &mut order)
+                draw(&bounds, budget, cfg.sentence_order, rng, &mut order)
             };
             per_draw.push(lexical_of_draw(
                 &pieces,
                 text.ids(),
-                &positions,
+                positions,
                 cfg.mattr_window,
                 cfg.mtld_threshold,
                 &mut scratch,
@@ -185,9 +274,10 @@ impl TextMetrics {
             let values: Option<Vec<f64>> = per_draw.iter().map(|d| d[k]).collect();
             let summary = values.map(|mut v| summarize(&mut v));
             let summary = why.check(name, summary, || lexical_reason(name, sample_tokens, cfg.mattr_window));
-            if let Some((mean, sd, lo, hi)) = summary {
-                lexical[k] = Some(mean);
-                intervals.push(Interval { metric: (*name).to_owned(), sd, lo, hi });
+            if let Some(s) = summary {
+                lexical[k] = Some(s.mean);
+                let (sd, lo, hi, half_width) = (s.sd, s.lo, s.hi, s.half_width);
+                intervals.push(Interval { metric: (*name).to_owned(), sd, lo, hi, half_width });
             }
         }
 
@@ -217,7 +307,7 @@ impl TextMetrics {
                 why.check("kl_from_reference", kl_divergence_bits(&r.table.unigrams, unigrams), empty_ref);
             js = why.check("js_to_reference", js_divergence_bits(unigrams, &r.table.unigrams), either);
             l2 = why.check("sq_l2_to_reference", sq_l2_distance(unigrams, &r.table.unigrams), either);
-            let (s, n) = tails::survival_and_novelty(&table, &r.table, &table.map_onto(&r.table));
+            let (s, n) = tails::survival_and_novelty(table, &r.table, &table.map_onto(&r.table));
             survival = Some(s);
             novelty = Some(n);
         } else {
@@ -233,7 +323,7 @@ impl TextMetrics {
             }
         }
         let recall = match heldout {
-            Some(h) => Some(tails::recall(&h.table, &h.table.map_onto(&table))),
+            Some(h) => Some(tails::recall(&h.table, &h.table.map_onto(table))),
             None => why.check("heldout_recall", None, || "no held-out text given".to_owned()),
         };
 
@@ -243,7 +333,13 @@ impl TextMetrics {
             sentences: text.n_sentences(),
             types,
             hapax,
-            sample: SampleInfo { sample_tokens, draws, whole_text, scheme: "sentences".to_owned() },
+            sample: SampleInfo {
+                sample_tokens,
+                draws,
+                whole_text,
+                scheme: "sentences".to_owned(),
+                sentence_order: cfg.sentence_order,
+            },
             ttr,
             mattr,
             mtld,

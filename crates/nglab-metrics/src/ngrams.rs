@@ -156,6 +156,77 @@ impl NgramTable {
         (NgramTable { unigrams, higher }, positions)
     }
 
+    /// Appends `other` (the table and positions of the text that follows
+    /// this one) to this table and its `positions`: the result is what
+    /// [`NgramTable::build`] gives on the two texts concatenated, type ids
+    /// included, without sorting them again. Per order, one linear merge of
+    /// the two tables' keys (both prefix maps are increasing, so each table
+    /// stays sorted under them), then every position's id is mapped.
+    pub(crate) fn append(
+        &mut self,
+        positions: &mut Positions,
+        other: NgramTable,
+        other_positions: Positions,
+    ) {
+        if self.unigrams.len() < other.unigrams.len() {
+            self.unigrams.resize(other.unigrams.len(), 0);
+        }
+        for (c, &o) in self.unigrams.iter_mut().zip(&other.unigrams) {
+            *c += o;
+        }
+        // map_a / map_b: ids of the order below in self / other -> merged ids
+        // (order 1: token ids, unchanged).
+        let (mut map_a, mut map_b): (Vec<u32>, Vec<u32>) = (Vec::new(), Vec::new());
+        let identity = |map: &[u32], id: u32| if map.is_empty() { id } else { map[id as usize] };
+        for (k, ((a, b), mut tail)) in
+            self.higher.iter_mut().zip(other.higher).zip(other_positions).enumerate()
+        {
+            let mut merged = OrderTypes::default();
+            let (mut next_a, mut next_b) =
+                (Vec::with_capacity(a.counts.len()), Vec::with_capacity(b.counts.len()));
+            let key_a = |i: usize| (identity(&map_a, a.prefix[i]), a.last[i]);
+            let key_b = |j: usize| (identity(&map_b, b.prefix[j]), b.last[j]);
+            let (mut i, mut j) = (0, 0);
+            while i < a.counts.len() || j < b.counts.len() {
+                let take = match (i < a.counts.len(), j < b.counts.len()) {
+                    (true, true) => key_a(i).cmp(&key_b(j)),
+                    (true, false) => std::cmp::Ordering::Less,
+                    _ => std::cmp::Ordering::Greater,
+                };
+                let id = u32::try_from(merged.counts.len()).expect("fewer than 2^32 n-gram types");
+                let ((prefix, last), count) = match take {
+                    std::cmp::Ordering::Greater => {
+                        next_b.push(id);
+                        j += 1;
+                        (key_b(j - 1), b.counts[j - 1])
+                    }
+                    both => {
+                        next_a.push(id);
+                        i += 1;
+                        let mut count = a.counts[i - 1];
+                        if both.is_eq() {
+                            next_b.push(id);
+                            count += b.counts[j];
+                            j += 1;
+                        }
+                        (key_a(i - 1), count)
+                    }
+                };
+                merged.prefix.push(prefix);
+                merged.last.push(last);
+                merged.counts.push(count);
+            }
+            *a = merged;
+            let map = |ids: &mut [u32], to: &[u32]| {
+                ids.iter_mut().filter(|t| **t != NONE).for_each(|t| *t = to[*t as usize]);
+            };
+            map(&mut positions[k], &next_a);
+            map(&mut tail, &next_b);
+            positions[k].extend_from_slice(&tail);
+            (map_a, map_b) = (next_a, next_b);
+        }
+    }
+
     /// Number of distinct types of `order`.
     pub(crate) fn n_types(&self, order: usize) -> usize {
         if order == 1 {
@@ -315,6 +386,23 @@ mod tests {
             let mut payloads: Vec<u32> = pairs.iter().map(|p| p.1).collect();
             payloads.sort_unstable();
             proptest::prop_assert!(payloads.iter().enumerate().all(|(i, &p)| p == i as u32));
+        }
+
+        /// Appending the tables of a text that follows == building the
+        /// concatenation's: every type id, count and position.
+        #[test]
+        fn append_equals_building_the_concatenation(a in lines(), b in lines()) {
+            let (ra, rb): (Vec<&[u32]>, Vec<&[u32]>) =
+                (a.iter().map(Vec::as_slice).collect(), b.iter().map(Vec::as_slice).collect());
+            let (mut ta, mut pa) = NgramTable::build(&corpus(&ra));
+            let (tb, pb) = NgramTable::build(&corpus(&rb));
+            ta.append(&mut pa, tb, pb);
+            let (whole, pw) = NgramTable::build(&corpus(&[ra, rb].concat()));
+            proptest::prop_assert_eq!(&ta.unigrams, &whole.unigrams);
+            for (x, y) in ta.higher.iter().zip(&whole.higher) {
+                proptest::prop_assert_eq!((&x.prefix, &x.last, &x.counts), (&y.prefix, &y.last, &y.counts));
+            }
+            proptest::prop_assert_eq!(pa, pw);
         }
 
         /// Sorted-key tables == naive counting; positions spell their n-gram;

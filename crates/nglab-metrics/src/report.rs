@@ -4,6 +4,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::SentenceOrder;
+
 /// All metrics of one text, optionally against a reference and a held-out text.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct MetricsReport {
@@ -68,19 +70,29 @@ pub struct MetricsReport {
     pub undefined: Vec<Undefined>,
 }
 
+impl MetricsReport {
+    /// The spread over the draws of the lexical metric `metric` (`mattr`,
+    /// `mtld`, ...), when it is defined.
+    pub fn interval(&self, metric: &str) -> Option<&Interval> {
+        self.intervals.iter().find(|i| i.metric == metric)
+    }
+}
+
 /// How the lexical metrics were sampled.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SampleInfo {
     /// Tokens in every draw.
     pub sample_tokens: usize,
-    /// Number of draws averaged (1 when the sample is the whole text).
+    /// Number of draws averaged (1 when the sample is the whole text in text order).
     pub draws: usize,
     /// Whether the sample is the whole text (token budget >= text size).
     pub whole_text: bool,
     /// The sampling scheme: `sentences` = whole sentences drawn at random
-    /// without replacement until the budget is reached, the last one cut,
-    /// then put back in text order.
+    /// without replacement until the budget is reached, the last one cut.
     pub scheme: String,
+    /// The order of each draw's sentences: as drawn (`shuffled`) or put back
+    /// in text order (`text`).
+    pub sentence_order: SentenceOrder,
 }
 
 /// The spread of one lexical metric over the draws.
@@ -94,6 +106,11 @@ pub struct Interval {
     pub lo: f64,
     /// 97.5th percentile of the draws (linear interpolation).
     pub hi: f64,
+    /// Half-width of the 95% Student t interval of the mean over the draws,
+    /// `t95(draws - 1) · sd / √draws` (0 for one draw): the mean of another
+    /// set of draws (another seed, or the same text with its sentences
+    /// reordered under [`SentenceOrder::Shuffled`]) falls within it about 95% of the time.
+    pub half_width: f64,
 }
 
 /// The size of a corpus compared against.

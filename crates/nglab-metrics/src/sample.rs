@@ -2,23 +2,28 @@
 //!
 //! A sample is whole sentences drawn uniformly at random without replacement
 //! until the token budget is reached; the last sentence drawn is cut so the
-//! sample holds exactly the budget; the pieces are then put back in text order
-//! (so a sample as large as the text is the text, and MATTR/MTLD see sentences
-//! in their original order).
+//! sample holds exactly the budget. Under [`SentenceOrder::Shuffled`] the
+//! pieces stay in the order they were drawn (a draw as large as the text is a
+//! random permutation of its sentences), so MATTR and MTLD never see the
+//! text's own order; under [`SentenceOrder::Text`] they are put back in text
+//! order (a sample as large as the text is the text).
 
 use rand::Rng;
 
 use crate::lexical::{mattr_with, mtld_with, Scratch};
+use crate::metrics::SentenceOrder;
 use crate::ngrams::{MAX_ORDER, NONE};
 use nglab_tokenizer::TokenId;
 
 /// `[start, end)` pieces of the text's flat ids, in text order, each inside one sentence.
 pub(crate) type Pieces = Vec<(usize, usize)>;
 
-/// One draw of `budget` tokens (fewer only if the text is smaller).
+/// One draw of `budget` tokens (fewer only if the text is smaller), its
+/// pieces in drawn order or in text order as `sentence_order` says.
 pub(crate) fn draw<R: Rng + ?Sized>(
     bounds: &[(usize, usize)],
     budget: usize,
+    sentence_order: SentenceOrder,
     rng: &mut R,
     order: &mut Vec<u32>,
 ) -> Pieces {
@@ -39,7 +44,9 @@ pub(crate) fn draw<R: Rng + ?Sized>(
             taken += len;
         }
     }
-    pieces.sort_unstable();
+    if sentence_order == SentenceOrder::Text {
+        pieces.sort_unstable();
+    }
     pieces
 }
 
@@ -114,13 +121,50 @@ pub(crate) fn lexical_of_draw(
     ]
 }
 
-/// Mean, sample standard deviation and 2.5/97.5 percentiles (linear
-/// interpolation between order statistics, numpy's default) of `values`.
-pub(crate) fn summarize(values: &mut [f64]) -> (f64, f64, f64, f64) {
+/// The two-sided 95% quantile of Student's t distribution with `df` degrees
+/// of freedom (the 0.975 quantile: 3 decimals up to 30, then the
+/// Cornish-Fisher expansion around the normal quantile, within 1e-5), so
+/// that `mean ± t95(n - 1) · sd / √n` is the 95% interval of the mean of `n`
+/// values. `None` for 0 degrees of freedom.
+pub fn t95(df: usize) -> Option<f64> {
+    const T: [f64; 30] = [
+        12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.160, 2.145,
+        2.131, 2.120, 2.110, 2.101, 2.093, 2.086, 2.080, 2.074, 2.069, 2.064, 2.060, 2.056, 2.052, 2.048,
+        2.045, 2.042,
+    ];
+    match df {
+        0 => None,
+        1..=30 => Some(T[df - 1]),
+        _ => {
+            let (z, nu) = (1.959_963_984_540_054_f64, df as f64);
+            let g1 = (z.powi(3) + z) / 4.0;
+            let g2 = (5.0 * z.powi(5) + 16.0 * z.powi(3) + 3.0 * z) / 96.0;
+            let g3 = (3.0 * z.powi(7) + 19.0 * z.powi(5) + 17.0 * z.powi(3) - 15.0 * z) / 384.0;
+            Some(z + g1 / nu + g2 / (nu * nu) + g3 / (nu * nu * nu))
+        }
+    }
+}
+
+/// What [`summarize`] gives.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct Summary {
+    pub(crate) mean: f64,
+    pub(crate) sd: f64,
+    pub(crate) lo: f64,
+    pub(crate) hi: f64,
+    /// Half-width of the 95% t interval of the mean (0 for one value).
+    pub(crate) half_width: f64,
+}
+
+/// Mean, sample standard deviation, 2.5/97.5 percentiles (linear
+/// interpolation between order statistics, numpy's default) and the 95%
+/// half-width of the mean of `values`. Equal values give that value exactly.
+pub(crate) fn summarize(values: &mut [f64]) -> Summary {
     debug_assert!(!values.is_empty());
     values.sort_unstable_by(f64::total_cmp);
     let n = values.len() as f64;
-    let mean = values.iter().sum::<f64>() / n;
+    let (first, last) = (values[0], values[values.len() - 1]);
+    let mean = if first == last { first } else { values.iter().sum::<f64>() / n };
     let sd = if values.len() > 1 {
         (values.iter().map(|v| (v - mean) * (v - mean)).sum::<f64>() / (n - 1.0)).sqrt()
     } else {
@@ -132,7 +176,8 @@ pub(crate) fn summarize(values: &mut [f64]) -> (f64, f64, f64, f64) {
         let hi = pos.ceil() as usize;
         values[lo] + (values[hi] - values[lo]) * (pos - lo as f64)
     };
-    (mean, sd, pct(0.025), pct(0.975))
+    let half_width = t95(values.len() - 1).map_or(0.0, |t| t * sd / n.sqrt());
+    Summary { mean, sd, lo: pct(0.025), hi: pct(0.975), half_width }
 }
 
 #[cfg(test)]
@@ -150,14 +195,32 @@ mod tests {
             at += l;
         }
         let mut rng = ChaCha8Rng::seed_from_u64(7);
-        let pieces = draw(&bounds, budget, &mut rng, &mut Vec::new());
-        let got: usize = pieces.iter().map(|(a, b)| b - a).sum();
-        assert_eq!(got, expect_tokens, "{lengths:?} {budget}");
-        assert!(pieces.windows(2).all(|w| w[0].1 <= w[1].0), "sorted, disjoint: {pieces:?}");
-        for &(a, b) in &pieces {
-            let s = bounds.iter().find(|s| s.0 == a).expect("a piece starts a sentence");
-            assert!(b <= s.1);
+        for sentence_order in [SentenceOrder::Text, SentenceOrder::Shuffled] {
+            let mut pieces = draw(&bounds, budget, sentence_order, &mut rng, &mut Vec::new());
+            let got: usize = pieces.iter().map(|(a, b)| b - a).sum();
+            assert_eq!(got, expect_tokens, "{lengths:?} {budget}");
+            if sentence_order == SentenceOrder::Shuffled {
+                pieces.sort_unstable();
+            }
+            assert!(pieces.windows(2).all(|w| w[0].1 <= w[1].0), "sorted, disjoint: {pieces:?}");
+            for &(a, b) in &pieces {
+                let s = bounds.iter().find(|s| s.0 == a).expect("a piece starts a sentence");
+                assert!(b <= s.1);
+            }
         }
+    }
+
+    #[test]
+    fn shuffled_draws_keep_the_drawn_order() {
+        let bounds: Vec<(usize, usize)> = (0..100).map(|i| (i * 3, i * 3 + 3)).collect();
+        let mut rng = ChaCha8Rng::seed_from_u64(3);
+        let shuffled = draw(&bounds, 300, SentenceOrder::Shuffled, &mut rng, &mut Vec::new());
+        let mut sorted = shuffled.clone();
+        sorted.sort_unstable();
+        assert_eq!(sorted, bounds, "the whole text, every sentence once");
+        assert_ne!(shuffled, bounds, "not in text order");
+        let mut rng = ChaCha8Rng::seed_from_u64(3);
+        assert_eq!(draw(&bounds, 300, SentenceOrder::Text, &mut rng, &mut Vec::new()), bounds);
     }
 
     #[test]
@@ -173,18 +236,65 @@ mod tests {
     #[test]
     fn same_seed_same_draw() {
         let bounds: Vec<(usize, usize)> = (0..100).map(|i| (i * 3, i * 3 + 3)).collect();
-        let a = draw(&bounds, 30, &mut ChaCha8Rng::seed_from_u64(1), &mut Vec::new());
-        let b = draw(&bounds, 30, &mut ChaCha8Rng::seed_from_u64(1), &mut Vec::new());
-        let c = draw(&bounds, 30, &mut ChaCha8Rng::seed_from_u64(2), &mut Vec::new());
+        let one = |seed| {
+            draw(&bounds, 30, SentenceOrder::Text, &mut ChaCha8Rng::seed_from_u64(seed), &mut Vec::new())
+        };
+        let (a, b, c) = (one(1), one(1), one(2));
         assert_eq!(a, b);
         assert_ne!(a, c);
     }
 
+    /// P(0 < T < q) for Student's t with `df` degrees of freedom, by
+    /// Simpson's rule on the density `(1 + t^2/df)^(-(df+1)/2) / (sqrt(df) B(1/2, df/2))`.
+    fn t_mass(df: usize, q: f64) -> f64 {
+        // ln Gamma(k / 2) by Gamma(1/2) = sqrt(pi), Gamma(1) = 1, Gamma(x + 1) = x Gamma(x).
+        let ln_gamma_half = |k: usize| {
+            let (mut x, mut g) =
+                if k % 2 == 1 { (0.5, std::f64::consts::PI.sqrt().ln()) } else { (1.0, 0.0) };
+            while x < k as f64 / 2.0 {
+                g += x.ln();
+                x += 1.0;
+            }
+            g
+        };
+        let nu = df as f64;
+        let beta = (ln_gamma_half(1) + ln_gamma_half(df) - ln_gamma_half(df + 1)).exp();
+        let density = |t: f64| (1.0 + t * t / nu).powf(-(nu + 1.0) / 2.0) / (nu.sqrt() * beta);
+        let n = 20_000;
+        let h = q / n as f64;
+        let inner: f64 = (1..n).map(|i| density(i as f64 * h) * if i % 2 == 1 { 4.0 } else { 2.0 }).sum();
+        (density(0.0) + inner + density(q)) * h / 3.0
+    }
+
+    #[test]
+    fn t95_is_the_975_quantile() {
+        assert_eq!(t95(0), None);
+        for df in 1..=30 {
+            let q = t95(df).expect("df > 0");
+            // Three decimals move the mass by at most half a unit of the third decimal times the density.
+            let mass = t_mass(df, q);
+            assert!((mass - 0.475).abs() < 4e-5, "df {df}: P(0 < T < {q}) = {mass}");
+            let off = t_mass(df, q + 0.002);
+            assert!((off - 0.475).abs() > (mass - 0.475).abs(), "df {df}: a wrong quantile is told apart");
+        }
+        for df in [31, 40, 60, 61, 120, 121, 1000, 100_000] {
+            let q = t95(df).expect("df > 0");
+            let mass = t_mass(df, q);
+            assert!((mass - 0.475).abs() < 1e-6, "df {df}: P(0 < T < {q}) = {mass}");
+        }
+    }
+
     #[test]
     fn summary_statistics() {
-        let (mean, sd, lo, hi) = summarize(&mut [3.0, 1.0, 2.0]);
-        assert_eq!((mean, sd), (2.0, 1.0));
-        assert!((lo - 1.05).abs() < 1e-12 && (hi - 2.95).abs() < 1e-12, "{lo} {hi}");
-        assert_eq!(summarize(&mut [0.5]), (0.5, 0.0, 0.5, 0.5));
+        let s = summarize(&mut [3.0, 1.0, 2.0]);
+        assert_eq!((s.mean, s.sd), (2.0, 1.0));
+        assert!((s.lo - 1.05).abs() < 1e-12 && (s.hi - 2.95).abs() < 1e-12, "{s:?}");
+        assert!((s.half_width - 4.303 / 3f64.sqrt()).abs() < 1e-12, "{s:?}");
+        let one = Summary { mean: 0.5, sd: 0.0, lo: 0.5, hi: 0.5, half_width: 0.0 };
+        assert_eq!(summarize(&mut [0.5]), one);
+        // Ten equal values: their mean is the value itself, not a rounded sum / 10.
+        let x = 0.1 + 0.2;
+        assert_eq!(summarize(&mut [x; 10]).mean, x);
+        assert_ne!([x; 10].iter().sum::<f64>() / 10.0, x, "the sum would round");
     }
 }

@@ -3,7 +3,7 @@
 
 use nglab_metrics::{
     distinct_n, entropy_bits, js_divergence_bits, mattr, mtld, ttr, unigram_counts, MetricsConfig, Reference,
-    TextMetrics,
+    SentenceOrder, TextMetrics,
 };
 use nglab_tokenizer::{Corpus, Vocab};
 use proptest::prelude::*;
@@ -67,7 +67,13 @@ proptest! {
     #[test]
     fn compute_matches_the_plain_functions(a in sentences(), r in sentences(), window in 1usize..20, seed in 0u64..4) {
         let (text, reference) = (corpus(&a), corpus(&r));
-        let config = MetricsConfig { mattr_window: window, sample_tokens: Some(usize::MAX), ..MetricsConfig::default() };
+        // In text order, a budget covering the text makes the sample the text itself.
+        let config = MetricsConfig {
+            mattr_window: window,
+            sample_tokens: Some(usize::MAX),
+            sentence_order: SentenceOrder::Text,
+            ..MetricsConfig::default()
+        };
         let metrics = TextMetrics::new(config).expect("valid");
         let mut rng = ChaCha8Rng::seed_from_u64(seed);
         let report = metrics.compute(&text, &vocab(), Some(&Reference::new(&reference)), None, &mut rng).expect("ids in vocab");
@@ -91,12 +97,20 @@ proptest! {
     #[test]
     fn samples_are_seeded_and_sized(a in sentences(), budget in 1usize..60, seed in 0u64..1000) {
         let text = corpus(&a);
-        let config = MetricsConfig { sample_tokens: Some(budget), draws: 3, ..MetricsConfig::default() };
-        let metrics = TextMetrics::new(config).expect("valid");
-        let run = |seed| metrics.compute(&text, &vocab(), None, None, &mut ChaCha8Rng::seed_from_u64(seed)).expect("ok");
-        let first = run(seed);
-        prop_assert_eq!(&first, &run(seed));
-        prop_assert_eq!(first.sample.sample_tokens, budget.min(text.n_tokens()));
-        prop_assert_eq!(first.sample.draws, if budget >= text.n_tokens() { 1 } else { 3 });
+        for sentence_order in [SentenceOrder::Shuffled, SentenceOrder::Text] {
+            let config = MetricsConfig { sample_tokens: Some(budget), draws: 3, sentence_order, ..MetricsConfig::default() };
+            let metrics = TextMetrics::new(config).expect("valid");
+            let run = |seed| metrics.compute(&text, &vocab(), None, None, &mut ChaCha8Rng::seed_from_u64(seed)).expect("ok");
+            let first = run(seed);
+            prop_assert_eq!(&first, &run(seed));
+            prop_assert_eq!(first.sample.sample_tokens, budget.min(text.n_tokens()));
+            let whole_in_order = budget >= text.n_tokens() && sentence_order == SentenceOrder::Text;
+            prop_assert_eq!(first.sample.draws, if whole_in_order { 1 } else { 3 });
+            // TTR and distinct-n do not depend on the order: one value over the whole text.
+            if budget >= text.n_tokens() {
+                prop_assert_eq!(first.ttr, ttr(&text));
+                prop_assert_eq!(first.distinct_2, distinct_n(&text, 2));
+            }
+        }
     }
 }

@@ -5,8 +5,9 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
+use clap::builder::TypedValueParser;
 use nglab_lm::Model;
-use nglab_metrics::{MetricsConfig, MetricsReport, Reference, TextMetrics};
+use nglab_metrics::{MetricsConfig, MetricsReport, Reference, SentenceOrder, TextMetrics};
 use nglab_tokenizer::{AnyTokenizer, Corpus, CorpusText, TokenizerSpec, Vocab};
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
@@ -27,9 +28,19 @@ pub struct MetricsArgs {
     /// Token budget of the lexical metrics' sample [default: the smaller of input and reference].
     #[arg(long)]
     pub sample_tokens: Option<usize>,
-    /// Random draws of the sample, when it is smaller than the input.
+    /// Random draws of the sample (one when the sample is the whole input in text order).
     #[arg(long, default_value_t = MetricsConfig::default().draws)]
     pub draws: usize,
+    /// The order of each draw's sentences for MATTR and MTLD: shuffled (as
+    /// drawn: order-free, the mean over random orders) or text (put back in the
+    /// input's order; the whole input is then one draw, the input itself).
+    #[arg(
+        long,
+        default_value = MetricsConfig::default().sentence_order.name(),
+        value_parser = clap::builder::PossibleValuesParser::new(["shuffled", "text"])
+            .map(|s| if s == "text" { SentenceOrder::Text } else { SentenceOrder::Shuffled }),
+    )]
+    pub sentence_order: SentenceOrder,
     /// MATTR window, in tokens.
     #[arg(long, default_value_t = MetricsConfig::default().mattr_window)]
     pub mattr_window: usize,
@@ -138,6 +149,7 @@ pub fn metrics(args: &MetricsArgs) -> anyhow::Result<()> {
         sample_tokens: args.sample_tokens,
         draws: args.draws,
         mattr_window: args.mattr_window,
+        sentence_order: args.sentence_order,
         ..MetricsConfig::default()
     };
     let metrics = TextMetrics::new(config).context("invalid metrics options")?;
@@ -232,9 +244,18 @@ fn write_table(out: &mut impl Write, input: &Path, r: &MetricsReport) -> std::io
         r.hapax
     )?;
     let s = &r.sample;
-    let scope = if s.whole_text { "the whole text".to_owned() } else { format!("{} draws", s.draws) };
+    let scope = match (s.whole_text, s.sentence_order) {
+        (true, SentenceOrder::Text) => "the whole text".to_owned(),
+        (true, SentenceOrder::Shuffled) => format!("the whole text in {} random sentence orders", s.draws),
+        (false, SentenceOrder::Text) => format!("{} draws, sentences in text order", s.draws),
+        (false, SentenceOrder::Shuffled) => format!("{} draws, sentences in random order", s.draws),
+    };
     writeln!(out, "\nlexical (sample of {} tokens, {scope})", s.sample_tokens)?;
-    writeln!(out, "  {:<16} {:>10} {:>10} {:>10} {:>10}", "metric", "mean", "sd", "2.5%", "97.5%")?;
+    writeln!(
+        out,
+        "  {:<16} {:>10} {:>10} {:>10} {:>10} {:>10}",
+        "metric", "mean", "sd", "2.5%", "97.5%", "±95%"
+    )?;
     let lexical = [
         ("ttr", r.ttr),
         ("mattr", r.mattr),
@@ -246,10 +267,16 @@ fn write_table(out: &mut impl Write, input: &Path, r: &MetricsReport) -> std::io
         ("ngram_diversity", r.ngram_diversity),
     ];
     for (name, mean) in lexical {
-        match r.intervals.iter().find(|i| i.metric == name) {
-            Some(i) => {
-                writeln!(out, "  {name:<16} {:>10} {:>10.4} {:>10.4} {:>10.4}", fmt(mean), i.sd, i.lo, i.hi)?
-            }
+        match r.interval(name) {
+            Some(i) => writeln!(
+                out,
+                "  {name:<16} {:>10} {:>10.4} {:>10.4} {:>10.4} {:>10.4}",
+                fmt(mean),
+                i.sd,
+                i.lo,
+                i.hi,
+                i.half_width
+            )?,
             None => writeln!(out, "  {name:<16} {:>10}", fmt(mean))?,
         }
     }

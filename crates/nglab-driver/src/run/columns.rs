@@ -13,6 +13,11 @@ fn newest(r: &GenRecord) -> &MetricsReport {
     r.text.new_metrics.as_ref().unwrap_or(&r.text.metrics)
 }
 
+/// The 95% half-width of the mean over the draws of lexical metric `metric`.
+fn half_width(m: &MetricsReport, metric: &str) -> Value {
+    Value::Num(m.interval(metric).map(|i| i.half_width))
+}
+
 /// Tokens per sentence.
 fn mean_len(m: &MetricsReport) -> Value {
     Value::Num((m.sentences > 0).then(|| m.tokens as f64 / m.sentences as f64))
@@ -109,7 +114,7 @@ macro_rules! column {
 /// way is collapse, meaning, value. Kept as a table (not reformatted).
 #[rustfmt::skip]
 mod defs {
-    use super::{mean_len, newest, survival, Column, Value::{Int, MaybeInt, Num}};
+    use super::{half_width, mean_len, newest, survival, Column, Value::{Int, MaybeInt, Num}};
     use super::Collapse::{Down, Neither, Up};
 
     column!(TRAIN_TOKENS, "train_tokens", "Training tokens", "tokens", Neither,
@@ -137,11 +142,17 @@ mod defs {
         "Types / tokens of equal-size samples of whole sentences (mean over draws).",
         |r| Num(r.text.metrics.ttr));
     column!(MATTR, "mattr", "MATTR", "", Down,
-        "Moving-average type-token ratio over 1,000-token windows of the samples.",
+        "Moving-average type-token ratio over 1,000-token windows of the samples, each sample's sentences in a random order (mean over 10 draws, the same procedure for human and synthetic text, so the text's sentence order does not matter).",
         |r| Num(r.text.metrics.mattr));
+    column!(MATTR_CI, "mattr_ci", "MATTR: 95% half-width", "", Neither,
+        "Half-width of the 95% t interval of mattr's mean over its 10 draws (random sentence orders, and samples when the text is larger than the human text).",
+        |r| half_width(&r.text.metrics, "mattr"));
     column!(MTLD, "mtld", "MTLD", "tokens", Down,
-        "Measure of textual lexical diversity (threshold 0.72) of the samples.",
+        "Measure of textual lexical diversity (threshold 0.72) of the samples, each sample's sentences in a random order (mean over 10 draws).",
         |r| Num(r.text.metrics.mtld));
+    column!(MTLD_CI, "mtld_ci", "MTLD: 95% half-width", "tokens", Neither,
+        "Half-width of the 95% t interval of mtld's mean over its 10 draws.",
+        |r| half_width(&r.text.metrics, "mtld"));
     column!(DISTINCT_1, "distinct_1", "distinct-1", "", Down,
         "Distinct unigrams / unigrams of the samples.",
         |r| Num(r.text.metrics.distinct_1));
@@ -251,11 +262,17 @@ mod defs {
         "Type-token ratio of equal-size samples of the newest text (mean over draws; the sample size is the human training size, or the whole text when smaller).",
         |r| Num(newest(r).ttr));
     column!(NEW_MATTR, "new_mattr", "Newest text: MATTR", "", Down,
-        "Moving-average type-token ratio of the newest text's samples.",
+        "Moving-average type-token ratio of the newest text's samples, sentences in a random order (mean over 10 draws).",
         |r| Num(newest(r).mattr));
+    column!(NEW_MATTR_CI, "new_mattr_ci", "Newest text: MATTR 95% half-width", "", Neither,
+        "Half-width of the 95% t interval of new_mattr's mean over its draws.",
+        |r| half_width(newest(r), "mattr"));
     column!(NEW_MTLD, "new_mtld", "Newest text: MTLD", "tokens", Down,
-        "MTLD of the newest text's samples.",
+        "MTLD of the newest text's samples, sentences in a random order (mean over 10 draws).",
         |r| Num(newest(r).mtld));
+    column!(NEW_MTLD_CI, "new_mtld_ci", "Newest text: MTLD 95% half-width", "tokens", Neither,
+        "Half-width of the 95% t interval of new_mtld's mean over its draws.",
+        |r| half_width(newest(r), "mtld"));
     column!(NEW_DISTINCT_2, "new_distinct_2", "Newest text: distinct-2", "", Down,
         "distinct-2 of the newest text's samples.",
         |r| Num(newest(r).distinct_2));
@@ -299,7 +316,7 @@ mod defs {
 pub use defs::*;
 
 /// Every measured column, in `metrics.csv` order.
-pub const ALL: [&Column; 61] = [
+pub const ALL: [&Column; 65] = [
     &TRAIN_TOKENS,
     &TRAIN_SENTENCES,
     &MEAN_SENTENCE_LEN,
@@ -309,7 +326,9 @@ pub const ALL: [&Column; 61] = [
     &METRICS_SAMPLE_TOKENS,
     &TTR,
     &MATTR,
+    &MATTR_CI,
     &MTLD,
+    &MTLD_CI,
     &DISTINCT_1,
     &DISTINCT_2,
     &DISTINCT_3,
@@ -347,7 +366,9 @@ pub const ALL: [&Column; 61] = [
     &NEW_HAPAX,
     &NEW_TTR,
     &NEW_MATTR,
+    &NEW_MATTR_CI,
     &NEW_MTLD,
+    &NEW_MTLD_CI,
     &NEW_DISTINCT_2,
     &NEW_ENTROPY_BITS,
     &NEW_JS_TO_HUMAN,

@@ -12,7 +12,7 @@ use std::time::Instant;
 
 use anyhow::Context;
 use nglab_lm::{NgramCounts, Perplexity, SampleConfig};
-use nglab_metrics::TextMetrics;
+use nglab_metrics::{TextCounts, TextMetrics};
 use nglab_tokenizer::Corpus;
 use rand::{RngCore, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -117,6 +117,8 @@ impl Timings {
 struct Pool {
     counts: NgramCounts,
     score: Perplexity,
+    /// The metrics' n-gram counts of the pool (from its first measure on).
+    text_counts: Option<TextCounts>,
 }
 
 /// What a job carries from one generation to the next.
@@ -151,7 +153,7 @@ impl JobState {
                     corpus.sentences().for_each(|s| score.add(&gen0.model.score_sentence(s)));
                 }
             }
-            pool = Some(Pool { counts, score });
+            pool = Some(Pool { counts, score, text_counts: None });
         }
         // The lineage through the newest texts of generations 0..done.
         let mut lineage = Lineage::new(&ctx.human.train);
@@ -250,6 +252,7 @@ pub fn run_generations(
                 &text.corpus,
                 newest,
                 newest_is_text,
+                state.pool.as_mut().map(|p| &mut p.text_counts),
                 &mut rng,
                 &mut new_rng,
             )

@@ -125,22 +125,6 @@ pub fn write_discounts(w: &mut dyn Write, jobs: &[Job], records: &[Vec<GenRecord
     Ok(())
 }
 
-/// Two-sided 95% Student t quantile with `df` degrees of freedom.
-fn t95(df: usize) -> f64 {
-    const T: [f64; 30] = [
-        12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.160, 2.145,
-        2.131, 2.120, 2.110, 2.101, 2.093, 2.086, 2.080, 2.074, 2.069, 2.064, 2.060, 2.056, 2.052, 2.048,
-        2.045, 2.042,
-    ];
-    match df {
-        0 => f64::NAN,
-        1..=30 => T[df - 1],
-        31..=60 => 2.000,
-        61..=120 => 1.980,
-        _ => 1.960,
-    }
-}
-
 /// Mean and 95% interval over seeds of one metric.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Stat {
@@ -165,7 +149,7 @@ pub fn stat(values: &[f64]) -> Stat {
         return Stat { n, mean: Some(mean), lo: None, hi: None };
     }
     let var = values.iter().map(|v| (v - mean) * (v - mean)).sum::<f64>() / (n - 1) as f64;
-    let half = t95(n - 1) * (var / n as f64).sqrt();
+    let half = nglab_metrics::t95(n - 1).expect("n >= 2") * (var / n as f64).sqrt();
     Stat { n, mean: Some(mean), lo: Some(mean - half), hi: Some(mean + half) }
 }
 

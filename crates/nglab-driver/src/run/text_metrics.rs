@@ -3,7 +3,7 @@
 //! of its newest part to show.
 
 use anyhow::Context;
-use nglab_metrics::{unigram_counts, MetricsReport, TextMetrics};
+use nglab_metrics::{unigram_counts, MetricsReport, TextCounts, TextMetrics};
 use nglab_tokenizer::Corpus;
 use rand::Rng;
 use serde::{Deserialize, Serialize};
@@ -49,6 +49,11 @@ fn log_ranks(n: usize) -> Vec<usize> {
 /// Measures generation `g`'s training `text`, and its newest part `newest`
 /// alone when `newest_is_text` is false; `rng` and `new_rng` draw the
 /// lexical metrics' samples of each.
+///
+/// `pool` is the `accumulate` pool's n-gram counts: `None` before they are
+/// first needed, then the counts of the training text so far, which is the
+/// text before this generation with `newest` appended. The newest text's
+/// counts are appended to them instead of counting the whole pool again.
 #[allow(clippy::too_many_arguments)]
 pub fn measure<R: Rng + ?Sized>(
     metrics: &TextMetrics,
@@ -57,16 +62,38 @@ pub fn measure<R: Rng + ?Sized>(
     text: &Corpus,
     newest: &Corpus,
     newest_is_text: bool,
+    pool: Option<&mut Option<TextCounts>>,
     rng: &mut R,
     new_rng: &mut R,
 ) -> anyhow::Result<TextFacts> {
-    let compute = |text: &Corpus, rng: &mut R| {
+    let compute = |text: &Corpus, counts: &TextCounts, rng: &mut R| {
         metrics
-            .compute(text, &human.vocab, Some(&human.reference), None, rng)
+            .compute_counted(text, counts, &human.vocab, Some(&human.reference), None, rng)
             .with_context(|| format!("metrics of generation {g}"))
     };
-    let new_metrics = if newest_is_text { None } else { Some(compute(newest, new_rng)?) };
-    let metrics = compute(text, rng)?;
+    let (new_metrics, new_counts) = if newest_is_text {
+        (None, None)
+    } else {
+        let counts = TextCounts::new(newest);
+        (Some(compute(newest, &counts, new_rng)?), Some(counts))
+    };
+    let metrics = match pool {
+        Some(pool) => {
+            let counts = match (pool.take(), new_counts) {
+                // The pool so far plus the newest text, unless this is a
+                // fresh start (generation 0, a resume): then count it all.
+                (Some(mut counts), Some(new)) if counts.n_tokens() + new.n_tokens() == text.n_tokens() => {
+                    counts.append(new);
+                    counts
+                }
+                _ => TextCounts::new(text),
+            };
+            let metrics = compute(text, &counts, rng)?;
+            *pool = Some(counts);
+            metrics
+        }
+        None => compute(text, &TextCounts::new(text), rng)?,
+    };
     let mut freqs: Vec<u64> = unigram_counts(text).into_iter().filter(|&c| c > 0).collect();
     freqs.sort_unstable_by(|a, b| b.cmp(a));
     let rank_freq = log_ranks(freqs.len()).into_iter().map(|r| (r as u64, freqs[r - 1])).collect();
