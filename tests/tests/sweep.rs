@@ -114,6 +114,18 @@ fn tasks_run_apart_merge_to_a_local_runs_bytes() {
         )
     );
 
+    // Task 0 held by a process of another machine: running while its lock is
+    // touched, refused to a second attempt; stale two minutes after.
+    let lock = sweep.join("sweep/tasks/0.lock");
+    std::fs::write(&lock, "4000000 elsewhere").unwrap();
+    assert!(status(&sweep).contains("\ntask 0: running (pid 4000000 on elsewhere); 0 of 3 generations; log "));
+    let out = task(&sweep, &["--index", "0"], &[]).output().unwrap();
+    one_line_error(&out, "task 0 of ");
+    assert!(String::from_utf8_lossy(&out.stderr).contains(" is running (pid 4000000 on elsewhere)"));
+    let old = std::time::SystemTime::now() - Duration::from_secs(121);
+    std::fs::File::options().write(true).open(&lock).unwrap().set_modified(old).unwrap();
+    assert!(status(&sweep).contains("\ntask 0: stopped before the end (killed or cancelled); 0 of 3"));
+
     // Task 2 by Slurm's variable, task 3 by a Kubernetes indexed job's.
     let by_env = [("SLURM_ARRAY_TASK_ID", "2"), ("JOB_COMPLETION_INDEX", "3")].map(|(var, value)| {
         task(&sweep, &[], &[(var, value), ("SLURM_CPUS_PER_TASK", "1")]).spawn().unwrap()
@@ -124,7 +136,10 @@ fn tasks_run_apart_merge_to_a_local_runs_bytes() {
     }
     // Tasks 0 and 1 missing: the merge names them, writes nothing.
     let err = one_line_error(&merge(&sweep, &[]), "2 of 4 tasks of");
-    let log0 = format!("task 0 (not started; log {}/sweep/logs/task-0.log)", s(&sweep));
+    let log0 = format!(
+        "task 0 (stopped before the end (killed or cancelled); log {}/sweep/logs/task-0.log)",
+        s(&sweep)
+    );
     assert!(err.contains(&log0) && err.contains("task 1 (not started;"), "{err}");
     for name in OUTPUTS {
         assert!(!sweep.join(name).exists(), "{name} written by a failed merge");
@@ -168,7 +183,7 @@ fn tasks_run_apart_merge_to_a_local_runs_bytes() {
 #[test]
 fn a_killed_task_run_again_ends_with_the_same_bytes() {
     let dir = scratch_dir("sweep-kill");
-    let settings = settings("6");
+    let settings = [settings("6"), vec!["--keep-corpora".into()]].concat();
     let (local, sweep) = (dir.join("local"), dir.join("sweep"));
     local_run(&local, &settings);
     plan(&sweep, &settings, &["--jobs-per-task", "2", "--throttle", "1"]);
@@ -258,4 +273,40 @@ fn the_scripts_name_this_nglab_and_the_logs() {
     }
     assert!(merge.contains(&format!("exec '{}' sweep merge '{d}'\n", exe.display())), "{merge}");
     assert!(sweep.join("sweep/logs").is_dir());
+}
+
+/// A finished sweep extended by planning it again with more seeds and
+/// `--resume` (as `nglab run --resume` extends a run): the new tasks run,
+/// the old ones find their jobs done, and the merge equals a local run
+/// that had the seeds from the start.
+#[test]
+fn a_sweep_extends_to_more_seeds() {
+    let dir = scratch_dir("sweep-extend");
+    let (local, sweep) = (dir.join("local"), dir.join("sweep"));
+    let more = |seeds: &str| {
+        let mut s = settings("2");
+        let at = s.iter().position(|x| x == "--seeds").unwrap();
+        s[at + 1] = seeds.into();
+        s
+    };
+    local_run(&local, &more("3"));
+    plan(&sweep, &more("2"), &[]);
+    for t in ["0", "1", "2", "3"] {
+        stdout_ok(&task(&sweep, &["--index", t], &[]).output().unwrap());
+    }
+    let out = nglab(&[vec!["sweep".into(), "plan".into(), "--out".into(), s(&sweep)], more("3")].concat());
+    one_line_error(&out, "pass --resume to extend it");
+    let printed = plan(&sweep, &more("3"), &["--resume"]);
+    assert!(printed.starts_with("6 tasks"), "{printed}");
+    let st = status(&sweep);
+    assert!(
+        st.contains(": 6 tasks: 4 done, 0 running, 0 failed, 2 not started; 8 of 12 generations done"),
+        "{st}"
+    );
+    for t in 0..6 {
+        stdout_ok(&task(&sweep, &["--index", &t.to_string()], &[]).output().unwrap());
+    }
+    let out = merge(&sweep, &[]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_same_outputs(&local, &sweep);
 }

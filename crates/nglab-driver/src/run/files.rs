@@ -4,6 +4,7 @@
 use std::fs::File;
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime};
 
 use anyhow::{bail, Context};
 use nglab_tokenizer::Corpus;
@@ -68,17 +69,30 @@ pub fn sha256_file(path: &Path) -> anyhow::Result<String> {
     Ok(hasher.finalize().iter().map(|b| format!("{b:02x}")).collect())
 }
 
-/// The lock of a run directory, removed when dropped.
+/// A lock file, removed when dropped; a heartbeat lock is touched every
+/// [`HEARTBEAT`] while it lives.
 #[derive(Debug)]
 pub struct RunLock {
     path: PathBuf,
+    /// The heartbeat thread and the channel whose closing stops it.
+    beat: Option<(std::sync::mpsc::Sender<()>, std::thread::JoinHandle<()>)>,
 }
 
 impl Drop for RunLock {
     fn drop(&mut self) {
+        if let Some((stop, thread)) = self.beat.take() {
+            drop(stop);
+            let _ = thread.join();
+        }
         let _ = std::fs::remove_file(&self.path);
     }
 }
+
+/// How often a heartbeat lock is touched.
+pub const HEARTBEAT: Duration = Duration::from_secs(30);
+/// A heartbeat lock of another machine untouched this long is stale (its
+/// holder was killed, or its machine is gone).
+pub const STALE_AFTER: Duration = Duration::from_secs(120);
 
 /// Name of the lock file in the run directory.
 pub const LOCK: &str = ".nglab-run.lock";
@@ -104,6 +118,8 @@ pub struct Holder {
     pub pid: u32,
     /// Its host, empty when the lock does not say.
     pub host: String,
+    /// Time since the lock file was last written or touched.
+    pub age: Duration,
 }
 
 impl Holder {
@@ -113,7 +129,9 @@ impl Holder {
         let text = std::fs::read_to_string(path).ok()?;
         let mut words = text.split_whitespace();
         let pid = words.next()?.parse().ok()?;
-        Some(Holder { pid, host: words.next().unwrap_or_default().to_owned() })
+        let modified = std::fs::metadata(path).and_then(|m| m.modified()).ok()?;
+        let age = SystemTime::now().duration_since(modified).unwrap_or_default();
+        Some(Holder { pid, host: words.next().unwrap_or_default().to_owned(), age })
     }
 
     /// Whether the holder runs on this machine (or the lock does not say).
@@ -121,9 +139,14 @@ impl Holder {
         self.host.is_empty() || self.host == host_name()
     }
 
-    /// Whether the holder is alive: checked on this machine, assumed elsewhere.
-    pub fn alive(&self) -> bool {
-        !self.is_here() || alive(self.pid)
+    /// Whether the holder is alive: its process on this machine; elsewhere,
+    /// by the heartbeat of a `heartbeat` lock, else assumed.
+    pub fn alive(&self, heartbeat: bool) -> bool {
+        if self.is_here() {
+            alive(self.pid)
+        } else {
+            !heartbeat || self.age < STALE_AFTER
+        }
     }
 
     /// `pid 123` or `pid 123 on node7`.
@@ -149,21 +172,28 @@ pub fn lock(dir: &Path) -> anyhow::Result<RunLock> {
 }
 
 /// Creates lock file `path` (its directory exists) holding this process's
-/// id and host. A lock whose process has died on this machine is taken
-/// over, and so is one of another machine when `foreign_is_stale` (a
-/// scheduler that runs one attempt of a task at a time); otherwise the
-/// error is `busy(holder)`.
-pub fn lock_file(
-    path: &Path,
-    foreign_is_stale: bool,
-    busy: impl Fn(&Holder) -> String,
-) -> anyhow::Result<RunLock> {
+/// id and host. A `heartbeat` lock is touched every [`HEARTBEAT`] while it
+/// lives, so that another machine can tell it from the lock of a killed
+/// process. A lock whose holder is not [`Holder::alive`] is taken over;
+/// otherwise the error is `busy(holder)`.
+pub fn lock_file(path: &Path, heartbeat: bool, busy: impl Fn(&Holder) -> String) -> anyhow::Result<RunLock> {
     for _ in 0..2 {
         match std::fs::OpenOptions::new().write(true).create_new(true).open(path) {
             Ok(mut f) => {
                 write!(f, "{} {}", std::process::id(), host_name())
                     .with_context(|| format!("writing {}", path.display()))?;
-                return Ok(RunLock { path: path.to_owned() });
+                let beat = heartbeat.then(|| {
+                    let (stop, stopped) = std::sync::mpsc::channel::<()>();
+                    let thread = std::thread::spawn(move || {
+                        while let Err(std::sync::mpsc::RecvTimeoutError::Timeout) =
+                            stopped.recv_timeout(HEARTBEAT)
+                        {
+                            let _ = f.set_modified(SystemTime::now());
+                        }
+                    });
+                    (stop, thread)
+                });
+                return Ok(RunLock { path: path.to_owned(), beat });
             }
             Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
                 let holder = Holder::read(path).or_else(|| {
@@ -171,7 +201,7 @@ pub fn lock_file(
                     std::thread::sleep(std::time::Duration::from_millis(100));
                     Holder::read(path)
                 });
-                if let Some(holder) = holder.filter(|h| h.alive() && (h.is_here() || !foreign_is_stale)) {
+                if let Some(holder) = holder.filter(|h| h.alive(heartbeat)) {
                     bail!("{}", busy(&holder));
                 }
                 let _ = std::fs::remove_file(path);
@@ -366,6 +396,36 @@ mod tests {
             ],
             false,
         );
+    }
+
+    /// A lock of another machine: a run's is assumed alive; a heartbeat
+    /// lock is alive while it is touched, stale (taken over) after.
+    #[test]
+    fn locks_of_other_machines() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("task.lock");
+        let busy = |h: &Holder| format!("busy: {}", h.describe());
+        std::fs::write(&path, "4000000 another-host").unwrap();
+        assert_eq!(
+            lock_file(&path, false, busy).unwrap_err().to_string(),
+            "busy: pid 4000000 on another-host"
+        );
+        assert_eq!(
+            lock_file(&path, true, busy).unwrap_err().to_string(),
+            "busy: pid 4000000 on another-host"
+        );
+        let old = SystemTime::now() - STALE_AFTER - Duration::from_secs(1);
+        std::fs::File::options().write(true).open(&path).unwrap().set_modified(old).unwrap();
+        assert!(lock_file(&path, false, busy).is_err());
+        let lock = lock_file(&path, true, busy).unwrap();
+        let holder = Holder::read(&path).unwrap();
+        assert_eq!((holder.pid, holder.is_here(), holder.alive(true)), (std::process::id(), true, true));
+        drop(lock);
+        assert!(!path.exists());
+        // A dead process of this machine.
+        std::fs::write(&path, format!("4000000 {}", host_name())).unwrap();
+        assert!(!Holder::read(&path).unwrap().alive(false));
+        drop(lock_file(&path, false, busy).unwrap());
     }
 
     #[test]

@@ -13,7 +13,8 @@ use crate::run::Holder;
 pub enum TaskState {
     /// Every generation of every job of the task is on disk.
     Done,
-    /// A process holds the task's lock (alive on this machine, or on another).
+    /// A process holds the task's lock (alive on this machine; on another,
+    /// its lock touched in the last two minutes).
     Running(Holder),
     /// An attempt failed with this error.
     Failed(String),
@@ -74,7 +75,7 @@ impl TaskFiles {
             return TaskState::Done;
         }
         let holder = Holder::read(&self.lock);
-        if let Some(holder) = holder.clone().filter(Holder::alive) {
+        if let Some(holder) = holder.clone().filter(|h| h.alive(true)) {
             return TaskState::Running(holder);
         }
         if let Ok(why) = std::fs::read_to_string(&self.failed) {
