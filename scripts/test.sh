@@ -24,10 +24,12 @@ trap - EXIT
 scripts/slurm-local.sh stop
 # The lab's experiments end to end on committed data: every config of experiments/, short, with the
 # binary the tests built, and EXPERIMENTS.md regenerated into a temporary directory and checked (every
-# figure it names exists); the committed docs/EXPERIMENTS.md is not touched. About a minute.
+# figure it names exists); the committed docs/EXPERIMENTS.md is not touched, only checked the same way.
+# About a minute.
 quick_work=$(mktemp -d)
 NGLAB=target/debug/nglab-e2e scripts/experiments.sh --quick --out "$quick_work"
 rm -rf "$quick_work"
+python3 scripts/experiments.py --check docs
 RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --locked
 # The Python package: a fresh venv, `pip install ./python`, pytest (needs python3 and PyPI).
 scripts/test-python.sh

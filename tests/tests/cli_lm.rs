@@ -156,3 +156,52 @@ fn bad_input_is_one_line_and_leaves_nothing() {
     ppl(&good, "no \\data\\ section");
     ppl(&dir, "is a directory");
 }
+
+/// Brown-2k, then each of its sentences reversed: 86k words, enough that
+/// counting, estimation and ARPA reading and writing cut their work (they
+/// stay on one thread below 65,536 positions or n-grams an order).
+fn larger_text(dir: &Path) -> PathBuf {
+    let text = std::fs::read_to_string(data("brown-2k.train.txt")).unwrap();
+    let reversed: Vec<String> =
+        text.lines().map(|l| l.split(' ').rev().collect::<Vec<_>>().join(" ")).collect();
+    let path = dir.join("larger.txt");
+    std::fs::write(&path, format!("{text}{}\n", reversed.join("\n"))).unwrap();
+    path
+}
+
+#[test]
+fn train_and_ppl_do_not_depend_on_the_thread_count() {
+    let dir = common::scratch_dir("cli-lm-threads");
+    let train = larger_text(&dir);
+    let test = data("brown-300.test.txt");
+    let arpa = |threads: &str| {
+        let out = common::nglab(&[
+            "train",
+            "--input",
+            s(&train),
+            "--order",
+            "5",
+            "--threads",
+            threads,
+            "--out",
+            "-",
+        ]);
+        common::stdout_ok(&out)
+    };
+    let one = arpa("1");
+    let counts: Vec<usize> =
+        one.lines().filter_map(|l| l.strip_prefix("ngram ")).map(|l| l[2..].parse().unwrap()).collect();
+    assert!(counts[2..].iter().all(|&n| n > 65_536), "{counts:?}: too few n-grams to cut the work");
+    for threads in ["2", "3"] {
+        assert!(arpa(threads) == one, "train --threads {threads} writes another model");
+    }
+    let model = dir.join("o5.arpa");
+    std::fs::write(&model, &one).unwrap();
+    let ppl = |threads: &str| {
+        let args = ["ppl", "--model", s(&model), "--input", s(&test), "--json", "--threads", threads];
+        common::stdout_ok(&common::nglab(&args))
+    };
+    let one = ppl("1");
+    assert_eq!(ppl("2"), one);
+    assert_eq!(ppl("3"), one);
+}

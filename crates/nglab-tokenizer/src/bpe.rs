@@ -38,7 +38,9 @@ fn bpe_error(what: &str, e: impl std::fmt::Display) -> Error {
 
 impl Bpe {
     /// Trains a byte-level BPE with at most `vocab_size` tokens (at least
-    /// [`MIN_BPE_VOCAB_SIZE`]) on `sentences`.
+    /// [`MIN_BPE_VOCAB_SIZE`]) on `sentences`, on the calling thread: the
+    /// `tokenizers` crate's parallelism (a rayon pool of one thread a core,
+    /// whatever the caller's thread count) is turned off for the process.
     pub fn train<'a>(
         sentences: impl Iterator<Item = &'a str> + Send,
         vocab_size: usize,
@@ -48,6 +50,7 @@ impl Bpe {
                 "bpe vocabulary size must be at least {MIN_BPE_VOCAB_SIZE} (the byte alphabet), got {vocab_size}"
             )));
         }
+        tokenizers::utils::parallelism::set_parallelism(false);
         let mut inner = tokenizers::Tokenizer::new(BPE::default());
         // No prefix space: decode(encode(s)) == s exactly.
         inner.with_pre_tokenizer(Some(ByteLevel::new(false, false, true)));

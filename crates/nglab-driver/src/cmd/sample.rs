@@ -295,29 +295,31 @@ impl BeamSearch {
         match prompts {
             Some(Prompts { corpus: all, prefix_tokens: k, source }) => {
                 let prompts: Vec<&[TokenId]> = all.sentences().map(|s| &s[..s.len().min(k)]).collect();
-                // Each prompt's search is independent: pieces on threads, in order.
-                let per = prompts.len().div_ceil(self.threads.max(1)).max(1);
-                let found: Vec<nglab_lm::Result<Vec<Hypothesis>>> = std::thread::scope(|scope| {
-                    let handles: Vec<_> = prompts
-                        .chunks(per)
-                        .map(|piece| {
-                            scope.spawn(move || {
-                                piece
-                                    .iter()
-                                    .map(|p| {
-                                        let mut best = beam_search(model, p, width, self.max_len)?;
-                                        best.truncate(1);
-                                        Ok(best)
-                                    })
-                                    .collect::<Vec<_>>()
-                            })
+                // Each prompt's search is independent: pieces on threads, in
+                // order; one thread searches on the calling thread.
+                let search = |piece: &[&[TokenId]]| {
+                    piece
+                        .iter()
+                        .map(|p| {
+                            let mut best = beam_search(model, p, width, self.max_len)?;
+                            best.truncate(1);
+                            Ok(best)
                         })
-                        .collect();
-                    handles
-                        .into_iter()
-                        .flat_map(|h| h.join().expect("a beam search thread panicked"))
-                        .collect()
-                });
+                        .collect::<Vec<nglab_lm::Result<Vec<Hypothesis>>>>()
+                };
+                let per = prompts.len().div_ceil(self.threads.max(1)).max(1);
+                let found: Vec<nglab_lm::Result<Vec<Hypothesis>>> = if self.threads <= 1 {
+                    search(&prompts)
+                } else {
+                    std::thread::scope(|scope| {
+                        let handles: Vec<_> =
+                            prompts.chunks(per).map(|piece| scope.spawn(move || search(piece))).collect();
+                        handles
+                            .into_iter()
+                            .flat_map(|h| h.join().expect("a beam search thread panicked"))
+                            .collect()
+                    })
+                };
                 for (i, best) in found.into_iter().enumerate() {
                     let best = best.with_context(|| format!("prompt {} of {}", i + 1, source.display()))?;
                     best.iter().for_each(&mut keep);

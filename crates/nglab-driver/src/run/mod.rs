@@ -375,25 +375,26 @@ impl<'a> Plan<'a> {
         let failed = AtomicBool::new(false);
         let errors: Mutex<Vec<(usize, anyhow::Error)>> = Mutex::new(Vec::new());
         let cancelled = || failed.load(Ordering::Relaxed) || control.cancel.is_cancelled();
-        std::thread::scope(|s| {
-            for _ in 0..self.workers {
-                s.spawn(|| loop {
-                    let k = next.fetch_add(1, Ordering::Relaxed);
-                    if k >= schedule.len() || failed.load(Ordering::Relaxed) {
-                        break;
-                    }
-                    let i = schedule[k];
-                    let job = &jobs[i];
-                    if let Err(e) = job::run_generations(&ctx, job, &report, &cancelled) {
-                        failed.store(true, Ordering::Relaxed);
-                        let e = e.context(format!(
-                            "cell {} ({}), seed {}",
-                            job.cell_index, job.cell.regime, job.seed
-                        ));
-                        errors.lock().expect("no worker panics holding the lock").push((i, e));
-                    }
-                });
+        let work = || loop {
+            let k = next.fetch_add(1, Ordering::Relaxed);
+            if k >= schedule.len() || failed.load(Ordering::Relaxed) {
+                break;
             }
+            let i = schedule[k];
+            let job = &jobs[i];
+            if let Err(e) = job::run_generations(&ctx, job, &report, &cancelled) {
+                failed.store(true, Ordering::Relaxed);
+                let e =
+                    e.context(format!("cell {} ({}), seed {}", job.cell_index, job.cell.regime, job.seed));
+                errors.lock().expect("no worker panics holding the lock").push((i, e));
+            }
+        };
+        // The calling thread is one of the workers: one worker starts no thread.
+        std::thread::scope(|s| {
+            for _ in 1..self.workers {
+                s.spawn(work);
+            }
+            work();
         });
         progress.finish();
         if control.cancel.is_cancelled() {
