@@ -10,7 +10,7 @@ import numpy.typing as npt
 __version__: str
 
 PathLike = Union[str, "os.PathLike[str]"]
-# A corpus: a file (one sentence per non-blank line) or sentences, one per item.
+# A corpus: a file (one sentence per line, a blank line the empty sentence) or sentences, one per item.
 Text = Union[PathLike, Iterable[str]]
 # Sentences to score: one sentence, sentences, or a corpus file as an os.PathLike.
 Sentences = Union[str, Iterable[str], "os.PathLike[str]"]

@@ -42,7 +42,7 @@ fn encode(model: &Model, tokenizer: &AnyTokenizer, lines: &Lines) -> anyhow::Res
     let mut corpus = Corpus::new();
     for (line, sentence) in lines.iter() {
         let one = Corpus::encode_frozen(std::iter::once(sentence), tokenizer, model.vocab())?;
-        let ids = if one.n_sentences() == 0 { &[][..] } else { one.sentence(0) };
+        let ids = one.sentence(0);
         if let Some(&marker) = ids.iter().find(|&&id| id == BOS || id == EOS) {
             return Err(nglab_driver::io::marker_error(lines.source(), line, model.vocab().token(marker)));
         }

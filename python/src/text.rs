@@ -11,7 +11,7 @@ use crate::errors::IntoPy;
 /// Text given to a call, read later (off the calling thread).
 #[derive(Debug, Clone)]
 pub enum Text {
-    /// A corpus file: one sentence per non-blank line, UTF-8.
+    /// A corpus file: one sentence per line (a blank one the empty sentence), UTF-8.
     File(PathBuf),
     /// One sentence per item, blank ones included; `name` stands for a path in messages.
     Items {
@@ -24,15 +24,17 @@ pub enum Text {
 
 /// Sentences read from a [`Text`], numbered as messages number them.
 pub enum Lines {
-    /// A file's non-blank lines, with their line numbers.
+    /// A file's lines, with their line numbers.
     File(CorpusText, PathBuf),
     /// The items, numbered from 1.
     Items(Vec<String>, PathBuf),
 }
 
 impl Text {
-    /// The corpus: a file read as `nglab` reads it (blank lines skipped), or the
-    /// items as lines of one (an item holding a line break is refused).
+    /// The corpus: a file read as `nglab` reads it (a blank line the empty
+    /// sentence), or the items as lines of one, each ended by a line break so
+    /// that a blank last item is an empty sentence too (an item holding a line
+    /// break is refused).
     pub fn read(self) -> anyhow::Result<(CorpusText, PathBuf)> {
         match self {
             Text::File(path) => Ok((nglab_driver::io::read_text(&path, false)?, path)),
@@ -43,12 +45,13 @@ impl Text {
                         i + 1
                     );
                 }
-                Ok((CorpusText::from_string(items.join("\n")), PathBuf::from(name)))
+                let text: String = items.iter().flat_map(|s| [s.as_str(), "\n"]).collect();
+                Ok((CorpusText::from_string(text), PathBuf::from(name)))
             }
         }
     }
 
-    /// The sentences one by one: a file's non-blank lines, or every item.
+    /// The sentences one by one: a file's lines, or every item.
     pub fn lines(self) -> anyhow::Result<Lines> {
         match self {
             Text::File(path) => Ok(Lines::File(nglab_driver::io::read_text(&path, false)?, path)),

@@ -1,4 +1,4 @@
-//! Bad input, one table (issue 7): every case runs one `nglab` command that
+//! Bad input, one table: every case runs one `nglab` command that
 //! must fail with exit code 2 and ONE line on stderr naming the problem (the
 //! file, line and value where they apply), and must leave nothing in its own
 //! output directory: no output file, no temporary file.

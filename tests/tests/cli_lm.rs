@@ -1,6 +1,7 @@
 //! End-to-end tests of `nglab train` and `nglab ppl`: KenLM parity through the
 //! command line, and bad input (one-line error, exit code 2, no output left).
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 mod common;
@@ -41,6 +42,111 @@ fn train_then_ppl_agree_with_kenlm() {
     assert!(v["log10_prob"].as_f64().unwrap() < 0.0);
     // Only the model is in the directory: no temporary file left behind.
     assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 1);
+}
+
+/// n-gram -> (log10 p, backoff) of an ARPA file's n-gram sections.
+fn arpa_entries(text: &str) -> BTreeMap<String, (f64, f64)> {
+    let mut out = BTreeMap::new();
+    let mut in_section = false;
+    for line in text.lines() {
+        in_section |= line.ends_with("-grams:");
+        let f: Vec<&str> = line.split('\t').collect();
+        if in_section && f.len() >= 2 {
+            let backoff = f.get(2).map_or(0.0, |b| b.parse().unwrap());
+            out.insert(f[1].to_owned(), (f[0].parse().unwrap(), backoff));
+        }
+    }
+    out
+}
+
+/// The largest difference between two ARPA files' values, failing when their n-grams differ.
+fn arpa_difference(ours: &str, theirs: &str) -> f64 {
+    let (ours, theirs) = (arpa_entries(ours), arpa_entries(theirs));
+    assert_eq!(ours.keys().collect::<Vec<_>>(), theirs.keys().collect::<Vec<_>>(), "the same n-grams");
+    ours.iter().map(|(g, (p, b))| (p - theirs[g].0).abs().max((b - theirs[g].1).abs())).fold(0.0, f64::max)
+}
+
+/// A blank line is the empty sentence, as `lmplz` and `query` read it:
+/// `nglab train` on a text with blank lines (empty, spaces and tabs, two in a
+/// row) gives lmplz's model, and `nglab ppl` query's figures.
+#[test]
+fn blank_lines_are_empty_sentences_as_for_kenlm() {
+    let dir = common::scratch_dir("cli-lm-blank");
+    let model = dir.join("o3.arpa");
+    let train = data("blank-lines.train.txt");
+    common::stdout_ok(&common::nglab(&["train", "--input", s(&train), "--order", "3", "--out", s(&model)]));
+    let ours = std::fs::read_to_string(&model).unwrap();
+    let theirs = std::fs::read_to_string(data("blank-lines.o3.arpa")).unwrap();
+    assert!(arpa_entries(&ours).contains_key("<s> </s>"), "the empty sentence's bigram");
+    let worst = arpa_difference(&ours, &theirs);
+    assert!(worst < 1e-5, "largest difference from lmplz {worst}");
+    let test = data("blank-lines.test.txt");
+    let json =
+        common::stdout_ok(&common::nglab(&["ppl", "--model", s(&model), "--input", s(&test), "--json"]));
+    let v: serde_json::Value = serde_json::from_str(&json).expect("JSON");
+    let (incl, excl) = query_ppl("blank-lines.o3.query.txt");
+    let rel = |a: f64, b: f64| (a - b).abs() / b;
+    assert!(rel(v["perplexity"].as_f64().unwrap(), incl) < 1e-4, "{json}");
+    assert!(rel(v["perplexity_excl_oov"].as_f64().unwrap(), excl) < 1e-4, "{json}");
+    // 120 sentences and 10 empty ones; query's token count (2,665) includes every </s>.
+    assert_eq!(
+        (v["tokens"].as_u64(), v["oov"].as_u64(), v["sentences"].as_u64()),
+        (Some(2665), Some(618), Some(130))
+    );
+}
+
+/// Sampled empty sentences survive the file: `nglab sample` writes one as an
+/// empty line, and `nglab train` on the file gives the model that the sampled
+/// corpus gives in memory (counted from the same sentences, empty ones included).
+#[test]
+fn sampled_empty_sentences_survive_a_file_round_trip() {
+    use nglab_lm::{
+        estimate, sample_corpus, Budget, EstimateConfig, Model, NgramCounts, SampleConfig, Smoothing,
+    };
+    let dir = common::scratch_dir("cli-lm-round-trip");
+    // lmplz's model of a text with 30 empty sentences in 430: about one sentence in twelve is empty.
+    let source = data("blank-lines.o3.arpa");
+    let sampled = dir.join("sampled.txt");
+    let args = ["sample", "--model", s(&source), "--sentences", "300", "--seed", "3", "--out", s(&sampled)];
+    common::stdout_ok(&common::nglab(&args));
+    // The same draw in memory (sampling does not depend on the thread count).
+    let arpa = std::fs::read(&source).unwrap();
+    let source_model = Model::read_arpa(&arpa[..], 1).unwrap();
+    let (corpus, _) =
+        sample_corpus(&source_model, &SampleConfig::default(), Budget::Sentences(300), 3, 1).unwrap();
+    let empty = corpus.sentences().filter(|s| s.is_empty()).count();
+    assert!(empty >= 5, "only {empty} empty sentences sampled");
+    let written = std::fs::read_to_string(&sampled).unwrap();
+    assert_eq!(written.lines().count(), 300);
+    assert_eq!(written.lines().filter(|l| l.is_empty()).count(), empty, "one empty line per empty sentence");
+    // The in-memory model: the sampled ids renumbered in order of appearance, as a reader numbers words.
+    let mut vocab = nglab_tokenizer::Vocab::new();
+    let mut renumbered = nglab_tokenizer::Corpus::new();
+    for sentence in corpus.sentences() {
+        let ids: Vec<u32> =
+            sentence.iter().map(|&id| vocab.get_or_insert(source_model.vocab().token(id))).collect();
+        renumbered.push(&ids);
+    }
+    let mut counts = NgramCounts::new(3).unwrap();
+    counts.add_corpus(&renumbered, 1);
+    let config = EstimateConfig::new(Smoothing::ModifiedKneserNey).unwrap();
+    let in_memory = estimate(&counts, &vocab, &config, 1).unwrap();
+    let mut buf = Vec::new();
+    in_memory.write_arpa(&mut buf, 1).unwrap();
+    // Through the file.
+    let trained = dir.join("trained.arpa");
+    common::stdout_ok(&common::nglab(&[
+        "train",
+        "--input",
+        s(&sampled),
+        "--order",
+        "3",
+        "--out",
+        s(&trained),
+    ]));
+    let from_file = std::fs::read_to_string(&trained).unwrap();
+    let worst = arpa_difference(&from_file, std::str::from_utf8(&buf).unwrap());
+    assert_eq!(worst, 0.0, "the model from the file differs from the in-memory one");
 }
 
 #[test]

@@ -9,7 +9,8 @@ use anyhow::Context;
 use nglab_lm::Model;
 use nglab_tokenizer::{Corpus, CorpusText, Tokenizer, Utf8Policy, BOS, EOS};
 
-/// Reads a corpus file (one sentence per non-blank line). Invalid UTF-8,
+/// Reads a corpus file (one sentence per line, a blank line the empty
+/// sentence, as KenLM reads it: [`CorpusText`]). Invalid UTF-8,
 /// unless `lossy`, is an error naming file, line and byte, with a hint of
 /// `--lossy` (every command that reads text has the flag).
 pub fn read_text(path: &Path, lossy: bool) -> anyhow::Result<CorpusText> {

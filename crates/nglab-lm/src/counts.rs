@@ -285,6 +285,10 @@ impl NgramCounts {
     pub(crate) fn tables(&self) -> &[Table] {
         &self.tables
     }
+
+    pub(crate) fn into_tables(self) -> Vec<Table> {
+        self.tables
+    }
 }
 
 /// Order `n`'s table from the positions (`tok`, `depth`: see

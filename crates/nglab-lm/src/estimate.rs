@@ -27,35 +27,72 @@ pub fn estimate(
     config: &EstimateConfig,
     threads: usize,
 ) -> Result<Model> {
+    check(counts, vocab)?;
+    // The structure, already in model order, and the counts, borrowed.
     let tables = counts.tables();
-    let order = counts.order();
+    let skel = tables
+        .iter()
+        .map(|t| Skeleton { prefix: t.prefix.clone(), word: t.word.clone(), suffix: t.suffix.clone() })
+        .collect();
+    let counts_used = tables.iter().map(|t| Cow::Borrowed(&t.count[..])).collect();
+    estimate_from(skel, counts_used, vocab, config, threads)
+}
+
+/// [`estimate`] from counts no longer needed: their tables become the
+/// model's structure instead of being copied, and each order's raw counts
+/// are freed as soon as the estimator is done with them (the peak of
+/// `nglab train` is the lower for it). The same model.
+pub fn estimate_owned(
+    counts: NgramCounts,
+    vocab: &Vocab,
+    config: &EstimateConfig,
+    threads: usize,
+) -> Result<Model> {
+    check(&counts, vocab)?;
+    let (skel, counts_used) = counts
+        .into_tables()
+        .into_iter()
+        .map(|t| (Skeleton { prefix: t.prefix, word: t.word, suffix: t.suffix }, Cow::Owned(t.count)))
+        .unzip();
+    estimate_from(skel, counts_used, vocab, config, threads)
+}
+
+/// The checks of [`estimate`]'s inputs.
+fn check(counts: &NgramCounts, vocab: &Vocab) -> Result<()> {
     let v = vocab.len();
-    if tables[0].len() > v {
+    let seen = counts.tables()[0].len();
+    if seen > v {
         return Err(Error::Config(format!(
             "the counts hold token id {} but the vocabulary has only {v} tokens",
-            tables[0].len() - 1
+            seen - 1
         )));
     }
     if counts.n_sentences() == 0 {
         return Err(Error::Data("cannot estimate a model from an empty corpus".into()));
     }
-    let sm = config.smoothing();
+    Ok(())
+}
 
-    // The structure, already in model order.
-    let mut skel: Vec<Skeleton> = tables
-        .iter()
-        .map(|t| Skeleton { prefix: t.prefix.clone(), word: t.word.clone(), suffix: t.suffix.clone() })
-        .collect();
+/// The estimator: `skel` the structure of every order (order 1 as counted),
+/// `counts_used` their raw counts.
+fn estimate_from(
+    mut skel: Vec<Skeleton>,
+    mut counts_used: Vec<Cow<[u64]>>,
+    vocab: &Vocab,
+    config: &EstimateConfig,
+    threads: usize,
+) -> Result<Model> {
+    let order = skel.len();
+    let v = vocab.len();
+    let sm = config.smoothing();
     // Unigrams are dense over the whole vocabulary.
     skel[0] = Skeleton { prefix: vec![0; v], word: (0..v as TokenId).collect(), suffix: vec![0; v] };
     // The counts the estimator uses: raw for the highest order, KenLM's
     // adjusted counts below it for the Kneser-Ney family (built fresh, so the
     // raw counts are never copied).
-    let mut unigrams = tables[0].count.clone();
+    let mut unigrams = counts_used[0].to_vec();
     unigrams.resize(v, 0);
-    let mut counts_used: Vec<Cow<[u64]>> = std::iter::once(Cow::Owned(unigrams))
-        .chain(tables[1..].iter().map(|t| Cow::Borrowed(&t.count[..])))
-        .collect();
+    counts_used[0] = Cow::Owned(unigrams);
     // KenLM computes its discount statistics on adjusted counts, except for
     // the last n-gram of each lower order in its suffix-sorted stream, which
     // enters them with its raw count (`adjust_counts.cc`, the loop after the
@@ -162,6 +199,8 @@ pub fn estimate(
         }
         discounts.push(d);
         levels.push(level);
+        // This order's counts are no longer needed (owned ones are freed).
+        counts_used[n - 1] = Cow::Borrowed(&[]);
     }
     let top = levels.last_mut().expect("order >= 1");
     top.backoff = vec![1.0; top.len()];
@@ -327,6 +366,10 @@ mod tests {
             };
             let one = values(1);
             assert!(one[3].0.len() > 100, "enough 4-grams to cut");
+            let owned = estimate_owned(counts.clone(), &vocab, &config, 2).unwrap();
+            let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+            let owned: Vec<_> = owned.levels.iter().map(|l| (bits(&l.prob), bits(&l.backoff))).collect();
+            assert_eq!(owned, one, "{sm}: estimate_owned estimates another model");
             for threads in [2, 3, 7] {
                 assert_eq!(values(threads), one, "{sm} on {threads} threads");
             }

@@ -50,7 +50,7 @@ mod sort;
 pub use counts::{NgramCounts, MAX_ORDER};
 pub use discount::{DiscountFallback, Fallback, OrderDiscounts, KENLM_FALLBACK, MIN_DISCOUNT};
 pub use error::{Error, Result};
-pub use estimate::estimate;
+pub use estimate::{estimate, estimate_owned};
 pub use model::{Model, ModelInfo, Perplexity, SentenceScore, State};
 /// Seeds a [`ChaCha8Rng`]: `ChaCha8Rng::seed_from_u64(0)`.
 pub use rand::SeedableRng;

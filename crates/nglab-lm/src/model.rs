@@ -94,6 +94,31 @@ pub struct SentenceScore {
     pub oov: u64,
 }
 
+impl SentenceScore {
+    /// The log10 of the sentence's perplexity, `-log10_prob / tokens` (its
+    /// words and `</s>`, as KenLM's `query` counts them): `+inf` when a token
+    /// had probability 0; 0 for a score of no token.
+    pub fn log10_perplexity(&self) -> f64 {
+        if self.tokens == 0 {
+            return 0.0;
+        }
+        -self.log10_prob / self.tokens as f64
+    }
+
+    /// The sentence's perplexity, `10^(-log10_prob / tokens)`: `+inf` when a
+    /// token had probability 0; 1 for a score of no token.
+    ///
+    /// ```
+    /// let score = nglab_lm::SentenceScore { log10_prob: -4.0, log10_prob_oov: 0.0, tokens: 2, oov: 0 };
+    /// assert_eq!((score.log10_perplexity(), score.perplexity()), (2.0, 100.0));
+    /// let zero = nglab_lm::SentenceScore { log10_prob: f64::NEG_INFINITY, ..score };
+    /// assert_eq!(zero.perplexity(), f64::INFINITY);
+    /// ```
+    pub fn perplexity(&self) -> f64 {
+        10f64.powf(self.log10_perplexity())
+    }
+}
+
 /// Totals over a corpus, with KenLM `query`'s conventions.
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
 pub struct Perplexity {

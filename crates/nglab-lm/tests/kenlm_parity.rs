@@ -89,9 +89,9 @@ fn query_summary(name: &str) -> (f64, f64, u64, u64) {
     (v[0].parse().unwrap(), v[1].parse().unwrap(), v[2].parse().unwrap(), v[3].parse().unwrap())
 }
 
-fn check_ppl(model: &Model, query_file: &str) {
+fn check_ppl(model: &Model, test_file: &str, query_file: &str) {
     let mut vocab = model.vocab().clone();
-    let test = corpus(&read("brown-300.test.txt"), &mut vocab, false);
+    let test = corpus(&read(test_file), &mut vocab, false);
     let ppl = model.perplexity(&test).unwrap();
     let (incl, excl, oov, tokens) = query_summary(query_file);
     assert_eq!((ppl.oov, ppl.tokens), (oov, tokens));
@@ -109,7 +109,7 @@ fn mkn_arpa_matches_lmplz() {
     for order in [2, 3, 5] {
         let model = train("brown-2k.train.txt", order, false);
         check_arpa(&model, &format!("brown-2k.o{order}.arpa"));
-        check_ppl(&model, &format!("brown-2k.o{order}.query.txt"));
+        check_ppl(&model, "brown-300.test.txt", &format!("brown-2k.o{order}.query.txt"));
     }
 }
 
@@ -119,8 +119,18 @@ fn perplexity_of_lmplz_arpa_matches_query() {
         let text = read(&format!("brown-2k.o{order}.arpa"));
         let model = Model::read_arpa(text.as_bytes(), 2).unwrap();
         assert_eq!(model.order(), order);
-        check_ppl(&model, &format!("brown-2k.o{order}.query.txt"));
+        check_ppl(&model, "brown-300.test.txt", &format!("brown-2k.o{order}.query.txt"));
     }
+}
+
+/// A blank line is the empty sentence `<s> </s>` for `lmplz` and `query`
+/// (this file's reader, like the corpus reader, keeps blank lines as empty sentences).
+#[test]
+fn empty_sentences_match_lmplz_and_query() {
+    let model = train("blank-lines.train.txt", 3, false);
+    assert!(model.vocab().len() > 3);
+    check_arpa(&model, "blank-lines.o3.arpa");
+    check_ppl(&model, "blank-lines.test.txt", "blank-lines.o3.query.txt");
 }
 
 #[test]

@@ -1,5 +1,6 @@
 //! Metrics of text for nglab: lexical diversity, the unigram distribution,
-//! tails and repetition, computed on token ids.
+//! tails and repetition, computed on token ids; and model-based metrics, the
+//! distribution of a text's per-sentence perplexities under an `nglab_lm` model.
 //!
 //! The principal types:
 //! - [`MetricsConfig`]: the knobs (sample budget, draws, MATTR window, MTLD
@@ -8,6 +9,9 @@
 //!   training text, a held-out text), built once and reused every generation.
 //! - [`TextMetrics::compute`]: one text (and optional reference / held-out
 //!   text) in, one serializable [`MetricsReport`] out.
+//! - [`SentencePerplexities`] (mean and quantiles) and
+//!   [`LogPerplexityHistogram`]: each sentence's perplexity under a model
+//!   ([`nglab_lm::SentenceScore::perplexity`], KenLM `query`'s conventions).
 //!
 //! Definitions (see each function for details):
 //! - Lexical metrics are computed on an equal-size sample: whole sentences
@@ -71,6 +75,7 @@ mod distribution;
 mod error;
 mod lexical;
 mod metrics;
+mod model;
 mod ngrams;
 mod repetition;
 mod report;
@@ -84,6 +89,7 @@ pub use distribution::{
 pub use error::Error;
 pub use lexical::{distinct_n, mattr, mtld, ttr};
 pub use metrics::{MetricsConfig, Reference, SentenceOrder, TextCounts, TextMetrics};
+pub use model::{LogPerplexityHistogram, SentencePerplexities};
 /// Seeds a [`ChaCha8Rng`]: `ChaCha8Rng::seed_from_u64(0)`.
 pub use rand::SeedableRng;
 /// The project's one RNG type, to give [`TextMetrics::compute`]; re-exported

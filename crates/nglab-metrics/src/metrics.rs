@@ -200,9 +200,8 @@ impl TextMetrics {
     /// survival, novelty) and `heldout` (recall) when given. `vocab` must hold
     /// every id of `text` and is used only to spell it for the compression
     /// ratio; the texts must share it. `rng` (a seeded [`ChaCha8Rng`](crate::ChaCha8Rng),
-    /// say) draws the lexical samples (unused when the sample is the whole text in text order). Pure: same
-    /// inputs and RNG state,
-    /// same report.
+    /// say) draws the lexical samples (unused when the sample is the whole
+    /// text in text order). Pure: same inputs and RNG state, same report.
     pub fn compute<R: Rng + ?Sized>(
         &self,
         text: &Corpus,

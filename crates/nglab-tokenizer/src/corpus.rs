@@ -73,8 +73,9 @@ impl Corpus {
     }
 
     /// Encodes sentences with `tokenizer`, adding new tokens to `vocab`:
-    /// how the vocabulary of the generation-0 human text is built.
-    /// Sentences that give no token are skipped.
+    /// how the vocabulary of the generation-0 human text is built. A
+    /// sentence that gives no token is the empty sentence (KenLM's `<s> </s>`),
+    /// kept: sentence `i` of the corpus is sentence `i` of the input.
     pub fn encode_growing<'a, T: Tokenizer + ?Sized>(
         sentences: impl IntoIterator<Item = &'a str>,
         tokenizer: &T,
@@ -85,7 +86,7 @@ impl Corpus {
 
     /// Encodes sentences with `tokenizer` into a frozen `vocab`: tokens it
     /// lacks become [`UNK`](crate::UNK), so every generation maps into the
-    /// same ids. Sentences that give no token are skipped.
+    /// same ids. A sentence that gives no token is kept, empty.
     pub fn encode_frozen<'a, T: Tokenizer + ?Sized>(
         sentences: impl IntoIterator<Item = &'a str>,
         tokenizer: &T,
@@ -104,9 +105,7 @@ impl Corpus {
         for sentence in sentences {
             ids.clear();
             ids.extend(tokenizer.encode(sentence)?.iter().map(|t| id(t)));
-            if !ids.is_empty() {
-                corpus.push(&ids);
-            }
+            corpus.push(&ids);
         }
         Ok(corpus)
     }
@@ -136,7 +135,7 @@ mod tests {
     #[test]
     fn frozen_vocabulary() {
         check(&["a b", "b c"], &["a b c"], &[&[3, 4, 5]]);
-        check(&["a b", "b c"], &["c x a", "", "  ", "x"], &[&[5, UNK, 3], &[UNK]]);
+        check(&["a b", "b c"], &["c x a", "", "  ", "x"], &[&[5, UNK, 3], &[], &[], &[UNK]]);
         check(&[], &["<s> </s>"], &[&[1, 2]]);
     }
 
@@ -146,7 +145,7 @@ mod tests {
         let mut vocab = Vocab::new();
         let corpus = Corpus::read_path(path, &mut vocab).unwrap();
         let text = std::fs::read_to_string(path).unwrap();
-        let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
+        let lines: Vec<&str> = text.lines().collect();
         assert_eq!(corpus.n_sentences(), lines.len());
         assert_eq!(corpus.n_tokens(), lines.iter().map(|l| l.split_whitespace().count()).sum::<usize>());
         assert_eq!(vocab.token(corpus.sentence(0)[0]), lines[0].split_whitespace().next().unwrap());

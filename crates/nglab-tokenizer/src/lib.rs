@@ -2,7 +2,8 @@
 //!
 //! The principal types:
 //! - [`CorpusText`]: a corpus file read and split into sentences (UTF-8, one
-//!   sentence per non-blank line), with errors that name the line.
+//!   sentence per line, a blank line the empty sentence as KenLM reads it),
+//!   with errors that name the line.
 //! - [`Tokenizer`]: `encode` a sentence into tokens, `decode` tokens into
 //!   readable text. Implementations: [`Whitespace`] (KenLM's rule, the
 //!   default), [`Words`] (Unicode word boundaries), [`Chars`] (grapheme
@@ -23,15 +24,16 @@
 //! use std::path::Path;
 //! use nglab_tokenizer::{Corpus, CorpusText, Tokenizer, TokenizerSpec, Utf8Policy, Vocab, Words, UNK};
 //!
+//! // The blank line is the empty sentence, as KenLM reads it.
 //! let file = "the cat sat\r\n\nthe dog\n";
 //! let text = CorpusText::read(file.as_bytes(), Path::new("train.txt"), Utf8Policy::Strict)?;
-//! assert_eq!(text.n_sentences(), 2);
+//! assert_eq!(text.n_sentences(), 3);
 //!
 //! let spec: TokenizerSpec = "whitespace".parse()?;
 //! assert_eq!(spec, TokenizerSpec::Whitespace);
 //! let mut vocab = Vocab::new();
 //! let human = Corpus::encode_growing(text.sentences(), &nglab_tokenizer::Whitespace, &mut vocab)?;
-//! assert_eq!((human.n_sentences(), human.n_tokens(), vocab.len()), (2, 5, 3 + 4));
+//! assert_eq!((human.n_sentences(), human.n_tokens(), vocab.len()), (3, 5, 3 + 4));
 //!
 //! // A later generation maps into the same ids; unseen words become <unk>.
 //! let synthetic = Corpus::encode_frozen(["the bird sat"], &nglab_tokenizer::Whitespace, &vocab)?;

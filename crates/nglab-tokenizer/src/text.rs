@@ -1,4 +1,4 @@
-//! Reading corpus files: UTF-8, one sentence per non-blank line.
+//! Reading corpus files: UTF-8, one sentence per line.
 
 use std::io::Read;
 use std::ops::Range;
@@ -19,9 +19,16 @@ pub enum Utf8Policy {
 /// The text of a corpus file, split into sentences.
 ///
 /// The format: UTF-8, one sentence per line, `\n` or `\r\n` line ends.
-/// Blank lines (empty, or only spaces, tabs and carriage returns) are
-/// skipped: they hold no sentence. A UTF-8 byte order mark at the start is
-/// ignored. NUL bytes are rejected, as they mark a binary file.
+/// A blank line (empty, or only spaces, tabs and carriage returns) is the
+/// empty sentence, `""`, as KenLM's `lmplz` and `query` read it (`<s> </s>`).
+/// The text after the last line end is a last sentence unless it is blank
+/// (a file ending in a line end has no empty sentence after it). A UTF-8
+/// byte order mark at the start is ignored. NUL bytes are rejected, as they
+/// mark a binary file.
+///
+/// KenLM's tools differ from each other on a last line without a line end:
+/// `lmplz` counts its words but not its `</s>`, `query` does not score it.
+/// Here it is a sentence like any other.
 ///
 /// The whole file is held as one `String`; sentences are ranges into it, so
 /// reading allocates O(1) times per file, not per line.
@@ -104,21 +111,25 @@ impl CorpusText {
         for (i, line) in text[start..].split('\n').enumerate() {
             let end = pos + line.len();
             let content = line.strip_suffix('\r').unwrap_or(line);
-            if !content.bytes().all(|b| matches!(b, b' ' | b'\t' | b'\r')) {
-                spans.push(pos..pos + content.len());
-                lines.push(i as u64 + 1);
+            let blank = content.bytes().all(|b| matches!(b, b' ' | b'\t' | b'\r'));
+            if end == text.len() && blank {
+                // After the last line end: the end of the file, not an empty sentence.
+                break;
             }
+            spans.push(if blank { pos..pos } else { pos..pos + content.len() });
+            lines.push(i as u64 + 1);
             pos = end + 1;
         }
         CorpusText { text, spans, lines }
     }
 
-    /// Number of sentences (non-blank lines).
+    /// Number of sentences (lines, blank ones included).
     pub fn n_sentences(&self) -> usize {
         self.spans.len()
     }
 
-    /// Sentence `i`, without its line end. Panics if `i` is out of range.
+    /// Sentence `i`, without its line end (`""` for a blank line). Panics if
+    /// `i` is out of range.
     pub fn sentence(&self, i: usize) -> &str {
         &self.text[self.spans[i].clone()]
     }
@@ -166,11 +177,17 @@ mod tests {
     #[test]
     fn lines() {
         check(b"", Ok(&[]));
-        check(b"\n\n", Ok(&[]));
+        check(b"  ", Ok(&[]));
+        check(b"\n", Ok(&[(1, "")]));
+        check(b"\n\n", Ok(&[(1, ""), (2, "")]));
         check(b"a b", Ok(&[(1, "a b")]));
         check(b"a b\n", Ok(&[(1, "a b")]));
+        check(b"a b\n \t", Ok(&[(1, "a b")]));
+        check(b"a b\n\n", Ok(&[(1, "a b"), (2, "")]));
         check(b"a\r\nb c\r\n", Ok(&[(1, "a"), (2, "b c")]));
-        check(b"a\n\n \t\r\n\nb\n", Ok(&[(1, "a"), (5, "b")]));
+        check(b"a\r\n\r\nb\r\n", Ok(&[(1, "a"), (2, ""), (3, "b")]));
+        // Blank lines are empty sentences, whatever spaces they hold (KenLM's `<s> </s>`).
+        check(b"a\n\n \t\r\n\nb\n", Ok(&[(1, "a"), (2, ""), (3, ""), (4, ""), (5, "b")]));
         check(b"\xef\xbb\xbfa\n", Ok(&[(1, "a")]));
         check(b"  a  \n", Ok(&[(1, "  a  ")]));
         check("caf\u{e9} \u{2581}\n".as_bytes(), Ok(&[(1, "caf\u{e9} \u{2581}")]));
@@ -182,6 +199,7 @@ mod tests {
         check(b"ok\nab\xffc\n", Err("c.txt:2: invalid UTF-8 at byte offset 5 (byte 0xff)"));
         check(b"\xc3", Err("c.txt:1: invalid UTF-8 at byte offset 0 (byte 0xc3)"));
         check(b"a\n\nb\0\n", Err("c.txt:3: NUL byte at byte offset 4 (is this a binary file?)"));
+        check(b"\n\n\xff", Err("c.txt:3: invalid UTF-8 at byte offset 2 (byte 0xff)"));
     }
 
     #[test]

@@ -7,7 +7,9 @@ use std::path::{Path, PathBuf};
 use anyhow::Context;
 use clap::builder::TypedValueParser;
 use nglab_lm::Model;
-use nglab_metrics::{MetricsConfig, MetricsReport, Reference, SentenceOrder, TextMetrics};
+use nglab_metrics::{
+    MetricsConfig, MetricsReport, Reference, SentenceOrder, SentencePerplexities, TextMetrics,
+};
 use nglab_tokenizer::{AnyTokenizer, Corpus, CorpusText, TokenizerSpec, Vocab};
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
@@ -98,17 +100,7 @@ fn model_metrics(
 ) -> anyhow::Result<ModelMetrics> {
     let corpus = Corpus::encode_frozen(text.sentences(), tokenizer, model.vocab())?;
     let ppl = model.perplexity(&corpus).with_context(|| format!("scoring {}", input.display()))?;
-    let mut per: Vec<f64> = corpus
-        .sentences()
-        .map(|s| {
-            let sc = model.score_sentence(s);
-            10f64.powf(-sc.log10_prob / sc.tokens as f64)
-        })
-        .collect();
-    let zero = per.iter().filter(|p| !p.is_finite()).count() as u64;
-    per.retain(|p| p.is_finite());
-    per.sort_by(f64::total_cmp);
-    let q = |f: f64| (!per.is_empty()).then(|| per[((per.len() - 1) as f64 * f).round() as usize]);
+    let per = SentencePerplexities::new(model, &corpus);
     let finite = |x: Option<f64>| x.filter(|v| v.is_finite());
     Ok(ModelMetrics {
         perplexity: finite(ppl.perplexity()),
@@ -117,11 +109,11 @@ fn model_metrics(
         tokens: ppl.tokens,
         oov: ppl.oov,
         sentences: ppl.sentences,
-        sentence_ppl_mean: (!per.is_empty()).then(|| per.iter().sum::<f64>() / per.len() as f64),
-        sentence_ppl_p10: q(0.1),
-        sentence_ppl_median: q(0.5),
-        sentence_ppl_p90: q(0.9),
-        sentences_zero_prob: zero,
+        sentence_ppl_mean: per.mean(),
+        sentence_ppl_p10: per.quantile(0.1),
+        sentence_ppl_median: per.quantile(0.5),
+        sentence_ppl_p90: per.quantile(0.9),
+        sentences_zero_prob: per.zero_prob(),
     })
 }
 
@@ -214,8 +206,8 @@ pub fn metrics(args: &MetricsArgs) -> anyhow::Result<()> {
     })
 }
 
-/// Reads a corpus file with the project's reader (one sentence per
-/// non-blank line, errors naming the line) and encodes it with `tokenizer`
+/// Reads a corpus file with the project's reader (one sentence per line,
+/// errors naming the line) and encodes it with `tokenizer`
 /// into the shared `vocab`.
 fn read_corpus(
     path: &Path,

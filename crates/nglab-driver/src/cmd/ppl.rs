@@ -102,8 +102,7 @@ pub fn ppl(args: &PplArgs) -> anyhow::Result<()> {
             writeln!(w, "sentence\tlog10_prob\ttokens\toov\tperplexity")?;
             for (i, s) in corpus.sentences().enumerate() {
                 let sc = model.score_sentence(s);
-                let p = 10f64.powf(-sc.log10_prob / sc.tokens as f64);
-                writeln!(w, "{}\t{}\t{}\t{}\t{}", i + 1, sc.log10_prob, sc.tokens, sc.oov, p)?;
+                writeln!(w, "{}\t{}\t{}\t{}\t{}", i + 1, sc.log10_prob, sc.tokens, sc.oov, sc.perplexity())?;
             }
             Ok(())
         })?;

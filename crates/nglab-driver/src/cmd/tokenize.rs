@@ -14,7 +14,8 @@ use crate::io::{read_text, write_atomic};
 /// The files of `nglab tokenize` and `nglab detokenize`.
 #[derive(Debug, Clone, clap::Args)]
 pub struct TextIo {
-    /// The text: one sentence per non-blank line, UTF-8.
+    /// The text: one sentence per line (a blank line stays an empty line: the
+    /// empty sentence), UTF-8.
     #[arg(long)]
     pub input: PathBuf,
     /// Output file (`-`: standard output), written atomically.
@@ -117,8 +118,9 @@ pub fn tokenize(args: &TokenizeArgs) -> anyhow::Result<()> {
 }
 
 /// The sentences to tokenize, each with the line it starts on: the lines of
-/// `text`, or with `split` the sentences of its paragraphs (runs of
-/// consecutive non-blank lines, joined by a space).
+/// `text` (a blank line the empty sentence, written as an empty line), or with
+/// `split` the sentences of its paragraphs (runs of consecutive non-blank
+/// lines, joined by a space).
 fn sentences(text: &CorpusText, split: bool) -> Vec<(u64, Cow<'_, str>)> {
     if !split {
         return text.sentences().enumerate().map(|(i, s)| (text.line_number(i), Cow::Borrowed(s))).collect();
@@ -132,7 +134,7 @@ fn sentences(text: &CorpusText, split: bool) -> Vec<(u64, Cow<'_, str>)> {
     };
     for (i, line) in text.sentences().enumerate() {
         let number = text.line_number(i);
-        // A blank line (skipped by the reader, or read as an empty sentence) ends a paragraph.
+        // A blank line (read as an empty sentence) ends a paragraph.
         let continues = i > 0 && number == text.line_number(i - 1) + 1 && !paragraph.is_empty();
         if line.trim().is_empty() {
             flush(&mut paragraph, first_line);

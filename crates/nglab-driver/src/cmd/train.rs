@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
-use nglab_lm::{estimate, DiscountFallback, EstimateConfig, Model, NgramCounts, Smoothing};
+use nglab_lm::{estimate_owned, DiscountFallback, EstimateConfig, Model, NgramCounts, Smoothing};
 use nglab_tokenizer::{AnyTokenizer, Corpus, CorpusText, TokenizerSpec, Vocab};
 
 use crate::io::{read_text, write_atomic};
@@ -102,7 +102,9 @@ pub fn train_text(
     }
     let mut counts = NgramCounts::new(settings.order)?;
     counts.add_corpus(&corpus, settings.threads);
-    estimate(&counts, &vocab, &settings.estimate, settings.threads)
+    // Only the counts are needed from here on: the model is built out of them.
+    drop(corpus);
+    estimate_owned(counts, &vocab, &settings.estimate, settings.threads)
         .with_context(|| format!("estimating from {}", source.display()))
 }
 
@@ -129,6 +131,7 @@ pub fn train(args: &TrainArgs) -> anyhow::Result<()> {
     let tokenizer = crate::tokenizer::build(spec, text.sentences())?;
     settings.vocab = args.vocab.as_deref().map(read_vocab).transpose()?;
     let model = train_text(&text, &args.input, &tokenizer, &settings)?;
+    drop(text);
     for line in fallback_warnings(&model) {
         eprintln!("nglab: {line}");
     }

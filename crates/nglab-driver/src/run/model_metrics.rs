@@ -4,7 +4,8 @@
 //! generation-0 model (its perplexity, and the histogram of the newest
 //! text's per-sentence perplexities).
 
-use nglab_lm::{Model, Perplexity, SentenceScore};
+use nglab_lm::{Model, Perplexity};
+use nglab_metrics::LogPerplexityHistogram;
 use nglab_tokenizer::{Corpus, EOS, UNK};
 use serde::{Deserialize, Serialize};
 
@@ -139,23 +140,14 @@ pub fn measure(
     let mut synthetic_ppl_gen0 = None;
     let mut ppl_hist = Vec::new();
     if gen0.is_normalized() {
-        ppl_hist = vec![0u64; (HIST_MAX / HIST_STEP).round() as usize + 1];
-        let mut add = |score: &SentenceScore| {
-            let log_ppl = -score.log10_prob / score.tokens as f64;
-            let bin = if log_ppl.is_finite() {
-                ((log_ppl.max(0.0) / HIST_STEP) as usize).min(ppl_hist.len() - 1)
-            } else {
-                ppl_hist.len() - 1
-            };
-            ppl_hist[bin] += 1;
-        };
+        let mut hist = LogPerplexityHistogram::new(HIST_STEP, HIST_MAX);
         let total = match scored.pool_score {
             // The pool's earlier sentences were scored before: only the newest now.
             Some(pool) => {
                 scored.newest.sentences().for_each(|s| {
                     let score = gen0.score_sentence(s);
                     pool.add(&score);
-                    add(&score);
+                    hist.add(&score);
                 });
                 *pool
             }
@@ -168,15 +160,16 @@ pub fn measure(
                     let score = gen0.score_sentence(s);
                     total.add(&score);
                     if i >= first_newest {
-                        add(&score);
+                        hist.add(&score);
                     }
                 }
                 if !scored.newest_is_suffix {
-                    scored.newest.sentences().for_each(|s| add(&gen0.score_sentence(s)));
+                    scored.newest.sentences().for_each(|s| hist.add(&gen0.score_sentence(s)));
                 }
                 total
             }
         };
+        ppl_hist = hist.into_bins();
         synthetic_ppl_gen0 =
             ppl_value("synthetic_ppl_gen0", total.perplexity(), &mut undefined, || infinite_reason(&total));
     } else {
