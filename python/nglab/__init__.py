@@ -12,6 +12,8 @@ True
 
 from ._errors import DiscountFallback, FileError, InvalidInput, NglabError
 from ._nglab import Model, Tokenizer, Vocab, __version__, train
+from ._records import Records
+from ._run import run
 
 __all__ = [
     "DiscountFallback",
@@ -19,8 +21,10 @@ __all__ = [
     "InvalidInput",
     "Model",
     "NglabError",
+    "Records",
     "Tokenizer",
     "Vocab",
     "__version__",
+    "run",
     "train",
 ]

@@ -1,7 +1,7 @@
 """Type stubs of nglab's extension module (the docstrings are in the module itself)."""
 
 import os
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any, Literal, Optional, Union
 
 import numpy as np
@@ -95,3 +95,12 @@ def train(
     discount_fallback: str = "kenlm",
     threads: int = 0,
 ) -> Model: ...
+
+# The engine of nglab.run (nglab/_run.py): settings as JSON or a TOML path.
+def run(
+    settings_json: Optional[str],
+    toml: Optional[str],
+    out_dir: str,
+    resume: bool,
+    on_step: Optional[Callable[[dict[str, Any]], object]],
+) -> None: ...

@@ -5,6 +5,8 @@
 //! - `tokenizer.rs`, `vocab.rs`: `nglab.Tokenizer` (by spec string), `nglab.Vocab`.
 //! - `model.rs`: `nglab.train` and `nglab.Model` (load and save ARPA, score,
 //!   perplexity, sample, beam search).
+//! - `run.rs`: `nglab._nglab.run`, the collapse run under `nglab.run`
+//!   (`nglab/_run.py`).
 //! - `text.rs`: text arguments (a corpus path or an iterable of sentences).
 //!
 //! Long calls run on a worker thread without the GIL while the caller waits
@@ -15,6 +17,7 @@ mod blocking;
 mod errors;
 mod json;
 mod model;
+mod run;
 mod text;
 mod tokenizer;
 mod vocab;
@@ -29,5 +32,6 @@ fn _nglab(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<vocab::PyVocab>()?;
     m.add_class::<model::PyModel>()?;
     m.add_function(wrap_pyfunction!(model::train, m)?)?;
+    m.add_function(wrap_pyfunction!(run::run, m)?)?;
     Ok(())
 }

@@ -262,7 +262,16 @@ impl PyModel {
         threads: usize,
     ) -> PyResult<Py<PyList>> {
         let unk = unk.parse().map_err(anyhow::Error::from).map_err(|e| e.context("--unk")).py_err()?;
-        let config = SampleConfig { temperature, top_k, top_p, min_p, greedy, unk, max_len };
+        let config = SampleConfig {
+            temperature,
+            top_k,
+            top_p,
+            min_p,
+            greedy,
+            unk,
+            max_len,
+            ..SampleConfig::default()
+        };
         config
             .validate()
             .map_err(anyhow::Error::from)
@@ -290,7 +299,9 @@ impl PyModel {
             }
         };
         let this = self.share();
-        let lines = blocking::run_quiet(py, move |_| {
+        let lines = blocking::run_quiet(py, move |cancel| {
+            // Ctrl-C stops the sampler's threads before their next chunk.
+            let config = SampleConfig { cancel: cancel.clone(), ..config };
             let (corpus, _stats) = match prompts {
                 Some((text, k)) => {
                     let (prompts, _) = this.prompts(text, n_sentences)?;

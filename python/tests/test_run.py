@@ -62,6 +62,17 @@ def test_progress_true_prints_a_line_per_generation(tmp_path, capfd):
     nglab.run({**CONFIG, "generations": 2, "regime": "replace"}, tmp_path)
     err = capfd.readouterr().err
     assert "nglab run: [1/2] replace seed 0 gen " in err and "nglab run: [2/2]" in err
+    nglab.run({**CONFIG, "generations": 2, "regime": "replace"}, tmp_path / "quiet", progress=False)
+    assert capfd.readouterr().err == ""
+
+
+def test_an_exception_in_the_callback_stops_the_run(tmp_path):
+    def fail(step):
+        raise RuntimeError(f"stop at step {step['step']}")
+
+    with pytest.raises(RuntimeError, match="stop at step 1"):
+        nglab.run({**CONFIG, "threads": 1}, tmp_path, progress=fail)
+    assert not (tmp_path / "metrics.csv").exists() and not (tmp_path / ".nglab-run.lock").exists()
 
 
 def test_interrupted_then_resumed_gives_the_uninterrupted_files(cli, tmp_path):
@@ -85,7 +96,7 @@ def test_interrupted_then_resumed_gives_the_uninterrupted_files(cli, tmp_path):
 
 def test_a_toml_file_and_bad_settings(cli, tmp_path):
     toml = tmp_path / "run.toml"
-    toml.write_text(f"train = {CONFIG['train']!r}\nheldout = {CONFIG['heldout']!r}\ngenerations = 2\nregime = 'replace'\norder = 2\n")
+    toml.write_text(f"train = {CONFIG['train']!r}\nheldout = {CONFIG['heldout']!r}\ngenerations = 2\nseeds = 1\nregime = 'replace'\norder = 2\n")
     records = nglab.run(toml, tmp_path / "out", progress=False)
     assert len(records) == 2
     expected = cli_error(cli, "run", "--out", tmp_path / "bad", "--config", toml, "--regime", "sideways")

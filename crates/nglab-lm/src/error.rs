@@ -22,6 +22,9 @@ pub enum Error {
     /// program that reads its text with `nglab_tokenizer` and models it here.
     #[error(transparent)]
     Tokenizer(#[from] nglab_tokenizer::Error),
+    /// The work was cancelled through its [`Cancel`](crate::Cancel) token.
+    #[error("cancelled")]
+    Cancelled,
     /// An I/O error.
     #[error(transparent)]
     Io(#[from] std::io::Error),

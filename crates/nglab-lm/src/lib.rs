@@ -58,8 +58,8 @@ pub use rand::SeedableRng;
 /// caller uses the `rand` version this crate is built with.
 pub use rand_chacha::ChaCha8Rng;
 pub use sample::{
-    beam_search, sample_continuations, sample_corpus, Budget, Ending, Hypothesis, SampleConfig, SampleStats,
-    Sampler, UnkPolicy, CHUNK_SENTENCES,
+    beam_search, sample_continuations, sample_corpus, Budget, Cancel, Ending, Hypothesis, SampleConfig,
+    SampleStats, Sampler, UnkPolicy, CHUNK_SENTENCES,
 };
 pub use smoothing::{EstimateConfig, Smoothing};
 

@@ -9,8 +9,8 @@ use std::path::PathBuf;
 use std::sync::OnceLock;
 
 use nglab_lm::{
-    beam_search, estimate, sample_continuations, sample_corpus, Budget, Ending, EstimateConfig, Model,
-    NgramCounts, SampleConfig, Sampler, Smoothing, State, UnkPolicy,
+    beam_search, estimate, sample_continuations, sample_corpus, Budget, Cancel, Ending, Error,
+    EstimateConfig, Model, NgramCounts, SampleConfig, Sampler, Smoothing, State, UnkPolicy,
 };
 use nglab_tokenizer::{Corpus, TokenId, Vocab, BOS, EOS, UNK};
 use rand::SeedableRng;
@@ -388,6 +388,38 @@ fn output_does_not_depend_on_threads() {
             assert_ne!(one.ids(), other.ids(), "another seed gives another corpus");
         }
     }
+}
+
+#[test]
+fn a_cancelled_token_stops_sampling_and_an_armed_one_changes_nothing() {
+    let m = model(Smoothing::ModifiedKneserNey, 3);
+    let plain = SampleConfig::default();
+    let armed = SampleConfig { cancel: Cancel::new(), ..SampleConfig::default() };
+    assert_eq!(plain, armed, "a token does not change the configuration");
+    let budget = Budget::Tokens(5000);
+    let (want, _) = sample_corpus(&m, &plain, budget, 4, 2).unwrap();
+    let (got, _) = sample_corpus(&m, &armed, budget, 4, 2).unwrap();
+    assert_eq!(want.ids(), got.ids(), "an armed token that is never cancelled changes no byte");
+    // Cancelled from another thread while a budget of minutes is being drawn:
+    // the call fails with `Cancelled` within a chunk's time per thread.
+    for threads in [1, 2] {
+        let config = SampleConfig { cancel: Cancel::new(), ..SampleConfig::default() };
+        let token = config.cancel.clone();
+        let start = std::time::Instant::now();
+        let result = std::thread::scope(|s| {
+            s.spawn(move || {
+                std::thread::sleep(std::time::Duration::from_millis(100));
+                token.cancel();
+            });
+            sample_corpus(&m, &config, Budget::Tokens(1 << 40), 1, threads)
+        });
+        assert!(matches!(result, Err(Error::Cancelled)), "{threads} threads: {:?}", result.map(|r| r.1));
+        assert!(start.elapsed().as_secs_f64() < 10.0, "{threads} threads: {:?}", start.elapsed());
+    }
+    let prompts = sample_corpus(&m, &plain, Budget::Sentences(10), 1, 1).unwrap().0;
+    armed.cancel.cancel();
+    let e = sample_continuations(&m, &armed, &prompts, 1, 1, 1).unwrap_err();
+    assert!(matches!(e, Error::Cancelled), "{e}");
 }
 
 #[test]

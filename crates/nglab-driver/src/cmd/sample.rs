@@ -107,6 +107,7 @@ pub fn sample(args: &SampleArgs) -> anyhow::Result<()> {
         greedy: args.greedy,
         unk,
         max_len: args.max_len,
+        ..SampleConfig::default()
     };
     config.validate().context("invalid sampling options")?;
     let threads = args.threads.count();

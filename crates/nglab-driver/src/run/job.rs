@@ -11,7 +11,7 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use anyhow::Context;
-use nglab_lm::{NgramCounts, Perplexity};
+use nglab_lm::{NgramCounts, Perplexity, SampleConfig};
 use nglab_metrics::{TextCounts, TextMetrics};
 use nglab_tokenizer::Corpus;
 use rand::{RngCore, SeedableRng};
@@ -88,6 +88,8 @@ pub struct JobContext<'a> {
     pub corpora_dir: Option<PathBuf>,
     /// Threads of one job: its counting, estimation and sampling.
     pub threads: usize,
+    /// The caller's cancellation token, given to the sampler.
+    pub cancel: nglab_lm::Cancel,
 }
 
 /// Wall seconds per stage of one generation (only in `timings.csv`).
@@ -178,6 +180,8 @@ impl JobState {
 }
 
 /// Runs (or resumes) one job's generations; calls `progress` after each.
+/// Stops before a generation when `cancelled()`, and fails with
+/// `nglab_lm::Error::Cancelled` when `ctx.cancel` stops its sampling.
 pub fn run_generations(
     ctx: &JobContext<'_>,
     job: &Job,
@@ -259,7 +263,8 @@ pub fn run_generations(
             Some(timings.time("sample", || {
                 let seed = stream(job.seed, g + 1, Purpose::Sample).next_u64();
                 let budget = synthetic_budget(cell.regime, total);
-                let config = sampling::sample_config(exp, cell);
+                let config =
+                    SampleConfig { cancel: ctx.cancel.clone(), ..sampling::sample_config(exp, cell) };
                 let next = sampling::sample_next(&trained.model, &config, g, budget, seed, ctx.threads)?;
                 anyhow::Ok(sampling::Next { corpus: trained.vocab.to_human(next.corpus), ..next })
             })?)

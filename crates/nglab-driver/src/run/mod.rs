@@ -40,6 +40,11 @@
 //! the record); `--resume` continues after the last complete one, and the
 //! final files are always built from those records, so they are the same
 //! whether or not the run was interrupted.
+//!
+//! A program that embeds a run (the Python package's `nglab.run` does) plans
+//! it with [`Plan`] and follows and stops it through a [`Control`]: each
+//! generation as a [`Step`], and a [`Cancel`] token that stops every job at
+//! its next generation or sampling chunk.
 
 pub mod columns;
 mod config;
@@ -67,12 +72,16 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Mutex;
 
 use anyhow::Context;
+use nglab_lm::Cancel;
 use nglab_metrics::{MetricsConfig, TextMetrics};
 
 pub(crate) use config::bytes;
 pub use config::{Cell, Experiment, RunConfig, DEFAULT_HELDOUT, DEFAULT_TRAIN};
+pub use files::RunLock;
 pub(crate) use files::{check_same, lock, lock_file, remove_stale_temps, sha256_file, write_atomic, Holder};
 pub use job::Job;
+pub(crate) use memory::gib;
+pub use progress::{Progress, Step};
 pub use regime::Regime;
 pub(crate) use settings::merge_over;
 pub use settings::{List, Settings};
@@ -81,7 +90,6 @@ pub use vocabulary::Vocabulary;
 use gen0::Gen0Cache;
 use human::Human;
 use job::JobContext;
-use progress::Progress;
 use record::GenRecord;
 use truth::Truth;
 
@@ -97,12 +105,28 @@ pub fn main(settings: &Settings) -> anyhow::Result<()> {
 pub fn run_experiment(config: &RunConfig) -> anyhow::Result<()> {
     let plan = Plan::new(config)?;
     let _lock = plan.open_dir()?;
-    let progress = plan.run_jobs()?;
+    eprintln!("nglab run: about {} of memory at most (estimated)", memory::gib(plan.memory()));
+    let progress = plan.run_jobs(&Control::default())?;
     let records = plan.write_outputs()?;
     for line in progress.summary(plan.grid().jobs(), &records, &config.out.join("report.html")) {
         eprintln!("nglab run: {line}");
     }
     Ok(())
+}
+
+/// How a program that embeds a run follows and stops it. The default (what
+/// `nglab run` uses) draws progress on standard error and is never cancelled.
+#[derive(Clone, Default)]
+pub struct Control<'a> {
+    /// Stops the run when cancelled: each job before its next generation, a
+    /// sampling stage before its next chunk of sentences (counting and
+    /// estimation run to their end). [`Plan::run_jobs`] then fails with
+    /// [`nglab_lm::Error::Cancelled`]; the generations completed are saved,
+    /// so the run resumes (`--resume`) to the same outputs.
+    pub cancel: Cancel,
+    /// Called after each generation, on the thread of the job that ran it,
+    /// instead of the progress bar or lines on standard error.
+    pub on_step: Option<&'a (dyn Fn(&Step) + Sync)>,
 }
 
 /// The metrics' settings: the defaults, recorded in `config.json`.
@@ -304,20 +328,20 @@ impl<'a> Plan<'a> {
 
     /// Takes the output directory (locked while the returned guard lives):
     /// new or empty, or holding this run when resuming; removes a killed
-    /// run's temporary files; writes `config.json`.
-    pub fn open_dir(&self) -> anyhow::Result<files::RunLock> {
+    /// run's temporary files; writes `config.json`. Prints nothing.
+    pub fn open_dir(&self) -> anyhow::Result<RunLock> {
         let out = &self.grid.config.out;
         let lock = files::lock(out)?;
         files::check_dir(out, &self.grid.json, self.grid.config.resume)?;
         files::remove_stale_temps(out)?;
-        eprintln!("nglab run: about {} of memory at most (estimated)", memory::gib(self.memory));
         files::write_atomic(&out.join("config.json"), |w| Ok(w.write_all(self.grid.json.as_bytes())?))?;
         Ok(lock)
     }
 
     /// Runs the selected jobs (resuming those begun), `workers` at a time,
-    /// with a progress bar on a terminal and a line per generation otherwise.
-    pub fn run_jobs(&self) -> anyhow::Result<Progress<'_>> {
+    /// with a progress bar on a terminal and a line per generation otherwise,
+    /// or as `control` says.
+    pub fn run_jobs<'s>(&'s self, control: &Control<'s>) -> anyhow::Result<Progress<'s>> {
         let exp = self.experiment();
         let jobs = &self.grid.jobs;
         let cells = &self.grid.cells;
@@ -331,11 +355,12 @@ impl<'a> Plan<'a> {
             state_dir: self.grid.state_dir(),
             corpora_dir: exp.keep_corpora.then(|| self.grid.config.out.join("corpora")),
             threads: self.sample_threads,
+            cancel: control.cancel.clone(),
         };
         let total = (self.selected.len() * exp.generations) as u64;
         let before: usize =
             self.selected.iter().map(|&i| record::completed(&ctx.state_dir, &jobs[i], exp.generations)).sum();
-        let progress = Progress::new(exp, cells, total, before as u64);
+        let progress = Progress::new(exp, cells, total, before as u64, control.on_step);
         let report = |job: &Job, r: &GenRecord| progress.generation_done(job, r);
         // Longest jobs first (the growing `accumulate` pools), so that the last
         // jobs to finish are short ones and every worker stays busy to the end.
@@ -349,7 +374,7 @@ impl<'a> Plan<'a> {
         let next = AtomicUsize::new(0);
         let failed = AtomicBool::new(false);
         let errors: Mutex<Vec<(usize, anyhow::Error)>> = Mutex::new(Vec::new());
-        let cancelled = || failed.load(Ordering::Relaxed);
+        let cancelled = || failed.load(Ordering::Relaxed) || control.cancel.is_cancelled();
         let work = || loop {
             let k = next.fetch_add(1, Ordering::Relaxed);
             if k >= schedule.len() || failed.load(Ordering::Relaxed) {
@@ -372,6 +397,9 @@ impl<'a> Plan<'a> {
             work();
         });
         progress.finish();
+        if control.cancel.is_cancelled() {
+            return Err(nglab_lm::Error::Cancelled.into());
+        }
         let mut errors = errors.into_inner().expect("workers are done");
         errors.sort_by_key(|(i, _)| *i);
         match errors.into_iter().next() {

@@ -2,11 +2,15 @@
 //! progress bar with the time left, kept as the last line; otherwise one line
 //! per generation. Each names its cell (`cell003`, with the settings that vary
 //! in the grid), seed and generation. The run ends with a summary: time, where
-//! the report is, which cells fell back to fixed discounts or collapsed.
+//! the report is, which cells fell back to fixed discounts or collapsed. A
+//! program that embeds a run gets each generation as a [`Step`] instead
+//! ([`Control::on_step`](super::Control::on_step)).
 
 use std::io::IsTerminal;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
+
+use serde::Serialize;
 
 use super::config::{cell_name, Cell, Experiment};
 use super::job::Job;
@@ -28,11 +32,38 @@ pub fn cell_title(index: usize, cell: &Cell, exp: &Experiment) -> String {
     format!("{} ({})", cell_name(index), cell_label(cell, exp))
 }
 
+/// One generation done, as [`Control::on_step`](super::Control::on_step) receives it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Step {
+    /// Generations done so far, from 1 (a resumed run counts those done earlier).
+    pub step: u64,
+    /// Generations of the whole run (every job).
+    pub total: u64,
+    /// The cell's index in the grid.
+    pub cell: usize,
+    /// The cell's name (`cell003`, as in `state/` and the report).
+    pub cell_name: String,
+    /// The cell's regime and the settings that vary in the grid (`replace order 3`).
+    pub label: String,
+    /// The cell's regime (`mix:0.1`).
+    pub regime: String,
+    /// The seed.
+    pub seed: u64,
+    /// The generation, from 0.
+    pub generation: usize,
+    /// Its held-out perplexity, fixed denominator (`heldout_ppl_fixed`; None when undefined).
+    pub heldout_ppl_fixed: Option<f64>,
+    /// Seconds since this process started the run's jobs.
+    pub elapsed: f64,
+}
+
 /// The progress of a run's generations.
 pub struct Progress<'a> {
     exp: &'a Experiment,
     cells: &'a [Cell],
     bar: Option<indicatif::ProgressBar>,
+    /// The caller's hook, which replaces the bar and the lines.
+    on_step: Option<&'a (dyn Fn(&Step) + Sync)>,
     /// Generations of the run, all jobs.
     total: u64,
     /// Generations done before this process started (a resumed run).
@@ -44,9 +75,16 @@ pub struct Progress<'a> {
 
 impl<'a> Progress<'a> {
     /// Progress over `total` generations of which `before` were done by an
-    /// earlier process; a bar when standard error is a terminal.
-    pub fn new(exp: &'a Experiment, cells: &'a [Cell], total: u64, before: u64) -> Progress<'a> {
-        let bar = std::io::stderr().is_terminal().then(|| {
+    /// earlier process: given to `on_step`, or else a bar when standard error
+    /// is a terminal and lines when it is not.
+    pub fn new(
+        exp: &'a Experiment,
+        cells: &'a [Cell],
+        total: u64,
+        before: u64,
+        on_step: Option<&'a (dyn Fn(&Step) + Sync)>,
+    ) -> Progress<'a> {
+        let bar = (on_step.is_none() && std::io::stderr().is_terminal()).then(|| {
             let bar = indicatif::ProgressBar::new(total);
             bar.set_style(
                 indicatif::ProgressStyle::with_template(
@@ -59,12 +97,29 @@ impl<'a> Progress<'a> {
             bar.reset_eta();
             bar
         });
-        Progress { exp, cells, bar, total, before, done: AtomicU64::new(0), start: Instant::now() }
+        Progress { exp, cells, bar, on_step, total, before, done: AtomicU64::new(0), start: Instant::now() }
     }
 
     /// Reports generation `r` of `job` done.
     pub fn generation_done(&self, job: &Job, r: &GenRecord) {
         let done = self.done.fetch_add(1, Ordering::Relaxed) + 1;
+        let step = self.before + done;
+        if let Some(on_step) = self.on_step {
+            let cell = &self.cells[job.cell_index];
+            on_step(&Step {
+                step,
+                total: self.total,
+                cell: job.cell_index,
+                cell_name: cell_name(job.cell_index),
+                label: cell_label(cell, self.exp),
+                regime: cell.regime.to_string(),
+                seed: job.seed,
+                generation: r.generation,
+                heldout_ppl_fixed: r.model.heldout_ppl_fixed.filter(|v| v.is_finite()),
+                elapsed: self.start.elapsed().as_secs_f64(),
+            });
+            return;
+        }
         let ppl = fmt_num(r.model.heldout_ppl_fixed);
         let line = format!(
             "{} seed {} gen {}: held-out ppl (fixed denominator) {}",
@@ -73,7 +128,6 @@ impl<'a> Progress<'a> {
             r.generation,
             if ppl.is_empty() { "-" } else { &ppl }
         );
-        let step = self.before + done;
         match &self.bar {
             Some(bar) => {
                 bar.set_position(step);

@@ -212,6 +212,7 @@ fn plan(args: &PlanArgs) -> anyhow::Result<()> {
     let workdir = std::env::current_dir().context("the working directory")?;
     let dir = config.out.clone();
     let _lock = plan.open_dir()?;
+    eprintln!("nglab run: about {} of memory at most (estimated)", crate::run::gib(estimate));
     std::fs::create_dir_all(dir.join("sweep/logs"))
         .with_context(|| format!("creating {}/sweep", dir.display()))?;
     std::fs::create_dir_all(dir.join("sweep/tasks"))
@@ -297,7 +298,7 @@ fn run_task(args: &TaskArgs) -> anyhow::Result<()> {
         }
         let plan = Plan::of_jobs(grid, jobs, MemoryLimit::Here)?;
         eprintln!("nglab sweep: task {index} of {tasks}: {}", names.join(" "));
-        plan.run_jobs()?;
+        plan.run_jobs(&crate::run::Control::default())?;
         Ok(())
     })();
     if let Err(e) = &result {

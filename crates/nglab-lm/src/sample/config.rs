@@ -1,7 +1,72 @@
 //! What to sample and how much ([`SampleConfig`], [`UnkPolicy`], [`Budget`]),
-//! and what sampling did ([`SampleStats`], [`Ending`]).
+//! how to stop it early ([`Cancel`]), and what sampling did ([`SampleStats`],
+//! [`Ending`]).
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 
 use crate::{Error, Result};
+
+/// A cancellation token: a flag shared by its clones. Cancelling one stops
+/// the work of every holder at its next check: [`sample_corpus`] and
+/// [`sample_continuations`] check it before each chunk of
+/// [`CHUNK_SENTENCES`] sentences (never inside one, so it costs nothing per
+/// token) and then fail with [`Error::Cancelled`]; nothing already drawn
+/// changes. The default token is never cancelled and allocates nothing.
+///
+/// Tokens do not affect what is sampled: two configurations that differ
+/// only in their tokens compare equal.
+///
+/// ```
+/// use nglab_lm::Cancel;
+/// let token = Cancel::new();
+/// let held = token.clone();
+/// assert!(!held.is_cancelled());
+/// token.cancel();
+/// assert!(held.is_cancelled());
+/// ```
+///
+/// [`sample_corpus`]: super::sample_corpus
+/// [`sample_continuations`]: super::sample_continuations
+/// [`CHUNK_SENTENCES`]: super::CHUNK_SENTENCES
+#[derive(Debug, Clone, Default)]
+pub struct Cancel(Option<Arc<AtomicBool>>);
+
+impl Cancel {
+    /// A token that can be cancelled (with its clones).
+    pub fn new() -> Cancel {
+        Cancel(Some(Arc::new(AtomicBool::new(false))))
+    }
+
+    /// Asks every holder of the token (or of a clone) to stop. A token made
+    /// by [`Cancel::default`] cannot be cancelled: this does nothing then.
+    pub fn cancel(&self) {
+        if let Some(flag) = &self.0 {
+            flag.store(true, Ordering::Relaxed);
+        }
+    }
+
+    /// Whether the token was cancelled.
+    pub fn is_cancelled(&self) -> bool {
+        self.0.as_ref().is_some_and(|flag| flag.load(Ordering::Relaxed))
+    }
+
+    /// [`Error::Cancelled`] when the token was cancelled.
+    pub fn check(&self) -> Result<()> {
+        if self.is_cancelled() {
+            Err(Error::Cancelled)
+        } else {
+            Ok(())
+        }
+    }
+}
+
+impl PartialEq for Cancel {
+    /// Always true: a token does not change what is sampled.
+    fn eq(&self, _: &Cancel) -> bool {
+        true
+    }
+}
 
 /// What generated text does with `<unk>`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -45,7 +110,7 @@ impl std::fmt::Display for UnkPolicy {
 }
 
 /// How to sample. [`SampleConfig::default`]: temperature 1, no truncation,
-/// not greedy, [`UnkPolicy::Resample`], `max_len` 256.
+/// not greedy, [`UnkPolicy::Resample`], `max_len` 256, never cancelled.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SampleConfig {
     /// Temperature `T > 0`: `q ∝ p^(1/T)`.
@@ -63,6 +128,9 @@ pub struct SampleConfig {
     /// Maximum words per sentence, prefix included (>= 1); a sentence that
     /// reaches it ends without `</s>` and is counted in [`SampleStats::max_len_hits`].
     pub max_len: usize,
+    /// Stops sampling many sentences early when cancelled (see [`Cancel`]);
+    /// the default is never cancelled.
+    pub cancel: Cancel,
 }
 
 impl Default for SampleConfig {
@@ -75,6 +143,7 @@ impl Default for SampleConfig {
             greedy: false,
             unk: UnkPolicy::Resample,
             max_len: 256,
+            cancel: Cancel::default(),
         }
     }
 }

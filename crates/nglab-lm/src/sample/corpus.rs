@@ -2,7 +2,8 @@
 //! [`sample_continuations`]): chunks of [`CHUNK_SENTENCES`] sentences, each
 //! drawn from its own ChaCha8 stream derived from the caller's seed, and
 //! concatenated in order, so that the output does not depend on the thread
-//! count.
+//! count. The configuration's [`Cancel`](super::Cancel) token is checked
+//! before each chunk.
 
 use nglab_tokenizer::Corpus;
 use rand::SeedableRng;
@@ -41,6 +42,8 @@ fn run_chunk(
     n: usize,
     prompts: Option<Prompts<'_>>,
 ) -> Result<ChunkOut> {
+    // Once per chunk, not per token: a cancelled call stops within a chunk's time.
+    sampler.config.cancel.check()?;
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     rng.set_stream(chunk as u64);
     let mut corpus = Corpus::new();
@@ -80,7 +83,9 @@ fn samplers<'m>(model: &'m Model, config: &SampleConfig, threads: usize) -> Resu
 /// Many sentences from `model`, deterministic for (model, config, budget,
 /// seed) whatever `threads` is (0 counts as 1): chunk `i` of
 /// [`CHUNK_SENTENCES`] sentences draws from `ChaCha8Rng::seed_from_u64(seed)`
-/// on stream `i`, and chunks are concatenated in order.
+/// on stream `i`, and chunks are concatenated in order. Fails with
+/// [`Error::Cancelled`] when `config.cancel` is cancelled (checked before
+/// each chunk).
 pub fn sample_corpus(
     model: &Model,
     config: &SampleConfig,
@@ -131,7 +136,7 @@ pub fn sample_corpus(
 /// One continuation per prompt sentence (Shumailov et al.'s protocol): the
 /// first `prefix_tokens` words of each sentence of `prompts` (all of a
 /// shorter one) are copied and the model writes the rest. Deterministic like
-/// [`sample_corpus`]. A prompt longer than `max_len` is an error.
+/// [`sample_corpus`], and cancelled like it. A prompt longer than `max_len` is an error.
 pub fn sample_continuations(
     model: &Model,
     config: &SampleConfig,

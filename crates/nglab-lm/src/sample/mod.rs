@@ -99,7 +99,7 @@ mod tempered;
 use nglab_tokenizer::{TokenId, BOS, EOS, UNK};
 
 pub use beam::{beam_search, Hypothesis};
-pub use config::{Budget, Ending, SampleConfig, SampleStats, UnkPolicy};
+pub use config::{Budget, Cancel, Ending, SampleConfig, SampleStats, UnkPolicy};
 pub use corpus::{sample_continuations, sample_corpus, CHUNK_SENTENCES};
 pub use sampler::Sampler;
 
