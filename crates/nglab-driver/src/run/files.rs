@@ -70,7 +70,7 @@ pub fn sha256_file(path: &Path) -> anyhow::Result<String> {
 }
 
 /// A lock file, removed when dropped; a heartbeat lock is touched every
-/// [`HEARTBEAT`] while it lives.
+/// `HEARTBEAT` (30 s) while it lives.
 #[derive(Debug)]
 pub struct RunLock {
     path: PathBuf,
