@@ -1,5 +1,6 @@
-//! `CorpusText`: any bytes either read as sentences (non-blank lines, no
-//! line ends, increasing line numbers) or give a one-line error; strict
+//! `CorpusText`: any bytes either read as sentences (one a line, a blank line
+//! as the empty sentence `""`, a blank tail after the last line end not a
+//! sentence; no line ends, consecutive line numbers) or give a one-line error; strict
 //! reading fails exactly on NUL bytes and invalid UTF-8, lossy only on NUL.
 #![no_main]
 
@@ -22,11 +23,14 @@ fuzz_target!(|data: &[u8]| {
                     let s = text.sentence(i);
                     // No line end; a CR may remain ("a\r\r\n"): tokenizers split on it.
                     assert!(!s.contains('\n'), "sentence {s:?}");
-                    assert!(s.chars().any(|c| !matches!(c, ' ' | '\t' | '\r')), "blank sentence {s:?}");
+                    let blank = !s.chars().any(|c| !matches!(c, ' ' | '\t' | '\r'));
+                    assert!(!blank || s.is_empty(), "a blank line must read as \"\", not {s:?}");
                     let line = text.line_number(i);
-                    assert!(line > last && line <= n_lines, "line {line} after {last} of {n_lines}");
+                    assert!(line == last + 1 && line <= n_lines, "line {line} after {last} of {n_lines}");
                     last = line;
                 }
+                // Every line is a sentence but a blank tail after the last line end.
+                assert!(last == n_lines || last + 1 == n_lines, "{last} sentences of {n_lines} lines");
                 assert_eq!(text.sentences().count(), text.n_sentences());
             }
             Err(e) => {
