@@ -15,7 +15,7 @@ start=$SECONDS
 rm -rf "$venv"
 python3 -m venv "$venv"
 py=$venv/bin/python
-"$py" -m pip install -q pytest numpy pandas
+"$py" -m pip install -q pytest numpy pandas mypy
 MATURIN_PEP517_ARGS="--profile $profile" "$py" -m pip install -q ./python
 # Imported from elsewhere than the checkout, so that python/nglab/ (without
 # the compiled extension) cannot shadow the installed package.
@@ -24,4 +24,10 @@ cargo build --locked -q -p nglab-driver --profile "$profile"
 dir=$([[ $profile == dev ]] && echo debug || echo "$profile")
 export NGLAB_BIN=$PWD/target/$dir/nglab
 "$py" -m pytest -q -p no:cacheprovider python/tests
+# The stubs (nglab/_nglab.pyi) against the extension as built, and the
+# package's annotated Python: every name, signature and default.
+# Run in an empty directory: no config is read and the cache goes there.
+checks=$(mktemp -d)
+trap 'rm -rf "$checks"' EXIT
+(cd "$checks" && "$OLDPWD/$py" -m mypy.stubtest nglab)
 echo "test-python.sh: $((SECONDS - start)) s"
