@@ -120,7 +120,7 @@ impl PyModel {
         let this = self.share();
         let threads = self::threads(threads);
         blocking::run_quiet(py, move |_| {
-            write_model((*this.model).clone(), &this.tokenizer, &this.spec, &path, threads)
+            write_model(&this.model, &this.tokenizer, &this.spec, &path, threads)
         })
     }
 

@@ -138,22 +138,21 @@ pub fn train(args: &TrainArgs) -> anyhow::Result<()> {
     if let Some(path) = &args.save_vocab {
         write_atomic(path, |w| Ok(model.vocab().write_json(w)?))?;
     }
-    write_model(model, &tokenizer, spec, &args.out, threads)
+    write_model(&model, &tokenizer, spec, &args.out, threads)
 }
 
 /// Writes `model` as ARPA to `out`, recording its tokenizer (a BPE is saved
 /// beside it as MODEL.tokenizer.json, and removed again if the model cannot
 /// be written), on `threads` threads.
 pub fn write_model(
-    model: Model,
+    model: &Model,
     tokenizer: &AnyTokenizer,
     spec: &TokenizerSpec,
     out: &Path,
     threads: usize,
 ) -> anyhow::Result<()> {
     let (recorded, saved) = crate::tokenizer::save_for_model(tokenizer, spec, out)?;
-    let model = model.with_tokenizer(recorded);
-    let written = write_atomic(out, |w| Ok(model.write_arpa(w, threads)?));
+    let written = write_atomic(out, |w| Ok(model.write_arpa_with_tokenizer(w, threads, &recorded)?));
     if let (Err(_), Some(path)) = (&written, &saved) {
         // Nothing half-written: the tokenizer goes with the model it belongs to.
         let _ = std::fs::remove_file(path);

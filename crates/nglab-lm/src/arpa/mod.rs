@@ -16,6 +16,8 @@ mod write;
 
 use std::io::{BufRead, Write};
 
+use nglab_tokenizer::TokenizerSpec;
+
 use crate::model::Model;
 use crate::Result;
 
@@ -30,6 +32,19 @@ impl Model {
     /// bytes do not depend on it).
     pub fn write_arpa(&self, out: impl Write, threads: usize) -> Result<()> {
         self.write_arpa_on(out, threads.max(1))
+    }
+
+    /// [`Model::write_arpa`] naming `tokenizer` in the header in place of the
+    /// model's own tokenizer: the bytes `model.clone().with_tokenizer(tokenizer)`
+    /// writes, without the copy (what `nglab train` records depends on where
+    /// the model is saved).
+    pub fn write_arpa_with_tokenizer(
+        &self,
+        out: impl Write,
+        threads: usize,
+        tokenizer: &TokenizerSpec,
+    ) -> Result<()> {
+        self.write_arpa_recording(out, threads.max(1), Some(tokenizer))
     }
 
     /// Reads an ARPA model (KenLM or SRILM), streaming, on `threads` threads
@@ -112,6 +127,16 @@ mod tests {
             assert!(text.starts_with(&format!("# nglab: tokenizer={spec}\n\\data\\\n")), "{text}");
             let again = Model::read_arpa(text.as_bytes(), 2).unwrap();
             assert_eq!(again.info().tokenizer, Some(spec.parse().unwrap()));
+            // Naming it when writing, without copying the model, writes the same bytes,
+            // whatever tokenizer the model had.
+            for base in [
+                Model::read_arpa(GOOD.as_bytes(), 2).unwrap(),
+                again.with_tokenizer("chars".parse().unwrap()),
+            ] {
+                let mut named = Vec::new();
+                base.write_arpa_with_tokenizer(&mut named, 2, &spec.parse().unwrap()).unwrap();
+                assert_eq!(String::from_utf8(named).unwrap(), text);
+            }
         }
         check(&format!("# nglab: tokenizer=wrds\n{GOOD}"), Err((1, "unknown tokenizer \"wrds\"")));
     }

@@ -2,7 +2,7 @@
 
 use std::io::Write;
 
-use nglab_tokenizer::{TokenId, BOS};
+use nglab_tokenizer::{TokenId, TokenizerSpec, BOS};
 
 use super::{HEADER_TAG, LOG_ZERO, TOKENIZER_TAG};
 use crate::model::Model;
@@ -209,13 +209,24 @@ impl Model {
     /// thread computes each order's line records while the others format and
     /// write the order before (the two chains only meet at each order's
     /// records); once it has planned the highest order, every thread formats.
-    pub(super) fn write_arpa_on(&self, mut out: impl Write, threads: usize) -> Result<()> {
+    pub(super) fn write_arpa_on(&self, out: impl Write, threads: usize) -> Result<()> {
+        self.write_arpa_recording(out, threads, self.info.tokenizer.as_ref())
+    }
+
+    /// [`Model::write_arpa_on`] with `tokenizer` (rather than the model's
+    /// own) named in the header.
+    pub(super) fn write_arpa_recording(
+        &self,
+        mut out: impl Write,
+        threads: usize,
+        tokenizer: Option<&TokenizerSpec>,
+    ) -> Result<()> {
         if let Some(sm) = self.info.smoothing {
             if matches!(sm, Smoothing::StupidBackoff { .. } | Smoothing::Mle) {
                 writeln!(out, "{HEADER_TAG}{sm}")?;
             }
         }
-        if let Some(tokenizer) = &self.info.tokenizer {
+        if let Some(tokenizer) = tokenizer {
             writeln!(out, "{TOKENIZER_TAG}{tokenizer}")?;
         }
         writeln!(out, "\\data\\")?;
