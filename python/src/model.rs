@@ -1,6 +1,7 @@
 //! `nglab.Model` and `nglab.train`: an estimated model that scores, samples
 //! and reads and writes ARPA, with the tokenizer its tokens come from.
 
+use std::borrow::Cow;
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -120,7 +121,7 @@ impl PyModel {
         let this = self.share();
         let threads = self::threads(threads);
         blocking::run_quiet(py, move |_| {
-            write_model(&this.model, &this.tokenizer, &this.spec, &path, threads)
+            write_model(Cow::Borrowed(&this.model), &this.tokenizer, &this.spec, &path, threads)
         })
     }
 

@@ -1,5 +1,6 @@
 //! `nglab train`: count a corpus and estimate a model, written as ARPA.
 
+use std::borrow::Cow;
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
@@ -138,21 +139,32 @@ pub fn train(args: &TrainArgs) -> anyhow::Result<()> {
     if let Some(path) = &args.save_vocab {
         write_atomic(path, |w| Ok(model.vocab().write_json(w)?))?;
     }
-    write_model(&model, &tokenizer, spec, &args.out, threads)
+    write_model(Cow::Owned(model), &tokenizer, spec, &args.out, threads)
 }
 
 /// Writes `model` as ARPA to `out`, recording its tokenizer (a BPE is saved
 /// beside it as MODEL.tokenizer.json, and removed again if the model cannot
-/// be written), on `threads` threads.
+/// be written), on `threads` threads. A model given by value (no longer
+/// needed: `nglab train`) is freed order by order as it is written, a
+/// borrowed one (the Python package's `Model.save`) is written as it is,
+/// not copied; the bytes are the same.
 pub fn write_model(
-    model: &Model,
+    model: Cow<'_, Model>,
     tokenizer: &AnyTokenizer,
     spec: &TokenizerSpec,
     out: &Path,
     threads: usize,
 ) -> anyhow::Result<()> {
     let (recorded, saved) = crate::tokenizer::save_for_model(tokenizer, spec, out)?;
-    let written = write_atomic(out, |w| Ok(model.write_arpa_with_tokenizer(w, threads, &recorded)?));
+    let written = match model {
+        Cow::Owned(model) => {
+            let model = model.with_tokenizer(recorded);
+            write_atomic(out, move |w| Ok(model.write_arpa_owned(w, threads)?))
+        }
+        Cow::Borrowed(model) => {
+            write_atomic(out, |w| Ok(model.write_arpa_with_tokenizer(w, threads, &recorded)?))
+        }
+    };
     if let (Err(_), Some(path)) = (&written, &saved) {
         // Nothing half-written: the tokenizer goes with the model it belongs to.
         let _ = std::fs::remove_file(path);
