@@ -874,10 +874,10 @@ SENSITIVE = ["types", "survival_hapax", "survival_2_4", "survival_bigram_hapax",
 
 
 def collapse_directions():
-    """Column -> 'up', 'down' or 'neither', from docs/OUTPUTS.md's tables of metrics.csv."""
+    """Column -> 'up', 'down', 'either' or 'neither', from docs/OUTPUTS.md's tables of metrics.csv."""
     out = {}
     for line in (ROOT / "docs/OUTPUTS.md").read_text().splitlines():
-        m = re.match(r"\| `([a-z0-9_]+)` \|[^|]*\| (up|down|neither) \|", line)
+        m = re.match(r"\| `([a-z0-9_]+)` \|[^|]*\| (up|down|either|neither) \|", line)
         if m:
             out.setdefault(m.group(1), m.group(2))
     return out

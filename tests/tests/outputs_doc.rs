@@ -23,6 +23,7 @@ fn rendered_columns() -> String {
         let collapse = match c.collapse {
             Collapse::Up => "up",
             Collapse::Down => "down",
+            Collapse::Either => "either",
             Collapse::Neither => "neither",
         };
         table += &format!("| `{}` | {} | {collapse} | {} |\n", c.name, c.unit, c.doc);

@@ -208,11 +208,10 @@ mod tests {
     use nglab_tokenizer::{Corpus, Vocab};
 
     fn model(lines: &[&str], vocab: &mut Vocab, order: usize) -> Model {
-        let mut corpus = Corpus::new();
-        for l in lines {
-            let ids: Vec<TokenId> = l.split(' ').map(|w| vocab.get_or_insert(w)).collect();
-            corpus.push(&ids);
-        }
+        let corpus: Corpus = lines
+            .iter()
+            .map(|l| l.split(' ').map(|w| vocab.get_or_insert(w)).collect::<Vec<TokenId>>())
+            .collect();
         let mut counts = NgramCounts::new(order).unwrap();
         counts.add_corpus(&corpus, 1);
         let config = EstimateConfig::new(Smoothing::ModifiedKneserNey).unwrap();

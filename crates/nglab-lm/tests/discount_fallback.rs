@@ -10,11 +10,10 @@ use nglab_lm::{
 use nglab_tokenizer::{Corpus, Vocab};
 
 fn train(lines: &[String], vocab: &mut Vocab, order: usize, rule: DiscountFallback) -> Model {
-    let mut corpus = Corpus::new();
-    for line in lines {
-        let ids: Vec<u32> = line.split(' ').map(|w| vocab.get_or_insert(w)).collect();
-        corpus.push(&ids);
-    }
+    let corpus: Corpus = lines
+        .iter()
+        .map(|line| line.split(' ').map(|w| vocab.get_or_insert(w)).collect::<Vec<u32>>())
+        .collect();
     let mut counts = NgramCounts::new(order).unwrap();
     counts.add_corpus(&corpus, 2);
     let config = EstimateConfig::with_fallback(Smoothing::ModifiedKneserNey, rule).unwrap();

@@ -16,11 +16,7 @@ fn sentences() -> impl Strategy<Value = Vec<Vec<u32>>> {
 }
 
 fn corpus(sentences: &[Vec<u32>]) -> Corpus {
-    let mut c = Corpus::new();
-    for s in sentences {
-        c.push(s);
-    }
-    c
+    sentences.iter().collect()
 }
 
 fn vocab() -> Vocab {

@@ -28,11 +28,7 @@ fn document_order() -> Vec<Vec<u32>> {
 }
 
 fn corpus(sentences: &[Vec<u32>]) -> Corpus {
-    let mut c = Corpus::new();
-    for s in sentences {
-        c.push(s);
-    }
-    c
+    sentences.iter().collect()
 }
 
 fn vocab() -> Vocab {

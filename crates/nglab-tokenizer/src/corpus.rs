@@ -30,9 +30,7 @@ impl Corpus {
 
     /// Appends every sentence of `other`.
     pub fn extend_from(&mut self, other: &Corpus) {
-        for s in other.sentences() {
-            self.push(s);
-        }
+        self.extend(other.sentences());
     }
 
     /// Number of sentences.
@@ -116,6 +114,24 @@ impl Corpus {
     }
 }
 
+/// Sentences appended in order, as [`Corpus::push`] does.
+impl<S: AsRef<[TokenId]>> Extend<S> for Corpus {
+    fn extend<I: IntoIterator<Item = S>>(&mut self, sentences: I) {
+        for s in sentences {
+            self.push(s.as_ref());
+        }
+    }
+}
+
+/// A corpus of the given sentences, in order.
+impl<S: AsRef<[TokenId]>> FromIterator<S> for Corpus {
+    fn from_iter<I: IntoIterator<Item = S>>(sentences: I) -> Self {
+        let mut corpus = Corpus::new();
+        corpus.extend(sentences);
+        corpus
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -166,5 +182,15 @@ mod tests {
         assert_eq!(c.sentences().collect::<Vec<_>>(), [&[3, 4, 5, 6][..], &[5, 7]]);
         assert_eq!(&vocab.tokens()[3..], ["Hi", ",", "you", ".", "!"]);
         assert_eq!(c.n_unk(), 0);
+    }
+
+    #[test]
+    fn collected_and_extended_in_order() {
+        let c: Corpus = [vec![3, 4], vec![], vec![5]].into_iter().collect();
+        assert_eq!(c.sentences().collect::<Vec<_>>(), [&[3, 4][..], &[], &[5]]);
+        let mut d: Corpus = [&[7u32][..]].into_iter().collect();
+        d.extend_from(&c);
+        assert_eq!(d.sentences().collect::<Vec<_>>(), [&[7][..], &[3, 4], &[], &[5]]);
+        assert_eq!((d.n_sentences(), d.n_tokens()), (4, 4));
     }
 }

@@ -181,11 +181,7 @@ pub fn prompts_from(
     let all = Corpus::encode_frozen(text.sentences(), tokenizer, model.vocab())
         .with_context(|| format!("encoding prompts {}", source.display()))?;
     crate::io::refuse_markers(source, text, tokenizer, &all)?;
-    let mut prompts = Corpus::new();
-    for s in all.sentences().take(limit.unwrap_or(usize::MAX)) {
-        prompts.push(s);
-    }
-    Ok(prompts)
+    Ok(all.sentences().take(limit.unwrap_or(usize::MAX)).collect())
 }
 
 /// Each sentence of `corpus` as a line of text (without its line end),

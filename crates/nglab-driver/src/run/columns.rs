@@ -63,6 +63,9 @@ pub enum Collapse {
     Up,
     /// Collapse lowers it.
     Down,
+    /// Collapse moves it, but which way depends on the setup (its doc says
+    /// how): read alone, it cannot say whether a run collapsed.
+    Either,
     /// It describes the setup, not collapse.
     Neither,
 }
@@ -115,7 +118,7 @@ macro_rules! column {
 #[rustfmt::skip]
 mod defs {
     use super::{half_width, mean_len, newest, survival, Column, Value::{Int, MaybeInt, Num}};
-    use super::Collapse::{Down, Neither, Up};
+    use super::Collapse::{Down, Either, Neither, Up};
 
     column!(TRAIN_TOKENS, "train_tokens", "Training tokens", "tokens", Neither,
         "Tokens of the generation's whole training text.",
@@ -171,8 +174,8 @@ mod defs {
     column!(HETEROZYGOSITY, "heterozygosity", "Unigram heterozygosity", "", Down,
         "1 - sum of squared unigram probabilities of the whole training text: the chance that two random tokens differ (0 when one word remains).",
         |r| Num(r.text.metrics.heterozygosity));
-    column!(ZIPF_EXPONENT, "zipf_exponent", "Zipf exponent", "", Up,
-        "Least-squares slope of ln frequency on ln rank of the whole training text, negated.",
+    column!(ZIPF_EXPONENT, "zipf_exponent", "Zipf exponent", "", Either,
+        "Least-squares slope of ln frequency on ln rank of the whole training text, negated. A sampler that cuts the tail (temperature below 1, top-k, top-p) raises it; plain sampling under replace lowers it on Brown (the fit over all ranks follows the shortened tail).",
         |r| Num(r.text.metrics.zipf_exponent));
     column!(JS_TO_HUMAN, "js_to_human", "JS divergence to the human text", "bits", Up,
         "Jensen-Shannon divergence between the unigram distributions of the training and human texts.",
@@ -198,8 +201,8 @@ mod defs {
     column!(SURVIVAL_BIGRAM_HAPAX, "survival_bigram_hapax", "Survival of human bigram hapaxes", "", Down,
         "Share of the bigram types seen once in the human text that occur in the training text.",
         |r| survival(&r.text.metrics, 2, 0));
-    column!(COMPRESSION_RATIO, "compression_ratio", "Compression ratio", "", Up,
-        "Bytes of the training text / bytes of its gzip stream (repetitive text compresses more).",
+    column!(COMPRESSION_RATIO, "compression_ratio", "Compression ratio", "", Either,
+        "Bytes of the training text / bytes of its gzip stream (repetitive text compresses more). An n-gram model's samples repeat less beyond n words than human text, so it falls at generation 1 on Brown; a sampler that cuts the tail makes text more repetitive.",
         |r| Num(r.text.metrics.compression_ratio));
     column!(SELF_REPETITION_4, "self_repetition_4", "Self-repetition of 4-grams", "", Up,
         "Self-repetition of 4-grams across the training text's sentences (natural log).",
@@ -231,8 +234,8 @@ mod defs {
     column!(MODEL_VOCAB, "model_vocab", "Model vocabulary", "words", Down,
         "Words of the generation model's vocabulary, <unk>, <s> and </s> included.",
         |r| Int(r.model.model_vocab as u64));
-    column!(SYNTHETIC_PPL_GEN0, "synthetic_ppl_gen0", "Perplexity of the training text under generation 0", "", Down,
-        "Perplexity of the whole training text under the generation-0 model.",
+    column!(SYNTHETIC_PPL_GEN0, "synthetic_ppl_gen0", "Perplexity of the training text under generation 0", "", Up,
+        "Perplexity of the whole training text under the generation-0 model (at generation 0 its own training text, so in-sample). Shumailov et al. 2024 saw it fall for fine-tuned language models, whose samples favour what the first model finds likely; count models' generations drift away from generation 0, so it rises.",
         |r| Num(r.model.synthetic_ppl_gen0));
     column!(NGRAMS, "ngrams", "Model n-grams", "n-grams", Down,
         "N-grams of the generation's model, all orders.",

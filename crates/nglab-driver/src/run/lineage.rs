@@ -64,9 +64,7 @@ mod tests {
     use super::*;
 
     fn corpus(sentences: &[&[u32]]) -> Corpus {
-        let mut c = Corpus::new();
-        sentences.iter().for_each(|s| c.push(s));
-        c
+        sentences.iter().collect()
     }
 
     #[test]

@@ -220,18 +220,21 @@ fn err<E: std::fmt::Debug>(e: E) -> anyhow::Error {
     anyhow::anyhow!("drawing a plot: {e:?}")
 }
 
-/// A y value as a tick label: short, without trailing zeros.
-fn tick(v: f64) -> String {
+/// A value as a tick label: short, without trailing zeros. On a linear axis
+/// spanning `span`, as many decimals as its ticks' spacing needs (plotters
+/// puts at most about 10 ticks at steps of 1, 2 or 5 times a power of ten),
+/// so neighbouring ticks never read the same; on a log axis (`None`), by the
+/// value's magnitude.
+fn tick(v: f64, span: Option<f64>) -> String {
     let a = v.abs();
     let s = if a != 0.0 && !(1e-3..1e6).contains(&a) {
         format!("{v:.2e}")
     } else {
-        let digits = if a >= 100.0 {
-            0
-        } else if a >= 1.0 {
-            2
-        } else {
-            4
+        let digits = match span {
+            Some(span) if span > 0.0 => (-(span / 10.0).log10()).ceil().clamp(0.0, 9.0) as usize,
+            _ if a >= 100.0 => 0,
+            _ if a >= 1.0 => 2,
+            _ => 4,
         };
         format!("{v:.digits$}")
     };
@@ -312,13 +315,13 @@ fn draw(title: &str, x_desc: &str, y_desc: &str, series: &[Series], axes: Axes) 
         }
         // The axes' labels and styles, then the lines.
         macro_rules! mesh_and_lines {
-            ($chart:expr, $x_label:expr) => {{
+            ($chart:expr, $x_label:expr, $y_span:expr) => {{
                 $chart
                     .configure_mesh()
                     .x_desc(x_desc)
                     .y_desc(y_desc)
                     .x_label_formatter($x_label)
-                    .y_label_formatter(&|y| tick(*y))
+                    .y_label_formatter(&|y| tick(*y, $y_span))
                     .label_style(("sans-serif", 13))
                     .axis_desc_style(("sans-serif", 14))
                     .draw()
@@ -336,13 +339,13 @@ fn draw(title: &str, x_desc: &str, y_desc: &str, series: &[Series], axes: Axes) 
                 // The end is past the last generation, so that its tick is kept.
                 let x = (0f64..last + 1e-6).step(step);
                 let mut chart = builder.build_cartesian_2d(x, y0..y1).map_err(err)?;
-                mesh_and_lines!(chart, &|x| format!("{}", x.round() as i64));
+                mesh_and_lines!(chart, &|x| format!("{}", x.round() as i64), Some(y1 - y0));
             }
             Axes::Linear => {
                 let (x0, x1) = range(all().map(|p| p.0));
                 let (_, y1) = range(all().map(|p| p.1));
                 let mut chart = builder.build_cartesian_2d(x0..x1, 0f64..y1.max(1e-9)).map_err(err)?;
-                mesh_and_lines!(chart, &|x| tick(*x));
+                mesh_and_lines!(chart, &|x| tick(*x, Some(x1 - x0)), Some(y1.max(1e-9)));
             }
             Axes::LogLog => {
                 let x1 = all().map(|p| p.0).fold(10.0, f64::max);
@@ -352,7 +355,7 @@ fn draw(title: &str, x_desc: &str, y_desc: &str, series: &[Series], axes: Axes) 
                 let mut chart = builder
                     .build_cartesian_2d((1f64..x1 * 1.2).log_scale(), (y0 / 1.5..y1 * 1.5).log_scale())
                     .map_err(err)?;
-                mesh_and_lines!(chart, &|x| tick(*x));
+                mesh_and_lines!(chart, &|x| tick(*x, None), None);
             }
         }
         root.present().map_err(err)?;
@@ -378,6 +381,7 @@ pub fn caption(metric: &Column) -> String {
     let direction = match metric.collapse {
         Collapse::Up => "Collapse pushes it up.",
         Collapse::Down => "Collapse pushes it down.",
+        Collapse::Either => "Collapse can push it either way.",
         Collapse::Neither => "It describes the setup, not collapse.",
     };
     format!("{} {direction} Lines: means over seeds; bands: 95% intervals.", metric.doc)
@@ -622,4 +626,33 @@ fn rank_frequency(
         });
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::tick;
+
+    /// Ticks at plotters' steps (1, 2 or 5 times a power of ten, about 10 of
+    /// them) over `lo..hi`.
+    fn ticks(lo: f64, hi: f64) -> Vec<f64> {
+        let raw = (hi - lo) / 10.0;
+        let power = 10f64.powf(raw.log10().floor());
+        let step = [1.0, 2.0, 5.0, 10.0].iter().map(|m| m * power).find(|&s| s >= raw).expect("10 >= raw");
+        let first = (lo / step).ceil() as i64;
+        (first..).map(|k| k as f64 * step).take_while(|&v| v <= hi).collect()
+    }
+
+    #[test]
+    fn neighbouring_ticks_differ() {
+        // A flat line at 1 (its padded range), shares, perplexities, types.
+        for (lo, hi) in [(0.98, 1.02), (0.97, 1.01), (0.5424, 0.6126), (283.7, 507.6), (10_500.0, 15_000.0)] {
+            let labels: Vec<String> = ticks(lo, hi).iter().map(|&v| tick(v, Some(hi - lo))).collect();
+            assert!(labels.len() >= 4, "{labels:?}");
+            assert!(labels.windows(2).all(|w| w[0] != w[1]), "{lo}..{hi}: {labels:?}");
+        }
+        assert_eq!(tick(0.985, Some(0.04)), "0.985");
+        assert_eq!(tick(1.0, Some(0.04)), "1");
+        assert_eq!(tick(450.0, Some(220.0)), "450");
+        assert_eq!(tick(2e-5, None), "2.00e-5");
+    }
 }

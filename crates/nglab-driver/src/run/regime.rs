@@ -186,11 +186,7 @@ mod tests {
 
     /// A corpus of sentences whose ids say where they come from: `base + i`.
     fn corpus(base: u32, lens: &[usize]) -> Corpus {
-        let mut c = Corpus::new();
-        for (i, &n) in lens.iter().enumerate() {
-            c.push(&vec![base + i as u32; n]);
-        }
-        c
+        lens.iter().enumerate().map(|(i, &n)| vec![base + i as u32; n]).collect()
     }
 
     /// Builds generation `synthetic.len()`'s text and checks its size, human
