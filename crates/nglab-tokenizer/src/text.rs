@@ -173,11 +173,10 @@ impl<R: std::io::BufRead> SentenceReader<R> {
     /// at the end of the input.
     pub fn next_into(&mut self, sentence: &mut String) -> Result<Option<u64>, Error> {
         self.bytes.clear();
-        let n = self.reader.read_until(b'\n', &mut self.bytes).map_err(|e| Error::Corpus {
-            path: self.path.clone(),
-            line: self.line + 1,
-            msg: format!("read failed: {e}"),
-        })?;
+        let n = self
+            .reader
+            .read_until(b'\n', &mut self.bytes)
+            .map_err(|source| Error::File { path: self.path.clone(), source })?;
         if n == 0 {
             return Ok(None);
         }
