@@ -234,8 +234,8 @@ mod defs {
     column!(MODEL_VOCAB, "model_vocab", "Model vocabulary", "words", Down,
         "Words of the generation model's vocabulary, <unk>, <s> and </s> included.",
         |r| Int(r.model.model_vocab as u64));
-    column!(SYNTHETIC_PPL_GEN0, "synthetic_ppl_gen0", "Perplexity of the training text under generation 0", "", Up,
-        "Perplexity of the whole training text under the generation-0 model (at generation 0 its own training text, so in-sample). Shumailov et al. 2024 saw it fall for fine-tuned language models, whose samples favour what the first model finds likely; count models' generations drift away from generation 0, so it rises.",
+    column!(SYNTHETIC_PPL_GEN0, "synthetic_ppl_gen0", "Perplexity of the training text under generation 0", "", Either,
+        "Perplexity of the whole training text under the generation-0 model (at generation 0 its own training text, so in-sample). Under plain sampling the generations drift away from generation 0 and it rises; a sampler below temperature 1 concentrates the text on what generation 0 finds likely, and after generation 1 it falls (as Shumailov et al. 2024 saw for fine-tuned language models).",
         |r| Num(r.model.synthetic_ppl_gen0));
     column!(NGRAMS, "ngrams", "Model n-grams", "n-grams", Down,
         "N-grams of the generation's model, all orders.",
