@@ -2,7 +2,8 @@
 # The Python package's tests (scripts/test.sh runs this): a fresh virtual
 # environment, `pip install ./python` as a user would (pip fetches maturin
 # for the build; maturin builds in the workspace's target/), then pytest,
-# which compares with the `nglab` command built from the same checkout.
+# which compares with the `nglab` command built from the same checkout, and
+# mypy.stubtest on the stubs. matplotlib is there for the example's plot.
 # Needs python3 (>= 3.9, with venv and pip) and PyPI.
 #   NGLAB_PY_PROFILE  cargo profile of the extension: dev (default: the
 #                     crates `cargo test` already built are reused) or release
@@ -15,7 +16,7 @@ start=$SECONDS
 rm -rf "$venv"
 python3 -m venv "$venv"
 py=$venv/bin/python
-"$py" -m pip install -q pytest numpy pandas
+"$py" -m pip install -q pytest numpy pandas mypy matplotlib
 MATURIN_PEP517_ARGS="--profile $profile" "$py" -m pip install -q ./python
 # Imported from elsewhere than the checkout, so that python/nglab/ (without
 # the compiled extension) cannot shadow the installed package.
@@ -24,4 +25,10 @@ cargo build --locked -q -p nglab-driver --profile "$profile"
 dir=$([[ $profile == dev ]] && echo debug || echo "$profile")
 export NGLAB_BIN=$PWD/target/$dir/nglab
 "$py" -m pytest -q -p no:cacheprovider python/tests
+# The stubs (nglab/_nglab.pyi) against the extension as built, and the
+# package's annotated Python: every name, signature and default.
+# Run in an empty directory: no config is read and the cache goes there.
+checks=$(mktemp -d)
+trap 'rm -rf "$checks"' EXIT
+(cd "$checks" && "$OLDPWD/$py" -m mypy.stubtest nglab)
 echo "test-python.sh: $((SECONDS - start)) s"

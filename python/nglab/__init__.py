@@ -11,7 +11,7 @@ True
 """
 
 from ._errors import DiscountFallback, FileError, InvalidInput, NglabError
-from ._nglab import Model, Tokenizer, Vocab, __version__, train
+from ._nglab import Model, Tokenizer, Vocab, __version__, metrics, train
 from ._records import Records
 from ._run import run
 
@@ -25,6 +25,7 @@ __all__ = [
     "Tokenizer",
     "Vocab",
     "__version__",
+    "metrics",
     "run",
     "train",
 ]

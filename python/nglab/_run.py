@@ -1,14 +1,18 @@
 """nglab.run: a collapse experiment, as the ``nglab run`` command runs it."""
 
+from __future__ import annotations
+
 import json
 import os
 import sys
+from collections.abc import Callable, Mapping
+from typing import Any, Optional, Union
 
 from . import _nglab
 from ._records import Records
 
 
-def _plain(value):
+def _plain(value: Any) -> Any:
     """A setting as JSON holds it: paths as strings, tuples as lists."""
     if isinstance(value, os.PathLike):
         return os.fspath(value)
@@ -17,9 +21,9 @@ def _plain(value):
     return value
 
 
-def _print_step(step):
-    ppl = step["heldout_ppl_fixed"]
-    ppl = "-" if ppl is None else f"{ppl:.6f}"
+def _print_step(step: dict[str, Any]) -> None:
+    value = step["heldout_ppl_fixed"]
+    ppl = "-" if value is None else f"{value:.6f}"
     print(
         f"nglab run: [{step['step']}/{step['total']}] {step['label']} seed {step['seed']} "
         f"gen {step['generation']}: held-out ppl (fixed denominator) {ppl}",
@@ -28,7 +32,13 @@ def _print_step(step):
     )
 
 
-def run(config, out_dir, progress=True, *, resume=False):
+def run(
+    config: Union[Mapping[str, Any], str, os.PathLike[str]],
+    out_dir: Union[str, os.PathLike[str]],
+    progress: Union[bool, Callable[[dict[str, Any]], object]] = True,
+    *,
+    resume: bool = False,
+) -> Records:
     """Runs a collapse experiment into ``out_dir``, as ``nglab run`` does, and
     returns its :class:`Records` (the rows of ``metrics.csv``; ``to_pandas()``).
 
@@ -53,7 +63,10 @@ def run(config, out_dir, progress=True, *, resume=False):
     raise :class:`InvalidInput` with the command line's message, before
     anything is written.
     """
-    if isinstance(config, dict):
+    settings_json: Optional[str]
+    toml: Optional[str]
+    on_step: Optional[Callable[[dict[str, Any]], object]]
+    if isinstance(config, Mapping):
         settings_json = json.dumps({key: _plain(value) for key, value in config.items()})
         toml = None
     elif isinstance(config, (str, os.PathLike)):

@@ -5,6 +5,7 @@
 //! - `tokenizer.rs`, `vocab.rs`: `nglab.Tokenizer` (by spec string), `nglab.Vocab`.
 //! - `model.rs`: `nglab.train` and `nglab.Model` (load and save ARPA, score,
 //!   perplexity, sample, beam search).
+//! - `metrics.rs`: `nglab.metrics` (what `nglab metrics --json` prints).
 //! - `run.rs`: `nglab._nglab.run`, the collapse run under `nglab.run`
 //!   (`nglab/_run.py`).
 //! - `text.rs`: text arguments (a corpus path or an iterable of sentences).
@@ -16,6 +17,7 @@
 mod blocking;
 mod errors;
 mod json;
+mod metrics;
 mod model;
 mod run;
 mod text;
@@ -32,6 +34,7 @@ fn _nglab(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<vocab::PyVocab>()?;
     m.add_class::<model::PyModel>()?;
     m.add_function(wrap_pyfunction!(model::train, m)?)?;
+    m.add_function(wrap_pyfunction!(metrics::metrics, m)?)?;
     m.add_function(wrap_pyfunction!(run::run, m)?)?;
     Ok(())
 }

@@ -31,9 +31,9 @@ use crate::vocab::PyVocab;
 /// log10 probabilities.
 #[pyclass(module = "nglab", name = "Model", frozen)]
 pub struct PyModel {
-    model: Arc<Model>,
-    spec: TokenizerSpec,
-    tokenizer: Arc<AnyTokenizer>,
+    pub(crate) model: Arc<Model>,
+    pub(crate) spec: TokenizerSpec,
+    pub(crate) tokenizer: Arc<AnyTokenizer>,
 }
 
 /// Sentences turned into the model's ids, one per sentence (empty ones

@@ -36,8 +36,14 @@ impl Text {
     /// that a blank last item is an empty sentence too (an item holding a line
     /// break is refused).
     pub fn read(self) -> anyhow::Result<(CorpusText, PathBuf)> {
+        self.read_lossy(false)
+    }
+
+    /// [`Text::read`], a file's invalid UTF-8 read as U+FFFD when `lossy`
+    /// (`--lossy`), else refused naming the line.
+    pub fn read_lossy(self, lossy: bool) -> anyhow::Result<(CorpusText, PathBuf)> {
         match self {
-            Text::File(path) => Ok((nglab_driver::io::read_text(&path, false)?, path)),
+            Text::File(path) => Ok((nglab_driver::io::read_text(&path, lossy)?, path)),
             Text::Items { items, name } => {
                 if let Some(i) = items.iter().position(|s| s.contains('\n')) {
                     anyhow::bail!(

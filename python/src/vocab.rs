@@ -26,7 +26,7 @@ impl PyVocab {
     /// A vocabulary of the reserved tokens followed by ``tokens`` (unique,
     /// non-empty, without spaces, tabs or line breaks).
     #[new]
-    #[pyo3(signature = (tokens = Vec::new()))]
+    #[pyo3(signature = (tokens = Vec::new()), text_signature = "(tokens=())")]
     fn new(tokens: Vec<String>) -> PyResult<Self> {
         let mut all: Vec<String> = Vocab::new().tokens().to_vec();
         all.extend(tokens);

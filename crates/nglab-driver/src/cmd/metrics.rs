@@ -74,21 +74,30 @@ pub struct MetricsArgs {
 
 /// Model-based metrics of the input (`--model`). Undefined values are null.
 #[derive(Debug, Serialize)]
-struct ModelMetrics {
-    perplexity: Option<f64>,
-    perplexity_excl_oov: Option<f64>,
-    oov_rate: Option<f64>,
-    tokens: u64,
-    oov: u64,
-    sentences: u64,
+pub struct ModelMetrics {
+    /// The input's perplexity (KenLM query's conventions: `</s>` counted, OOVs scored).
+    pub perplexity: Option<f64>,
+    /// The same without OOV tokens.
+    pub perplexity_excl_oov: Option<f64>,
+    /// Share of tokens that are OOV.
+    pub oov_rate: Option<f64>,
+    /// Scored tokens, `</s>` included.
+    pub tokens: u64,
+    /// OOV tokens.
+    pub oov: u64,
+    /// Sentences.
+    pub sentences: u64,
     /// Per-sentence perplexity (`</s>` counted): mean and quantiles over the
     /// sentences with a finite value, for Shumailov et al.'s histograms.
-    sentence_ppl_mean: Option<f64>,
-    sentence_ppl_p10: Option<f64>,
-    sentence_ppl_median: Option<f64>,
-    sentence_ppl_p90: Option<f64>,
+    pub sentence_ppl_mean: Option<f64>,
+    /// 10th percentile of the per-sentence perplexities.
+    pub sentence_ppl_p10: Option<f64>,
+    /// Median of the per-sentence perplexities.
+    pub sentence_ppl_median: Option<f64>,
+    /// 90th percentile of the per-sentence perplexities.
+    pub sentence_ppl_p90: Option<f64>,
     /// Sentences the model gives probability 0 (infinite perplexity).
-    sentences_zero_prob: u64,
+    pub sentences_zero_prob: u64,
 }
 
 /// `text` is the input already read, encoded again into the model's vocabulary.
@@ -117,22 +126,115 @@ fn model_metrics(
     })
 }
 
-/// What `--json` prints: provenance, then the report's fields at top level.
-#[derive(Serialize)]
-struct Output<'a> {
-    tool: &'static str,
-    version: &'static str,
-    input: &'a Path,
-    reference_path: Option<&'a Path>,
-    heldout_path: Option<&'a Path>,
-    seed: u64,
-    config: &'a MetricsConfig,
+/// The metrics of a text, as `--json` prints them: provenance, then the
+/// report's fields at top level, then the model's metrics (with `--model`).
+#[derive(Debug, Serialize)]
+pub struct MetricsOutput {
+    /// `nglab`.
+    pub tool: &'static str,
+    /// nglab's version.
+    pub version: &'static str,
+    /// Where the input came from (its path, or what stands for one).
+    pub input: PathBuf,
+    /// Where the reference came from.
+    pub reference_path: Option<PathBuf>,
+    /// Where the held-out text came from.
+    pub heldout_path: Option<PathBuf>,
+    /// Seed of the sample draws.
+    pub seed: u64,
+    /// The settings of the metrics.
+    pub config: MetricsConfig,
+    /// The metrics.
     #[serde(flatten)]
-    metrics: &'a MetricsReport,
+    pub metrics: MetricsReport,
+    /// The model's path, when the model came from a file.
     #[serde(skip_serializing_if = "Option::is_none")]
-    model_path: Option<&'a Path>,
+    pub model_path: Option<PathBuf>,
+    /// The model-based metrics.
     #[serde(skip_serializing_if = "Option::is_none")]
-    model: Option<&'a ModelMetrics>,
+    pub model: Option<ModelMetrics>,
+}
+
+/// A text to measure: read, and named as messages and the output name it.
+pub struct Named<'a> {
+    /// The sentences.
+    pub text: &'a CorpusText,
+    /// Its path, or what stands for one.
+    pub path: &'a Path,
+}
+
+/// The computation behind `nglab metrics` (and the Python package's
+/// `nglab.metrics`): settings checked once, then [`Measure::run`] over texts.
+pub struct Measure {
+    metrics: TextMetrics,
+    seed: u64,
+}
+
+impl Measure {
+    /// Checks the settings (the error names them: "invalid metrics options").
+    pub fn new(config: MetricsConfig, seed: u64) -> anyhow::Result<Measure> {
+        Ok(Measure { metrics: TextMetrics::new(config).context("invalid metrics options")?, seed })
+    }
+
+    /// The metrics of `input` against the optional `reference` and
+    /// `heldout`, every text tokenized by `tokenizer` (a sentence marker
+    /// written in a text is refused, naming its line); with `model` (and the
+    /// path it was read from, if any) the input's model-based metrics too.
+    pub fn run(
+        &self,
+        tokenizer: &AnyTokenizer,
+        input: Named<'_>,
+        reference: Option<Named<'_>>,
+        heldout: Option<Named<'_>>,
+        model: Option<(&Model, Option<&Path>)>,
+    ) -> anyhow::Result<MetricsOutput> {
+        let mut vocab = Vocab::new();
+        let text = encode(&input, &mut vocab, tokenizer)?;
+        let reference_table = match &reference {
+            Some(r) => Some(Reference::new(&encode(r, &mut vocab, tokenizer)?)),
+            None => None,
+        };
+        let heldout_table = match &heldout {
+            Some(h) => Some(Reference::new(&encode(h, &mut vocab, tokenizer)?)),
+            None => None,
+        };
+        let mut rng = ChaCha8Rng::seed_from_u64(self.seed);
+        let report = self
+            .metrics
+            .compute(&text, &vocab, reference_table.as_ref(), heldout_table.as_ref(), &mut rng)
+            .with_context(|| format!("computing the metrics of {}", input.path.display()))?;
+        let model_metrics =
+            model.map(|(m, _)| model_metrics(m, tokenizer, input.path, input.text)).transpose()?;
+        Ok(MetricsOutput {
+            tool: "nglab",
+            version: env!("CARGO_PKG_VERSION"),
+            input: input.path.to_owned(),
+            reference_path: reference.map(|r| r.path.to_owned()),
+            heldout_path: heldout.map(|h| h.path.to_owned()),
+            seed: self.seed,
+            config: self.metrics.config().clone(),
+            metrics: report,
+            model_path: model.and_then(|(_, p)| p.map(Path::to_owned)),
+            model: model_metrics,
+        })
+    }
+}
+
+/// The tokenizer of `nglab metrics`: with a model read from a file, the
+/// model's (`flag` must match it); else `flag` (a BPE given as a file, not
+/// trained), whitespace by default.
+pub fn tokenizer(
+    model: Option<(&Model, &Path)>,
+    flag: Option<&TokenizerSpec>,
+) -> anyhow::Result<AnyTokenizer> {
+    match model {
+        Some((model, path)) => crate::tokenizer::for_model(model, path, flag),
+        None => {
+            let spec = flag.cloned().unwrap_or_default();
+            crate::tokenizer::refuse_training(&spec, "give the BPE as bpe-file:PATH")?;
+            crate::tokenizer::build(&spec, std::iter::empty())
+        }
+    }
 }
 
 /// Runs `nglab metrics`.
@@ -144,52 +246,29 @@ pub fn metrics(args: &MetricsArgs) -> anyhow::Result<()> {
         sentence_order: args.sentence_order,
         ..MetricsConfig::default()
     };
-    let metrics = TextMetrics::new(config).context("invalid metrics options")?;
+    let measure = Measure::new(config, args.seed)?;
     let model = args.model.as_deref().map(|m| crate::io::read_model(m, args.threads.count())).transpose()?;
-    let tokenizer = match (&model, &args.model) {
-        (Some(model), Some(path)) => crate::tokenizer::for_model(model, path, args.tokenizer.as_ref())?,
-        _ => {
-            let spec = args.tokenizer.clone().unwrap_or_default();
-            crate::tokenizer::refuse_training(&spec, "give the BPE as bpe-file:PATH")?;
-            crate::tokenizer::build(&spec, std::iter::empty())?
-        }
-    };
-    let mut vocab = Vocab::new();
-    let read = |path: &Path, vocab: &mut Vocab| read_corpus(path, vocab, &tokenizer, args.lossy);
-    let (input_text, text) = read(&args.input, &mut vocab)?;
-    let reference = match &args.reference {
-        Some(path) => Some(Reference::new(&read(path, &mut vocab)?.1)),
-        None => None,
-    };
-    let heldout = match &args.heldout {
-        Some(path) => Some(Reference::new(&read(path, &mut vocab)?.1)),
-        None => None,
-    };
-    let mut rng = ChaCha8Rng::seed_from_u64(args.seed);
-    let report = metrics
-        .compute(&text, &vocab, reference.as_ref(), heldout.as_ref(), &mut rng)
-        .with_context(|| format!("computing the metrics of {}", args.input.display()))?;
-    let model = model.as_ref().map(|m| model_metrics(m, &tokenizer, &args.input, &input_text)).transpose()?;
+    let model = model.as_ref().zip(args.model.as_deref());
+    let tokenizer = tokenizer(model, args.tokenizer.as_ref())?;
+    let read = |path: &Path| crate::io::read_text(path, args.lossy);
+    let input = read(&args.input)?;
+    let reference = args.reference.as_deref().map(|p| read(p).map(|t| (t, p))).transpose()?;
+    let heldout = args.heldout.as_deref().map(|p| read(p).map(|t| (t, p))).transpose()?;
+    let output = measure.run(
+        &tokenizer,
+        Named { text: &input, path: &args.input },
+        reference.as_ref().map(|(text, path)| Named { text, path }),
+        heldout.as_ref().map(|(text, path)| Named { text, path }),
+        model.map(|(m, p)| (m, Some(p))),
+    )?;
 
     crate::io::write_atomic(Path::new("-"), |mut out| {
         if args.json {
-            let output = Output {
-                tool: "nglab",
-                version: env!("CARGO_PKG_VERSION"),
-                input: &args.input,
-                reference_path: args.reference.as_deref(),
-                heldout_path: args.heldout.as_deref(),
-                seed: args.seed,
-                config: metrics.config(),
-                metrics: &report,
-                model_path: args.model.as_deref(),
-                model: model.as_ref(),
-            };
             serde_json::to_writer_pretty(&mut *out, &output).context("writing JSON")?;
             writeln!(out)?;
         } else {
-            write_table(&mut out, &args.input, &report)?;
-            if let Some(m) = &model {
+            write_table(&mut out, &args.input, &output.metrics)?;
+            if let Some(m) = &output.model {
                 writeln!(
                 out,
                 "\nmodel: perplexity {} (excluding OOVs {}), OOV rate {}; per-sentence perplexity p10 {} median {} p90 {}",
@@ -206,19 +285,13 @@ pub fn metrics(args: &MetricsArgs) -> anyhow::Result<()> {
     })
 }
 
-/// Reads a corpus file with the project's reader (one sentence per line,
-/// errors naming the line) and encodes it with `tokenizer`
-/// into the shared `vocab`.
-fn read_corpus(
-    path: &Path,
-    vocab: &mut Vocab,
-    tokenizer: &AnyTokenizer,
-    lossy: bool,
-) -> anyhow::Result<(CorpusText, Corpus)> {
-    let text = crate::io::read_text(path, lossy)?;
-    let corpus = Corpus::encode_growing(text.sentences(), tokenizer, vocab)?;
-    crate::io::refuse_markers(path, &text, tokenizer, &corpus)?;
-    Ok((text, corpus))
+/// Encodes a text read with the project's reader (one sentence per line)
+/// with `tokenizer` into the shared `vocab`, refusing sentence markers
+/// (the error names the line).
+fn encode(named: &Named<'_>, vocab: &mut Vocab, tokenizer: &AnyTokenizer) -> anyhow::Result<Corpus> {
+    let corpus = Corpus::encode_growing(named.text.sentences(), tokenizer, vocab)?;
+    crate::io::refuse_markers(named.path, named.text, tokenizer, &corpus)?;
+    Ok(corpus)
 }
 
 fn fmt(v: Option<f64>) -> String {
