@@ -1056,11 +1056,11 @@ def world_large_note(large):
         return (f"A world of {WORLD_LARGE:,} words: see README (\"A ground-truth world\") for what this machine "
                 "allows; its row is added by `scripts/experiments.py --world-large RUN`.")
     t = large.timing
-    how = "" if t is None else f" in {t['wall']} (peak {t['peak']})"
-    return (f"The {WORLD_LARGE:,}-word row is its own run (not part of the set's wall time below), made by "
+    run = "`nglab run --config experiments/world-n.toml --world W --out RUN`" if t is None else (
+        f"`{t['cmd']}` in {t['wall']} (peak resident {t['peak']})")
+    return (f"The {WORLD_LARGE:,}-word row is its own run (not part of the set's wall time below): "
             f"`nglab world --out W --tokens {WORLD_LARGE} --truth-tokens {TRUTH_TOKENS} --train corpora/brown/train.txt` "
-            f"and `nglab run --config experiments/world-n.toml --world W --out RUN`{how}, and added with "
-            "`scripts/experiments.py --doc docs --world-large RUN`.")
+            f"and {run}, added with `scripts/experiments.py --doc docs --world-large RUN`.")
 
 
 def load_world_large(path, quick):
@@ -1080,15 +1080,22 @@ def load_world_large(path, quick):
     if world["human"]["tokens"] < WORLD_LARGE or world["truth"]["tokens"] < TRUTH_TOKENS * 0.99:
         die(f"--world-large {out}: its world has {world['human']['tokens']:,} human words and a truth sample of "
             f"{world['truth']['tokens']:,}, not {WORLD_LARGE:,} and about {TRUTH_TOKENS:,}")
-    # /usr/bin/time -v's report beside the run, when it was measured so.
+    # /usr/bin/time -v's report beside the run (RUN.time), when it was measured so.
     r.timing = None
     timed = out.parent / (out.name + ".time")
     if timed.exists():
         text = timed.read_text()
+        cmd = re.search(r'Command being timed: "(.*)"', text)
         wall = re.search(r"Elapsed \(wall clock\) time \(h:mm:ss or m:ss\): (\S+)", text)
         peak = re.search(r"Maximum resident set size \(kbytes\): (\d+)", text)
-        if wall and peak:
-            r.timing = {"wall": wall.group(1), "peak": f"{int(peak.group(1)) / 2**20:.2f} GiB"}
+        if cmd and wall and peak:
+            words = cmd.group(1).split()
+            words[0] = "nglab"
+            paths = {str(out.resolve()): "RUN", str(Path(exp["world"]).resolve()): "W"}
+            words = [paths.get(str(Path(w).resolve()), w) if w.startswith(("/", ".")) else w for w in words]
+            words = [os.path.relpath(w, ROOT) if w.startswith(str(ROOT)) else w for w in words]
+            r.timing = {"cmd": " ".join(words), "wall": wall.group(1),
+                        "peak": f"{int(peak.group(1)) / 2**20:.2f} GiB"}
     return r
 
 
