@@ -1175,7 +1175,7 @@ def write_doc(args, work, done):
     doc.table(["run", "command (WORK: the script's work directory; nglab: the release binary)", "wall s", "load average (1 min) before → after",
                "started"], rows)
     doc.p("What was chosen, and why: the machine has 2 cores shared with other jobs, so the order-3 experiments run "
-          f"on the first {SLICE_LINES:,} sentences of Brown train ({slice_words}), held out on all of Brown test; the "
+          f"on the first {SLICE_LINES:,} sentences of Brown train ({{slice_words}}), held out on all of Brown test; the "
           "order-1 theory runs on full Brown (the drift check on 500 sentences, see above); the 100-generation horizon on "
           "the committed 2,000 sentences; the "
           f"world has {WORLD_TOKENS:,} human words and a truth sample of {TRUTH_TOKENS:,}. Every cell has 5 seeds; "
@@ -1183,6 +1183,8 @@ def write_doc(args, work, done):
           "(T=1, order 3, MKN, words) are not run again.", "")
     text = "\n".join(doc.lines) + "\n"
     text = text.replace("{slice_words}", slice_words(work, args.quick))
+    # Paths in the work directory read as the runs table writes them.
+    text = text.replace(f"`{os.path.relpath(work, ROOT)}/", "`WORK/")
     (docdir / "EXPERIMENTS.md").write_text(text)
     print(f"wrote {docdir / 'EXPERIMENTS.md'} and {len(doc.figures)} figures in {figdir}")
     check(docdir)

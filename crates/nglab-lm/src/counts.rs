@@ -384,18 +384,22 @@ fn count_order(
         }
         table
     });
-    let mut table = Table::with_capacity(parts.iter().map(Table::len).sum());
-    for (part, r) in parts.into_iter().zip(&ranges) {
+    // The first part grows into the table, each other part's columns
+    // appended and freed one at a time: the table is never copied whole.
+    let mut parts = parts.into_iter().zip(&ranges);
+    let (mut table, _) = parts.next().expect("one range at least");
+    for (part, r) in parts {
         let base = table.len() as u32;
         if base > 0 {
             for i in start[r.start] as usize..start[r.end] as usize {
                 next_ids[positions[i].load(Relaxed) as usize].fetch_add(base, Relaxed);
             }
         }
-        table.prefix.extend_from_slice(&part.prefix);
-        table.word.extend_from_slice(&part.word);
-        table.suffix.extend_from_slice(&part.suffix);
-        table.count.extend_from_slice(&part.count);
+        let Table { prefix, word, suffix, count } = part;
+        table.prefix.extend(prefix);
+        table.word.extend(word);
+        table.suffix.extend(suffix);
+        table.count.extend(count);
     }
     (table, next_ids.into_iter().map(AtomicU32::into_inner).collect())
 }

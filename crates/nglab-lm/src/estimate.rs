@@ -202,9 +202,6 @@ fn estimate_from(
         // This order's counts are no longer needed (owned ones are freed).
         counts_used[n - 1] = Cow::Borrowed(&[]);
     }
-    let top = levels.last_mut().expect("order >= 1");
-    top.backoff = vec![1.0; top.len()];
-    top.child_start = vec![0; top.len() + 1];
     Ok(Model {
         vocab: vocab.clone(),
         levels,

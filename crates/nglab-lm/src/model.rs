@@ -18,8 +18,10 @@ pub(crate) struct Level {
     /// p(word | prefix), linear.
     pub(crate) prob: Vec<f64>,
     /// gamma(this n-gram as a context), linear; 1 where it has no successors.
+    /// Empty at the highest order (no n-gram there is a context).
     pub(crate) backoff: Vec<f64>,
     /// Successors of n-gram i in the next order: `child_start[i]..child_start[i + 1]`.
+    /// Empty at the highest order.
     pub(crate) child_start: Vec<u32>,
 }
 
@@ -250,13 +252,14 @@ impl Model {
         words.binary_search(&w).ok().map(|i| (range.start + i) as u32)
     }
 
-    /// gamma of a context (1 for the empty context's parent and for contexts
-    /// without successors).
+    /// gamma of a context (1 for the empty context's parent, for contexts
+    /// without successors and for a unigram of an order-1 model, the one
+    /// context of the highest order).
     pub(crate) fn gamma(&self, ctx: State) -> f64 {
         if ctx.order == 0 {
             1.0
         } else {
-            self.levels[ctx.order as usize - 1].backoff[ctx.id as usize]
+            self.levels[ctx.order as usize - 1].backoff.get(ctx.id as usize).copied().unwrap_or(1.0)
         }
     }
 

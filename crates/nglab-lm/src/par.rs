@@ -10,6 +10,7 @@
 //! threads help as long as there are jobs for them. The calling thread works
 //! as one of the threads: with one thread (or one job) no thread is started.
 
+use std::ops::Range;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 
@@ -61,12 +62,12 @@ pub(crate) fn map_with<S: Send, J: Send, R: Send>(
     results.into_iter().map(|r| r.expect("every job ran")).collect()
 }
 
-/// `items` cut into `parts` (at least 1) contiguous pieces of nearly equal
-/// length, none empty (so fewer pieces than `parts` for few items, and none
-/// for none).
-pub(crate) fn pieces<T>(items: &[T], parts: usize) -> Vec<&[T]> {
-    let size = items.len().div_ceil(parts.max(1)).max(1);
-    items.chunks(size).collect()
+/// `range` cut into `parts` (at least 1) contiguous spans of nearly equal
+/// length, none empty (so fewer spans than `parts` for a short range, and
+/// none for an empty one).
+pub(crate) fn spans(range: Range<usize>, parts: usize) -> Vec<Range<usize>> {
+    let size = range.len().div_ceil(parts.max(1)).max(1);
+    range.clone().step_by(size).map(|a| a..(a + size).min(range.end)).collect()
 }
 
 #[cfg(test)]
@@ -105,13 +106,12 @@ mod tests {
     }
 
     #[test]
-    fn pieces_cover_the_items_in_order() {
-        let items: Vec<u32> = (0..10).collect();
+    fn spans_cover_the_range_in_order() {
         for parts in [0, 1, 3, 4, 10, 11] {
-            let p = pieces(&items, parts);
+            let p = spans(5..15, parts);
             assert!(p.len() <= parts.max(1) && p.iter().all(|s| !s.is_empty()), "{parts}: {p:?}");
-            assert_eq!(p.concat(), items, "{parts}");
+            assert_eq!(p.into_iter().flatten().collect::<Vec<_>>(), (5..15).collect::<Vec<_>>(), "{parts}");
         }
-        assert!(pieces::<u32>(&[], 3).is_empty());
+        assert!(spans(3..3, 3).is_empty());
     }
 }

@@ -1,19 +1,8 @@
 //! Counting sort: a stable sort by a small integer key, without comparisons.
 
-/// `items` stably sorted by `key(item)`, a key below `buckets`: one counting
-/// pass and one scatter, no comparisons.
-pub(crate) fn counting_sort<T: Copy + Default>(
-    items: &[T],
-    buckets: usize,
-    key: impl Fn(&T) -> usize,
-) -> Vec<T> {
-    let mut out = Vec::new();
-    counting_sort_into(items, buckets, key, &mut out, &mut Vec::new());
-    out
-}
-
-/// [`counting_sort`] into `out`, with `start` as scratch: buffers kept from
-/// call to call are not allocated (and paged in) again.
+/// `items` stably sorted by `key(item)`, a key below `buckets`, into `out`:
+/// one counting pass and one scatter, no comparisons. `start` is scratch:
+/// buffers kept from call to call are not allocated (and paged in) again.
 pub(crate) fn counting_sort_into<T: Copy + Default>(
     items: &[T],
     buckets: usize,

@@ -153,7 +153,7 @@ pub fn write_model(
 ) -> anyhow::Result<()> {
     let (recorded, saved) = crate::tokenizer::save_for_model(tokenizer, spec, out)?;
     let model = model.with_tokenizer(recorded);
-    let written = write_atomic(out, |w| Ok(model.write_arpa(w, threads)?));
+    let written = write_atomic(out, |w| Ok(model.write_arpa_owned(w, threads)?));
     if let (Err(_), Some(path)) = (&written, &saved) {
         // Nothing half-written: the tokenizer goes with the model it belongs to.
         let _ = std::fs::remove_file(path);

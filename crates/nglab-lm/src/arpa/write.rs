@@ -1,14 +1,14 @@
 //! ARPA writing: lmplz's layout, numbers as `Display` writes them.
 
 use std::io::Write;
+use std::ops::Range;
 
-use nglab_tokenizer::{TokenId, BOS};
+use nglab_tokenizer::{TokenId, Vocab, BOS};
 
 use super::{HEADER_TAG, LOG_ZERO, TOKENIZER_TAG};
-use crate::model::Model;
+use crate::model::{Level, Model, ModelInfo};
 use crate::par;
 use crate::smoothing::Smoothing;
-use crate::sort::counting_sort;
 use crate::{Error, Result};
 
 /// Lines formatted per block; each block is cut into pieces formatted on
@@ -125,16 +125,134 @@ fn fractional_bits(f: f32) -> i32 {
     }
 }
 
-/// What one ARPA line needs, gathered in n-gram id order (sequential
-/// reads) and then moved into suffix order.
+/// What one ARPA line needs besides its text's tail (the text of its
+/// suffix's line in the order below), in line order.
 #[derive(Debug, Clone, Copy, Default)]
 struct LineRec {
     log_prob: f32,
     log_backoff: f32,
     first: TokenId,
-    /// The rank of the n-gram's suffix among the lines of the order below.
-    suffix_rank: u32,
-    id: u32,
+}
+
+/// One order's lines, planned.
+struct Plan {
+    /// The lines' records, in line (suffix) order.
+    recs: Vec<LineRec>,
+    /// Below the first order: the lines whose suffix is line `r` of the order
+    /// below end before line `ends[r]` (and start at `ends[r - 1]`, or 0).
+    ends: Vec<u32>,
+}
+
+impl Plan {
+    /// The line of the order below that line `l`'s suffix is.
+    fn suffix_line(&self, l: usize) -> usize {
+        self.ends.partition_point(|&e| e as usize <= l)
+    }
+}
+
+/// The model's levels, as the planner reads them: borrowed, or owned and
+/// freed as soon as they are planned.
+enum Levels<'m> {
+    Borrowed(&'m [Level]),
+    Owned(Vec<Level>),
+}
+
+impl Levels<'_> {
+    fn get(&self, n: usize) -> &Level {
+        match self {
+            Levels::Borrowed(levels) => &levels[n - 1],
+            Levels::Owned(levels) => &levels[n - 1],
+        }
+    }
+
+    /// Order `n` is planned: owned, it is freed, and so are the parts of
+    /// order `n + 1` that its planning does not read (prefixes and words).
+    fn planned(&mut self, n: usize) {
+        if let Levels::Owned(levels) = self {
+            levels[n - 1] = Level::default();
+            if let Some(up) = levels.get_mut(n) {
+                (up.prefix, up.word) = (Vec::new(), Vec::new());
+            }
+        }
+    }
+}
+
+/// Plans each order's lines, one order after the other: the n-grams of one
+/// order sorted by the rank of their suffix's line in the order below, then
+/// by first word. Within one suffix, ids already come in first-word order
+/// (they are sorted by prefix), so one stable counting sort by suffix rank
+/// suffices; it scatters the records straight from the model's arrays.
+struct Planner<'m> {
+    levels: Levels<'m>,
+    order: usize,
+    /// The order planned next.
+    n: usize,
+    /// The line rank of each n-gram of the order below.
+    rank: Vec<u32>,
+    /// The first word of each n-gram of order `n`.
+    first: Vec<TokenId>,
+}
+
+impl<'m> Planner<'m> {
+    fn new(levels: Levels<'m>, order: usize) -> Self {
+        let v = levels.get(1).len();
+        Planner { levels, order, n: 1, rank: Vec::new(), first: (0..v as TokenId).collect() }
+    }
+
+    /// The plan of the next order.
+    fn next_order(&mut self) -> Plan {
+        let n = self.n;
+        let lv = self.levels.get(n);
+        // (Its words may be freed already: see `Levels::planned`.)
+        let len = lv.prob.len();
+        let above = n < self.order;
+        let first = &self.first;
+        let rec = |i: usize| {
+            let has_children = above && lv.child_start[i] < lv.child_start[i + 1];
+            LineRec {
+                log_prob: if n == 1 && i == BOS as usize { 0.0 } else { log10_f32(lv.prob[i]) },
+                log_backoff: if has_children { log10_f32(lv.backoff[i]) } else { 0.0 },
+                first: first[i],
+            }
+        };
+        let plan = if n == 1 {
+            self.rank = (0..len as u32).collect();
+            Plan { recs: (0..len).map(rec).collect(), ends: Vec::new() }
+        } else {
+            // Each n-gram's key, the rank of its suffix's line, in the buffer
+            // that then takes its own line rank.
+            let mut rank: Vec<u32> = lv.suffix.iter().map(|&s| self.rank[s as usize]).collect();
+            let n_below = self.rank.len();
+            self.rank = Vec::new();
+            let mut ends = vec![0u32; n_below + 1];
+            for &k in &rank {
+                ends[k as usize + 1] += 1;
+            }
+            for r in 0..n_below {
+                ends[r + 1] += ends[r];
+            }
+            // Scattering moves each key's start to its end.
+            let mut recs = vec![LineRec::default(); len];
+            for (i, key) in rank.iter_mut().enumerate() {
+                let slot = &mut ends[*key as usize];
+                recs[*slot as usize] = rec(i);
+                *key = *slot;
+                *slot += 1;
+            }
+            ends.pop();
+            self.rank = rank;
+            Plan { recs, ends }
+        };
+        if above {
+            let up = self.levels.get(n + 1);
+            self.first = up.prefix.iter().map(|&p| self.first[p as usize]).collect();
+        } else {
+            (self.rank, self.first) = (Vec::new(), Vec::new());
+        }
+        self.levels.planned(n);
+        self.n += 1;
+        plan
+    }
 }
 
 /// One formatted block piece: the lines, and (below the highest order) the
@@ -146,166 +264,139 @@ struct Piece {
     ends: Vec<usize>,
 }
 
-/// Computes each order's line records in suffix order, one order after the
-/// other: the n-grams of one order sorted by the rank of their suffix's line
-/// in the order below, then by first word. Within one suffix, ids already
-/// come in first-word order (they are sorted by prefix), so one stable
-/// counting sort by suffix rank suffices.
-struct Planner<'m> {
-    model: &'m Model,
-    /// The order planned next.
-    n: usize,
-    /// The line rank of each n-gram of the order below.
-    rank: Vec<u32>,
-    /// The first word of each n-gram of order `n`.
-    first: Vec<TokenId>,
-}
-
-impl<'m> Planner<'m> {
-    fn new(model: &'m Model) -> Self {
-        let rank = (0..model.levels[0].len() as u32).collect();
-        Planner { model, n: 1, rank, first: model.levels[0].word.clone() }
-    }
-
-    /// The line records of the next order.
-    fn next_order(&mut self) -> Vec<LineRec> {
-        let (model, n) = (self.model, self.n);
-        let order = model.order();
-        let lv = &model.levels[n - 1];
-        let keep_texts = n < order;
-        let mut recs: Vec<LineRec> = (0..lv.len())
-            .map(|i| {
-                let has_children = keep_texts && lv.child_start[i] < lv.child_start[i + 1];
-                LineRec {
-                    log_prob: if n == 1 && i == BOS as usize { 0.0 } else { log10_f32(lv.prob[i]) },
-                    log_backoff: if has_children { log10_f32(lv.backoff[i]) } else { 0.0 },
-                    first: self.first[i],
-                    suffix_rank: if n == 1 { 0 } else { self.rank[lv.suffix[i] as usize] },
-                    id: i as u32,
-                }
-            })
-            .collect();
-        if n > 1 {
-            recs = counting_sort(&recs, model.levels[n - 2].len(), |r| r.suffix_rank as usize);
-        }
-        if keep_texts {
-            self.rank = vec![0u32; lv.len()];
-            for (r, rec) in recs.iter().enumerate() {
-                self.rank[rec.id as usize] = r as u32;
-            }
-            self.first = model.levels[n].prefix.iter().map(|&p| self.first[p as usize]).collect();
-        }
-        self.n += 1;
-        recs
-    }
-}
-
 impl Model {
     /// [`Model::write_arpa`] on `threads` (>= 1) threads.
-    ///
-    /// Level by level in suffix order ([`Planner`]); a line's text is its
-    /// first word plus the text of its suffix's line, kept from the order
-    /// below and read sequentially. On more than one thread, a planning
-    /// thread computes each order's line records while the others format and
-    /// write the order before (the two chains only meet at each order's
-    /// records); once it has planned the highest order, every thread formats.
-    pub(super) fn write_arpa_on(&self, mut out: impl Write, threads: usize) -> Result<()> {
-        if let Some(sm) = self.info.smoothing {
-            if matches!(sm, Smoothing::StupidBackoff { .. } | Smoothing::Mle) {
-                writeln!(out, "{HEADER_TAG}{sm}")?;
-            }
-        }
-        if let Some(tokenizer) = &self.info.tokenizer {
-            writeln!(out, "{TOKENIZER_TAG}{tokenizer}")?;
-        }
-        writeln!(out, "\\data\\")?;
-        for (n, lv) in self.levels.iter().enumerate() {
-            writeln!(out, "ngram {}={}", n + 1, lv.len())?;
-        }
-        let order = self.order();
-        let mut texts = Texts::default();
-        if threads <= 1 {
-            let mut planner = Planner::new(self);
-            for n in 1..=order {
-                let recs = planner.next_order();
-                texts = self.write_order(&mut out, n, &recs, &texts, 1)?;
-            }
-        } else {
-            let (plans, planned) = std::sync::mpsc::sync_channel::<Vec<LineRec>>(1);
-            std::thread::scope(|s| {
-                s.spawn(move || {
-                    let mut planner = Planner::new(self);
-                    for _ in 1..=order {
-                        // The writer has failed when nobody receives.
-                        if plans.send(planner.next_order()).is_err() {
-                            return;
-                        }
-                    }
-                });
-                // Owned here, so that an error returning early drops it and
-                // the planning thread stops.
-                let planned = planned;
-                for n in 1..=order {
-                    let recs = planned.recv().expect("the planning thread plans every order");
-                    // The planning thread works on the next order meanwhile.
-                    let formatters = if n < order { threads - 1 } else { threads };
-                    texts = self.write_order(&mut out, n, &recs, &texts, formatters)?;
-                }
-                Ok::<(), Error>(())
-            })?;
-        }
-        writeln!(out, "\n\\end\\")?;
-        out.flush()?;
-        Ok(())
+    pub(super) fn write_arpa_on(&self, out: impl Write, threads: usize) -> Result<()> {
+        let lens: Vec<usize> = self.levels.iter().map(Level::len).collect();
+        write_arpa_levels(&self.vocab, &self.info, &lens, Levels::Borrowed(&self.levels), out, threads)
     }
 
-    /// Writes order `n`'s section from its line records, formatting blocks
-    /// in pieces on `threads` threads; `below` are the texts of the order
-    /// below's lines. Returns this order's texts (none at the highest order).
-    fn write_order(
-        &self,
-        out: &mut impl Write,
-        n: usize,
-        recs: &[LineRec],
-        below: &Texts,
-        threads: usize,
-    ) -> Result<Texts> {
-        writeln!(out, "\n\\{n}-grams:")?;
-        let keep_texts = n < self.order();
-        let format = |piece: &[LineRec]| {
-            let mut out = Piece::default();
-            let mut buf = zmij::Buffer::new();
-            for rec in piece {
-                let l = &mut out.lines;
-                push_log10(l, rec.log_prob, &mut buf);
-                l.push(b'\t');
-                let text_start = l.len();
-                l.extend_from_slice(self.vocab.token(rec.first).as_bytes());
-                if n > 1 {
-                    l.push(b' ');
-                    l.extend_from_slice(below.get(rec.suffix_rank as usize));
-                }
-                if keep_texts {
-                    out.texts.extend_from_slice(&l[text_start..]);
-                    out.ends.push(out.texts.len());
-                    l.push(b'\t');
-                    push_log10(l, rec.log_backoff, &mut buf);
-                }
-                l.push(b'\n');
-            }
-            out
-        };
-        let mut texts = Texts::default();
-        for block in recs.chunks(WRITE_BLOCK) {
-            for piece in par::map(threads, par::pieces(block, threads), format) {
-                out.write_all(&piece.lines)?;
-                let base = texts.bytes.len();
-                texts.bytes.extend_from_slice(&piece.texts);
-                texts.ends.extend(piece.ends.iter().map(|e| e + base));
-            }
-        }
-        Ok(texts)
+    /// [`Model::write_arpa_owned`] on `threads` (>= 1) threads.
+    pub(super) fn write_arpa_owned_on(self, out: impl Write, threads: usize) -> Result<()> {
+        let lens: Vec<usize> = self.levels.iter().map(Level::len).collect();
+        write_arpa_levels(&self.vocab, &self.info, &lens, Levels::Owned(self.levels), out, threads)
     }
+}
+
+/// Writes a model (`lens[n - 1]` n-grams of order n) as ARPA.
+///
+/// Level by level in suffix order ([`Planner`]); a line's text is its
+/// first word plus the text of its suffix's line, kept from the order
+/// below and read sequentially. On more than one thread, a planning
+/// thread computes each order's plan while the others format and
+/// write the order before (the two chains only meet at each order's
+/// plan); once it has planned the highest order, every thread formats.
+fn write_arpa_levels(
+    vocab: &Vocab,
+    info: &ModelInfo,
+    lens: &[usize],
+    levels: Levels,
+    mut out: impl Write,
+    threads: usize,
+) -> Result<()> {
+    if let Some(sm) = info.smoothing {
+        if matches!(sm, Smoothing::StupidBackoff { .. } | Smoothing::Mle) {
+            writeln!(out, "{HEADER_TAG}{sm}")?;
+        }
+    }
+    if let Some(tokenizer) = &info.tokenizer {
+        writeln!(out, "{TOKENIZER_TAG}{tokenizer}")?;
+    }
+    writeln!(out, "\\data\\")?;
+    for (n, len) in lens.iter().enumerate() {
+        writeln!(out, "ngram {}={len}", n + 1)?;
+    }
+    let order = lens.len();
+    let mut texts = Texts::default();
+    if threads <= 1 {
+        let mut planner = Planner::new(levels, order);
+        for n in 1..=order {
+            let plan = planner.next_order();
+            texts = write_order(vocab, order, &mut out, n, &plan, &texts, 1)?;
+        }
+    } else {
+        let (plans, planned) = std::sync::mpsc::sync_channel::<Plan>(1);
+        std::thread::scope(|s| {
+            s.spawn(move || {
+                let mut planner = Planner::new(levels, order);
+                for _ in 1..=order {
+                    // The writer has failed when nobody receives.
+                    if plans.send(planner.next_order()).is_err() {
+                        return;
+                    }
+                }
+            });
+            // Owned here, so that an error returning early drops it and
+            // the planning thread stops.
+            let planned = planned;
+            for n in 1..=order {
+                let plan = planned.recv().expect("the planning thread plans every order");
+                // The planning thread works on the next order meanwhile.
+                let formatters = if n < order { threads - 1 } else { threads };
+                texts = write_order(vocab, order, &mut out, n, &plan, &texts, formatters)?;
+            }
+            Ok::<(), Error>(())
+        })?;
+    }
+    writeln!(out, "\n\\end\\")?;
+    out.flush()?;
+    Ok(())
+}
+
+/// Writes order `n`'s section (of a model of order `order`) from its plan,
+/// formatting blocks in pieces on `threads` threads; `below` are the texts
+/// of the order below's lines. Returns this order's texts (none at the
+/// highest order).
+fn write_order(
+    vocab: &Vocab,
+    order: usize,
+    out: &mut impl Write,
+    n: usize,
+    plan: &Plan,
+    below: &Texts,
+    threads: usize,
+) -> Result<Texts> {
+    writeln!(out, "\n\\{n}-grams:")?;
+    let keep_texts = n < order;
+    let format = |lines: Range<usize>| {
+        let mut out = Piece::default();
+        let mut buf = zmij::Buffer::new();
+        let mut suffix = if n > 1 { plan.suffix_line(lines.start) } else { 0 };
+        for (l, rec) in lines.clone().zip(&plan.recs[lines]) {
+            let o = &mut out.lines;
+            push_log10(o, rec.log_prob, &mut buf);
+            o.push(b'\t');
+            let text_start = o.len();
+            o.extend_from_slice(vocab.token(rec.first).as_bytes());
+            if n > 1 {
+                while plan.ends[suffix] as usize <= l {
+                    suffix += 1;
+                }
+                o.push(b' ');
+                o.extend_from_slice(below.get(suffix));
+            }
+            if keep_texts {
+                out.texts.extend_from_slice(&o[text_start..]);
+                out.ends.push(out.texts.len());
+                o.push(b'\t');
+                push_log10(o, rec.log_backoff, &mut buf);
+            }
+            o.push(b'\n');
+        }
+        out
+    };
+    let mut texts = Texts::default();
+    let len = plan.recs.len();
+    for block in (0..len).step_by(WRITE_BLOCK) {
+        let pieces = par::spans(block..(block + WRITE_BLOCK).min(len), threads);
+        for piece in par::map(threads, pieces, format) {
+            out.write_all(&piece.lines)?;
+            let base = texts.bytes.len();
+            texts.bytes.extend_from_slice(&piece.texts);
+            texts.ends.extend(piece.ends.iter().map(|e| e + base));
+        }
+    }
+    Ok(texts)
 }
 
 /// The texts of one order's lines (their words), back to back, by line rank.

@@ -226,7 +226,9 @@ impl Section {
         };
         let line = |rec: &LinkRec| rec.line as usize;
         let prob = recs.iter().map(|rec| self.prob[line(rec)]).collect();
-        let backoff = recs.iter().map(|rec| self.backoff[line(rec)]).collect();
+        // The highest order's backoffs are none (see `Level::backoff`).
+        let backoff =
+            if *keep { recs.iter().map(|rec| self.backoff[line(rec)]).collect() } else { Vec::new() };
         if !*keep {
             (self.prob, self.backoff) = (Vec::new(), Vec::new());
         }

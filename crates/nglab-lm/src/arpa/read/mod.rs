@@ -209,9 +209,10 @@ impl<R: BufRead> ArpaReader<R> {
         }
         drop(below);
         drop(index);
-        for n in 0..order {
-            let above: &[u32] = if n + 1 < order { &levels[n + 1].prefix } else { &[] };
-            let cs = child_starts(levels[n].len(), above);
+        // The highest order holds no context: no backoffs, no successors.
+        levels[order - 1].backoff = Vec::new();
+        for n in 0..order - 1 {
+            let cs = child_starts(levels[n].len(), &levels[n + 1].prefix);
             levels[n].child_start = cs;
         }
         Ok(Model { vocab, levels, info: ModelInfo { smoothing, discounts: Vec::new(), tokenizer } })
