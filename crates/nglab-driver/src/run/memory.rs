@@ -27,8 +27,8 @@ use super::config::Experiment;
 use super::regime::Regime;
 
 /// A model, per n-gram: prefix, word and suffix ids (4 B each), probability
-/// and backoff (f64), and the successor start (4 B) of those below the
-/// highest order (29.2-30.8 B at 1M and 20M tokens, orders 3 and 5).
+/// (f64), and below the highest order a backoff (f64) and successor start
+/// (4 B): 23.5-28.5 B at 1M and 20M tokens, orders 3 and 5.
 pub const MODEL_BYTES_PER_NGRAM: f64 = 32.0;
 /// The sampler's tables, per n-gram of the model, at most (16.3-24.5 B at
 /// 1M and 20M tokens, orders 3 and 5): alias threshold and alias (12 B) per
