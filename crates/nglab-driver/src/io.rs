@@ -15,7 +15,12 @@ use nglab_tokenizer::{Corpus, CorpusText, Tokenizer, Utf8Policy, BOS, EOS};
 /// `--lossy` (every command that reads text has the flag).
 pub fn read_text(path: &Path, lossy: bool) -> anyhow::Result<CorpusText> {
     let policy = if lossy { Utf8Policy::Lossy } else { Utf8Policy::Strict };
-    match CorpusText::read_path(path, policy) {
+    let text = if path == Path::new("-") {
+        CorpusText::read(std::io::stdin().lock(), path, policy)
+    } else {
+        CorpusText::read_path(path, policy)
+    };
+    match text {
         Ok(text) => Ok(text),
         Err(e @ nglab_tokenizer::Error::InvalidUtf8 { .. }) => {
             anyhow::bail!("{e}; --lossy reads invalid bytes as U+FFFD")
@@ -23,6 +28,20 @@ pub fn read_text(path: &Path, lossy: bool) -> anyhow::Result<CorpusText> {
         // The tokenizer crate's errors already name the path and line.
         Err(e) => Err(e.into()),
     }
+}
+
+/// Opens a corpus file to read line by line (`-`: standard input), with
+/// errors that name it, as [`read_text`] gives them.
+pub fn open_text(path: &Path) -> anyhow::Result<Box<dyn BufRead>> {
+    if path == Path::new("-") {
+        return Ok(Box::new(std::io::stdin().lock()));
+    }
+    let file_error = |source| nglab_tokenizer::Error::File { path: path.to_owned(), source };
+    let file = File::open(path).map_err(file_error)?;
+    if file.metadata().is_ok_and(|m| m.is_dir()) {
+        return Err(file_error(std::io::Error::other("a directory, not a corpus file")).into());
+    }
+    Ok(Box::new(BufReader::with_capacity(1 << 20, file)))
 }
 
 /// Refuses `<s>` and `</s>` written in a text, as KenLM's `lmplz` does: read

@@ -58,7 +58,7 @@ impl Table {
         }
     }
 
-    fn push(&mut self, prefix: u32, word: TokenId, suffix: u32, count: u64) {
+    pub(crate) fn push(&mut self, prefix: u32, word: TokenId, suffix: u32, count: u64) {
         self.prefix.push(prefix);
         self.word.push(word);
         self.suffix.push(suffix);
@@ -184,7 +184,7 @@ impl NgramCounts {
 
     /// Fresh counts of `sentences`, by sorting (see the module's docs), on
     /// `threads` threads.
-    fn counted<'a>(
+    pub(crate) fn counted<'a>(
         order: usize,
         sentences: impl Iterator<Item = &'a [TokenId]>,
         threads: usize,
@@ -280,6 +280,36 @@ impl NgramCounts {
         self.n_sentences += other.n_sentences;
         self.n_tokens += other.n_tokens;
         Ok(())
+    }
+
+    /// Adds `fresh`'s counts (same token ids, same order) to these, taking
+    /// its tables when these have no n-gram of order >= 2 (no copy).
+    pub(crate) fn absorb(&mut self, fresh: NgramCounts) {
+        if self.tables[1..].iter().any(|t| t.len() > 0) {
+            self.merge(&fresh).expect("the same order");
+            return;
+        }
+        self.ensure_unigram(fresh.tables[0].len().saturating_sub(1) as TokenId);
+        for (w, &c) in fresh.tables[0].count.iter().enumerate() {
+            self.tables[0].count[w] += c;
+        }
+        self.n_sentences += fresh.n_sentences;
+        self.n_tokens += fresh.n_tokens;
+        let mut tables = fresh.tables;
+        tables[0] = std::mem::take(&mut self.tables[0]);
+        self.tables = tables;
+    }
+
+    /// Empties orders >= 2 (written elsewhere), keeping unigrams and totals.
+    pub(crate) fn clear_higher_tables(&mut self) {
+        self.tables[1..].iter_mut().for_each(|t| *t = Table::default());
+    }
+
+    /// Replaces orders >= 2 by `tables` (`tables[n - 2]` holds order n).
+    pub(crate) fn set_higher_tables(&mut self, tables: Vec<Table>) {
+        debug_assert_eq!(tables.len(), self.order - 1);
+        self.tables.truncate(1);
+        self.tables.extend(tables);
     }
 
     pub(crate) fn tables(&self) -> &[Table] {

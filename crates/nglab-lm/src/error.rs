@@ -25,6 +25,16 @@ pub enum Error {
     /// The work was cancelled through its [`Cancel`](crate::Cancel) token.
     #[error("cancelled")]
     Cancelled,
+    /// Counting could not write its runs to, or read them back from, its
+    /// temporary directory (disk full, say).
+    #[error("cannot write sorted runs in {}: {error}", dir.display())]
+    Spill {
+        /// The directory of the runs.
+        dir: std::path::PathBuf,
+        /// What failed (shown in the message, not as a source, so that a
+        /// chain of messages says it once).
+        error: std::io::Error,
+    },
     /// An I/O error.
     #[error(transparent)]
     Io(#[from] std::io::Error),

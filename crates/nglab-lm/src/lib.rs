@@ -43,6 +43,7 @@ mod error;
 mod estimate;
 mod model;
 mod par;
+mod runs;
 mod sample;
 mod smoothing;
 mod sort;
@@ -57,6 +58,7 @@ pub use rand::SeedableRng;
 /// The project's one RNG type, to give a [`Sampler`]; re-exported so that a
 /// caller uses the `rand` version this crate is built with.
 pub use rand_chacha::ChaCha8Rng;
+pub use runs::{CountEvent, CountStream, SpillConfig};
 pub use sample::{
     beam_search, sample_continuations, sample_corpus, Budget, Cancel, Ending, Hypothesis, SampleConfig,
     SampleStats, Sampler, UnkPolicy, CHUNK_SENTENCES,

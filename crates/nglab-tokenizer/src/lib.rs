@@ -66,6 +66,6 @@ pub use sentence_split::split_sentences;
 pub use spec::{AnyTokenizer, TokenizerSpec};
 pub use subvocab::SubVocab;
 pub use suggest::{did_you_mean, nearest};
-pub use text::{CorpusText, Utf8Policy};
+pub use text::{CorpusText, SentenceReader, Utf8Policy};
 pub use tokenize::{Case, Chars, Normalization, Tokenizer, Whitespace, Words, SPACE_TOKEN};
 pub use vocab::{TokenId, Vocab, BOS, EOS, UNK};

@@ -145,6 +145,84 @@ impl CorpusText {
     }
 }
 
+/// Reads a corpus sentence by sentence, holding one line at a time: the same
+/// sentences, line numbers and errors as [`CorpusText`] gives for the whole
+/// file, except that the first bad byte in file order is the one named (a
+/// whole-file read names a NUL byte anywhere before invalid UTF-8).
+#[derive(Debug)]
+pub struct SentenceReader<R> {
+    reader: R,
+    path: PathBuf,
+    policy: Utf8Policy,
+    /// The line being read, as bytes.
+    bytes: Vec<u8>,
+    /// Lines read so far.
+    line: u64,
+    /// Byte offset of the next line in the file.
+    offset: usize,
+}
+
+impl<R: std::io::BufRead> SentenceReader<R> {
+    /// Sentences of `reader`; `path` only names the source in error messages.
+    pub fn new(reader: R, path: &Path, policy: Utf8Policy) -> Self {
+        SentenceReader { reader, path: path.to_owned(), policy, bytes: Vec::new(), line: 0, offset: 0 }
+    }
+
+    /// Reads the next sentence into `sentence` (replacing what it held;
+    /// `""` for a blank line) and returns its 1-based line number, or `None`
+    /// at the end of the input.
+    pub fn next_into(&mut self, sentence: &mut String) -> Result<Option<u64>, Error> {
+        self.bytes.clear();
+        let n = self
+            .reader
+            .read_until(b'\n', &mut self.bytes)
+            .map_err(|source| Error::File { path: self.path.clone(), source })?;
+        if n == 0 {
+            return Ok(None);
+        }
+        self.line += 1;
+        let start = self.offset;
+        self.offset += n;
+        let ended = self.bytes.last() == Some(&b'\n');
+        let mut line = &self.bytes[..n - usize::from(ended)];
+        if start == 0 && line.starts_with(b"\xef\xbb\xbf") {
+            line = &line[3..];
+        }
+        let skipped = n - usize::from(ended) - line.len();
+        if let Some(at) = line.iter().position(|&b| b == 0) {
+            let offset = start + skipped + at;
+            return Err(Error::Corpus {
+                path: self.path.clone(),
+                line: self.line,
+                msg: format!("NUL byte at byte offset {offset} (is this a binary file?)"),
+            });
+        }
+        sentence.clear();
+        match std::str::from_utf8(line) {
+            Ok(text) => sentence.push_str(text),
+            Err(_) if self.policy == Utf8Policy::Lossy => sentence.push_str(&String::from_utf8_lossy(line)),
+            Err(e) => {
+                let offset = start + skipped + e.valid_up_to();
+                let byte = line[e.valid_up_to()];
+                return Err(Error::InvalidUtf8 { path: self.path.clone(), line: self.line, offset, byte });
+            }
+        }
+        let content = sentence.strip_suffix('\r').unwrap_or(sentence);
+        let blank = content.bytes().all(|b| matches!(b, b' ' | b'\t' | b'\r'));
+        if blank {
+            if !ended {
+                // After the last line end: the end of the file, not an empty sentence.
+                return Ok(None);
+            }
+            sentence.clear();
+        } else {
+            let len = content.len();
+            sentence.truncate(len);
+        }
+        Ok(Some(self.line))
+    }
+}
+
 /// The 1-based line holding byte `offset`.
 fn line_of(bytes: &[u8], offset: usize) -> u64 {
     bytes[..offset.min(bytes.len())].iter().filter(|&&b| b == b'\n').count() as u64 + 1
@@ -200,6 +278,65 @@ mod tests {
         check(b"\xc3", Err("c.txt:1: invalid UTF-8 at byte offset 0 (byte 0xc3)"));
         check(b"a\n\nb\0\n", Err("c.txt:3: NUL byte at byte offset 4 (is this a binary file?)"));
         check(b"\n\n\xff", Err("c.txt:3: invalid UTF-8 at byte offset 2 (byte 0xff)"));
+    }
+
+    /// The streaming reader gives what the whole-file read gives.
+    fn check_stream(input: &[u8], policy: Utf8Policy) {
+        let whole = CorpusText::read(input, Path::new("c.txt"), policy);
+        let mut reader = SentenceReader::new(input, Path::new("c.txt"), policy);
+        let mut got = Vec::new();
+        let mut sentence = String::new();
+        let streamed = loop {
+            match reader.next_into(&mut sentence) {
+                Ok(Some(line)) => got.push((line, sentence.clone())),
+                Ok(None) => break Ok(got),
+                Err(e) => break Err(e.to_string()),
+            }
+        };
+        let whole = whole
+            .map(|t| (0..t.n_sentences()).map(|i| (t.line_number(i), t.sentence(i).to_owned())).collect())
+            .map_err(|e| e.to_string());
+        assert_eq!(streamed, whole, "input {input:?}");
+    }
+
+    #[test]
+    fn streaming_equals_whole_file() {
+        for input in [
+            &b""[..],
+            b"  ",
+            b"\n",
+            b"\n\n",
+            b"a b",
+            b"a b\n \t",
+            b"a b\n\n",
+            b"a\r\nb c\r\n",
+            b"a\r\n\r\nb\r\n",
+            b"a\n\n \t\r\n\nb\n",
+            b"\xef\xbb\xbfa\n",
+            b"\xef\xbb\xbf\n\xef\xbb\xbf",
+            b"  a  \n",
+            b"a\rb\n",
+            b"x \r\r\n",
+            "caf\u{e9} \u{2581}\n".as_bytes(),
+            b"ok\nab\xffc\n",
+            b"\xc3",
+            b"\n\n\xff",
+            b"\xef\xbb\xbf\xff\n",
+            b"a\n\nb\0\n",
+            b"a\xe2\x82\nb\n",
+        ] {
+            check_stream(input, Utf8Policy::Strict);
+            check_stream(input, Utf8Policy::Lossy);
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn prop_streaming_equals_whole_file(input in proptest::collection::vec(
+            proptest::sample::select(&b"ab \t\r\n\xc3\xa9\xef\xbb\xbf\xff"[..]), 0..40)) {
+            check_stream(&input, Utf8Policy::Strict);
+            check_stream(&input, Utf8Policy::Lossy);
+        }
     }
 
     #[test]

@@ -3,15 +3,19 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
-use nglab_lm::{estimate_owned, DiscountFallback, EstimateConfig, Model, NgramCounts, Smoothing};
-use nglab_tokenizer::{AnyTokenizer, Corpus, CorpusText, TokenizerSpec, Vocab};
+use nglab_lm::{
+    estimate_owned, CountEvent, CountStream, DiscountFallback, EstimateConfig, Model, NgramCounts, Smoothing,
+    SpillConfig,
+};
+use nglab_tokenizer::{AnyTokenizer, CorpusText, SentenceReader, Tokenizer, TokenizerSpec, Vocab, BOS, EOS};
 
-use crate::io::{read_text, write_atomic};
+use crate::io::{marker_error, open_text, read_text, write_atomic};
 
 /// Arguments of `nglab train`.
 #[derive(Debug, Clone, clap::Args)]
 pub struct TrainArgs {
-    /// The training text: one sentence per line.
+    /// The training text: one sentence per line (`-` for standard input),
+    /// read line by line (a BPE to train reads it whole).
     #[arg(long)]
     pub input: PathBuf,
     /// The tokenizer; the model records it (a BPE is saved beside the model
@@ -51,6 +55,16 @@ pub struct TrainArgs {
     /// Where to write the ARPA model (`-` for standard output).
     #[arg(long)]
     pub out: PathBuf,
+    /// Bounds the counting state (K, M, G or T; `1.5G`): when the counts
+    /// would exceed it, they are written as sorted runs to --temp-dir and
+    /// merged at the end, as `lmplz -S` does; the model is the same. Without
+    /// it everything is counted in memory.
+    #[arg(long, value_name = "SIZE", value_parser = parse_size)]
+    pub max_memory: Option<u64>,
+    /// Where --max-memory's runs go (unnamed files: nothing is left behind);
+    /// default: $TMPDIR or /tmp.
+    #[arg(long, value_name = "DIR", requires = "max_memory")]
+    pub temp_dir: Option<PathBuf>,
     /// `--threads N`.
     #[command(flatten)]
     pub threads: crate::cli::ThreadsArg,
@@ -67,6 +81,9 @@ pub struct TrainSettings {
     pub vocab: Option<Vocab>,
     /// Threads for counting and estimating (the model does not depend on it).
     pub threads: usize,
+    /// Counting within a memory budget, spilling sorted runs to disk; `None`
+    /// counts in memory (the model is the same).
+    pub spill: Option<SpillConfig>,
 }
 
 impl TrainSettings {
@@ -77,7 +94,7 @@ impl TrainSettings {
         let fallback: DiscountFallback = fallback.parse().context("--discount-fallback")?;
         let estimate = EstimateConfig::with_fallback(smoothing, fallback)?;
         NgramCounts::new(order).context("--order")?;
-        Ok(TrainSettings { order, estimate, vocab: None, threads })
+        Ok(TrainSettings { order, estimate, vocab: None, threads, spill: None })
     }
 }
 
@@ -89,22 +106,75 @@ pub fn train_text(
     tokenizer: &AnyTokenizer,
     settings: &TrainSettings,
 ) -> anyhow::Result<Model> {
-    let (corpus, vocab) = match &settings.vocab {
-        Some(vocab) => (Corpus::encode_frozen(text.sentences(), tokenizer, vocab)?, vocab.clone()),
-        None => {
-            let mut vocab = Vocab::new();
-            (Corpus::encode_growing(text.sentences(), tokenizer, &mut vocab)?, vocab)
-        }
+    let mut sentences = text.sentences().enumerate();
+    let next = |sentence: &mut String| {
+        Ok(sentences.next().map(|(i, s)| {
+            sentence.clear();
+            sentence.push_str(s);
+            text.line_number(i)
+        }))
     };
-    crate::io::refuse_markers(source, text, tokenizer, &corpus)?;
-    if corpus.n_tokens() == 0 {
+    train_sentences(next, source, tokenizer, settings, |_| {})
+}
+
+/// [`train_text`] of a text read line by line from `reader`: only the
+/// sentence being tokenized is held, besides the counts. `on_event` hears
+/// of spills and merges (with [`TrainSettings::spill`]).
+pub fn train_reader(
+    reader: impl std::io::BufRead,
+    source: &Path,
+    lossy: bool,
+    tokenizer: &AnyTokenizer,
+    settings: &TrainSettings,
+    on_event: impl FnMut(CountEvent),
+) -> anyhow::Result<Model> {
+    let policy = if lossy { nglab_tokenizer::Utf8Policy::Lossy } else { nglab_tokenizer::Utf8Policy::Strict };
+    let mut reader = SentenceReader::new(reader, source, policy);
+    let next = |sentence: &mut String| match reader.next_into(sentence) {
+        Err(e @ nglab_tokenizer::Error::InvalidUtf8 { .. }) => {
+            Err(anyhow::anyhow!("{e}; --lossy reads invalid bytes as U+FFFD"))
+        }
+        other => Ok(other?),
+    };
+    train_sentences(next, source, tokenizer, settings, on_event)
+}
+
+/// Tokenizes the sentences `next` gives (each with its line number) into
+/// the settings' vocabulary (or one grown from the text), counts them, and
+/// estimates. `<s>` and `</s>` written in the text are refused, as KenLM's
+/// `lmplz` refuses them.
+fn train_sentences(
+    mut next: impl FnMut(&mut String) -> anyhow::Result<Option<u64>>,
+    source: &Path,
+    tokenizer: &AnyTokenizer,
+    settings: &TrainSettings,
+    on_event: impl FnMut(CountEvent),
+) -> anyhow::Result<Model> {
+    let mut counts =
+        CountStream::new(settings.order, settings.threads, settings.spill.clone())?.on_event(on_event);
+    let mut grown = Vocab::new();
+    let vocab = settings.vocab.as_ref();
+    let (mut sentence, mut ids) = (String::new(), Vec::new());
+    while let Some(line) = next(&mut sentence)? {
+        ids.clear();
+        for token in tokenizer.encode(&sentence)? {
+            let id = match vocab {
+                Some(vocab) => vocab.id_or_unk(&token),
+                None => grown.get_or_insert(&token),
+            };
+            if id == BOS || id == EOS {
+                return Err(marker_error(source, line, &token));
+            }
+            ids.push(id);
+        }
+        counts.add_sentence(&ids).with_context(|| format!("counting {}", source.display()))?;
+    }
+    if counts.n_tokens() == 0 {
         anyhow::bail!("{}: no tokens to train on", source.display());
     }
-    let mut counts = NgramCounts::new(settings.order)?;
-    counts.add_corpus(&corpus, settings.threads);
-    // Only the counts are needed from here on: the model is built out of them.
-    drop(corpus);
-    estimate_owned(counts, &vocab, &settings.estimate, settings.threads)
+    let counts = counts.finish().with_context(|| format!("counting {}", source.display()))?;
+    let vocab = vocab.unwrap_or(&grown);
+    estimate_owned(counts, vocab, &settings.estimate, settings.threads)
         .with_context(|| format!("estimating from {}", source.display()))
 }
 
@@ -127,11 +197,26 @@ pub fn train(args: &TrainArgs) -> anyhow::Result<()> {
     let threads = args.threads.count();
     let mut settings = TrainSettings::parse(args.order, &args.smoothing, &args.discount_fallback, threads)?;
     let spec = &args.tokenizer;
-    let text = read_text(&args.input, args.lossy)?;
-    let tokenizer = crate::tokenizer::build(spec, text.sentences())?;
     settings.vocab = args.vocab.as_deref().map(read_vocab).transpose()?;
-    let model = train_text(&text, &args.input, &tokenizer, &settings)?;
-    drop(text);
+    settings.spill = args.max_memory.map(|max_memory| SpillConfig {
+        max_memory,
+        temp_dir: args.temp_dir.clone().unwrap_or_else(std::env::temp_dir),
+    });
+    let (model, tokenizer) = if let TokenizerSpec::Bpe { .. } = spec {
+        // A BPE is trained on the whole text first.
+        let text = read_text(&args.input, args.lossy)?;
+        let tokenizer = crate::tokenizer::build(spec, text.sentences())?;
+        let model = train_text(&text, &args.input, &tokenizer, &settings)?;
+        (model, tokenizer)
+    } else {
+        let tokenizer = crate::tokenizer::build(spec, std::iter::empty())?;
+        let mut progress = SpillProgress::new();
+        let input = open_text(&args.input)?;
+        let model =
+            train_reader(input, &args.input, args.lossy, &tokenizer, &settings, |e| progress.on_event(e));
+        progress.finish();
+        (model?, tokenizer)
+    };
     for line in fallback_warnings(&model) {
         eprintln!("nglab: {line}");
     }
@@ -139,6 +224,64 @@ pub fn train(args: &TrainArgs) -> anyhow::Result<()> {
         write_atomic(path, |w| Ok(model.vocab().write_json(w)?))?;
     }
     write_model(model, &tokenizer, spec, &args.out, threads)
+}
+
+/// On a terminal, what counting with `--max-memory` does: runs written,
+/// then a bar over the n-grams merged.
+struct SpillProgress {
+    bar: Option<indicatif::ProgressBar>,
+    terminal: bool,
+}
+
+impl SpillProgress {
+    fn new() -> Self {
+        use std::io::IsTerminal;
+        SpillProgress { bar: None, terminal: std::io::stderr().is_terminal() }
+    }
+
+    fn on_event(&mut self, event: CountEvent) {
+        if !self.terminal {
+            return;
+        }
+        match event {
+            CountEvent::Spilled { runs, bytes } => {
+                let bar = self.bar.get_or_insert_with(|| {
+                    let bar = indicatif::ProgressBar::new_spinner();
+                    bar.enable_steady_tick(std::time::Duration::from_millis(200));
+                    bar
+                });
+                bar.set_message(format!(
+                    "counting: {runs} sorted run(s) on disk, {} written",
+                    indicatif::HumanBytes(bytes)
+                ));
+            }
+            CountEvent::Merging { runs, n_grams, last } => {
+                if let Some(bar) = self.bar.take() {
+                    bar.finish_and_clear();
+                }
+                let bar = indicatif::ProgressBar::new(n_grams);
+                let what = if last { "merging" } else { "merging into one run" };
+                bar.set_style(
+                    indicatif::ProgressStyle::with_template(&format!(
+                        "{what} {runs} runs {{bar:30}} {{human_pos}}/{{human_len}} n-grams, {{eta}} left"
+                    ))
+                    .expect("a valid template"),
+                );
+                self.bar = Some(bar);
+            }
+            CountEvent::Merged { n_grams } => {
+                if let Some(bar) = &self.bar {
+                    bar.set_position(n_grams);
+                }
+            }
+        }
+    }
+
+    fn finish(&mut self) {
+        if let Some(bar) = self.bar.take() {
+            bar.finish_and_clear();
+        }
+    }
 }
 
 /// Writes `model` as ARPA to `out`, recording its tokenizer (a BPE is saved
@@ -176,4 +319,9 @@ fn parse_order(s: &str) -> Result<usize, String> {
         Ok(n) => Err(format!("order must be in 1..={}, got {n}", nglab_lm::MAX_ORDER)),
         Err(_) => Err(format!("order must be a whole number, got '{s}'")),
     }
+}
+
+/// A size for `--max-memory`, as `nglab run --max-memory` reads it.
+fn parse_size(s: &str) -> Result<u64, String> {
+    crate::run::bytes(s).map_err(|e| e.to_string())
 }
