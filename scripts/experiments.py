@@ -4,6 +4,14 @@ writes EXPERIMENTS.md with its SVG figures from the runs' CSVs.
 
     scripts/experiments.py --nglab BIN --out WORK --doc DIR [--quick] [--threads N] [--doc-only]
     scripts/experiments.py --check DIR      # every figure and file the doc in DIR names exists
+    scripts/experiments.py --doc DIR --world-large RUN   # only the 100M-word row of the world table
+
+A world of WORLD_LARGE (100M) words is too slow for the full set on 2 shared
+cores, so it is not one of WORLD_SIZES: its `world-n` run is made on its own
+(the commands are in docs/EXPERIMENTS.md, section 4) and `--world-large RUN`
+adds its row to the world table, from RUN's CSVs: alone (the other runs are
+not needed: the doc in --doc is updated in place, nothing else changes), or
+with a full run or --doc-only (the row is part of the table it writes).
 
 scripts/experiments.sh is the way to call it (it builds nglab and picks the
 directories). Standard library only. The figures are drawn here (a small SVG
@@ -51,6 +59,8 @@ QUICK_HORIZON = 12
 QUICK_WORLD_TOKENS = 20_000
 QUICK_TRUTH_TOKENS = 20_000
 QUICK_WORLD_SIZES = [QUICK_WORLD_TOKENS, 40_000]
+# The world too large for the full set's time: its row comes from --world-large RUN.
+WORLD_LARGE = 100_000_000
 
 # name -> data: brown (full Brown), slice, small (the committed 2,000 sentences),
 # tiny (their first TINY_LINES: the drift check needs a small text, since
@@ -1021,15 +1031,98 @@ def world_section(doc, work):
           f"{info['entropy_rate']['half_width']:.3f} bits/token. Generation 0 (order-3 MKN) of a human text of N words "
           "drawn from the same world, against the same truth sample (run `world-n`, one seed: the interval is the truth "
           "sample's):", "")
-    rows = []
-    for n in world_sizes(doc.quick):
-        r = doc.runs[f"world-n-{n}"]
-        rc = r.cells[0]
-        rows.append([f"{n:,}", fmt(r.mean(rc, "kl_to_truth", 0)), fmt(r.mean(rc, "kl_to_truth_ci", 0)),
-                     fmt(r.mean(rc, "cross_entropy_to_truth", 0)), fmt(r.mean(rc, "truth_entropy_rate", 0))])
-    doc.table(["N (human words)", "KL(truth ‖ gen 0), bits/token", "95% half-width", "cross-entropy, bits/token",
-               "truth entropy rate"], rows)
-    doc.p("A world of 100M words: see README (\"A ground-truth world\") for what this machine allows.", "")
+    rows = [world_row(n, doc.runs[f"world-n-{n}"]) for n in world_sizes(doc.quick)]
+    large = doc.runs.get(f"world-n-{WORLD_LARGE}")
+    if large is not None:
+        rows.append(world_row(WORLD_LARGE, large))
+    doc.table(WORLD_HEADER, rows)
+    doc.p(world_large_note(large), "")
+
+
+WORLD_HEADER = ["N (human words)", "KL(truth ‖ gen 0), bits/token", "95% half-width", "cross-entropy, bits/token",
+                "truth entropy rate"]
+
+
+def world_row(n, r):
+    """The world table's row of a `world-n` run of a world of N words."""
+    rc = r.cells[0]
+    return [f"{n:,}", fmt(r.mean(rc, "kl_to_truth", 0)), fmt(r.mean(rc, "kl_to_truth_ci", 0)),
+            fmt(r.mean(rc, "cross_entropy_to_truth", 0)), fmt(r.mean(rc, "truth_entropy_rate", 0))]
+
+
+def world_large_note(large):
+    """The line under the world table: how its 100M-word row was made, or that it is missing."""
+    if large is None:
+        return (f"A world of {WORLD_LARGE:,} words: see README (\"A ground-truth world\") for what this machine "
+                "allows; its row is added by `scripts/experiments.py --world-large RUN`.")
+    t = large.timing
+    run = "`nglab run --config experiments/world-n.toml --world W --out RUN`" if t is None else (
+        f"`{t['cmd']}` in {t['wall']} (peak resident {t['peak']})")
+    return (f"The {WORLD_LARGE:,}-word row is its own run (not part of the set's wall time below): "
+            f"`nglab world --out W --tokens {WORLD_LARGE} --truth-tokens {TRUTH_TOKENS} --train corpora/brown/train.txt` "
+            f"and {run}, added with `scripts/experiments.py --doc docs --world-large RUN`.")
+
+
+def load_world_large(path, quick):
+    """The finished `world-n` run of a world of WORLD_LARGE words in PATH, checked."""
+    if quick:
+        die("--world-large is not part of --quick")
+    out = Path(path)
+    if not (out / "summary.csv").exists():
+        die(f"--world-large {out}: no summary.csv (not a finished run)")
+    r = Run(f"world-n-{WORLD_LARGE}", out)
+    exp = r.config.get("experiment", {})
+    want = {"order": [3], "generations": 1, "seeds": 1}
+    got = {k: exp.get(k) for k in want}
+    if got != want or exp.get("world") is None:
+        die(f"--world-large {out}: not a run of experiments/world-n.toml with --world ({got})")
+    world = json.loads((Path(exp["world"]) / "world.json").read_text())
+    if world["human"]["tokens"] < WORLD_LARGE or world["truth"]["tokens"] < TRUTH_TOKENS * 0.99:
+        die(f"--world-large {out}: its world has {world['human']['tokens']:,} human words and a truth sample of "
+            f"{world['truth']['tokens']:,}, not {WORLD_LARGE:,} and about {TRUTH_TOKENS:,}")
+    # /usr/bin/time -v's report beside the run (RUN.time), when it was measured so.
+    r.timing = None
+    timed = out.parent / (out.name + ".time")
+    if timed.exists():
+        text = timed.read_text()
+        cmd = re.search(r'Command being timed: "(.*)"', text)
+        wall = re.search(r"Elapsed \(wall clock\) time \(h:mm:ss or m:ss\): (\S+)", text)
+        peak = re.search(r"Maximum resident set size \(kbytes\): (\d+)", text)
+        if cmd and wall and peak:
+            words = cmd.group(1).split()
+            words[0] = "nglab"
+            paths = {str(out.resolve()): "RUN", str(Path(exp["world"]).resolve()): "W"}
+            words = [paths.get(str(Path(w).resolve()), w) if w.startswith(("/", ".")) else w for w in words]
+            words = [os.path.relpath(w, ROOT) if w.startswith(str(ROOT)) else w for w in words]
+            r.timing = {"cmd": " ".join(words), "wall": wall.group(1),
+                        "peak": f"{int(peak.group(1)) / 2**20:.2f} GiB"}
+    return r
+
+
+def add_world_large(docdir, run):
+    """Puts RUN's row into the world table of the doc in DOCDIR (replacing an older one) and its note
+    under the table; fails when its truth sample is not the table's."""
+    md = Path(docdir) / "EXPERIMENTS.md"
+    lines = md.read_text().splitlines()
+    try:
+        head = lines.index("| " + " | ".join(WORLD_HEADER) + " |")
+    except ValueError:
+        die(f"{md}: no world table")
+    end = head + 2
+    while end < len(lines) and lines[end].startswith("|"):
+        end += 1
+    rows = [line for line in lines[head + 2:end] if not line.startswith(f"| {WORLD_LARGE:,} |")]
+    row = world_row(WORLD_LARGE, run)
+    if any(r.split(" | ")[-1] != row[-1] + " |" for r in rows):
+        die(f"{md}: the world table's truth entropy rate is not {row[-1]}: RUN's truth sample is another one")
+    rows.append("| " + " | ".join(row) + " |")
+    lines[head + 2:end] = rows
+    note = head + 2 + len(rows) + 1  # after the table's blank line
+    if note >= len(lines) or not lines[note].startswith(("A world of", f"The {WORLD_LARGE:,}-word row")):
+        die(f"{md}: no note under the world table")
+    lines[note] = world_large_note(run)
+    md.write_text("\n".join(lines) + "\n")
+    print(f"wrote the {WORLD_LARGE:,}-word row of {md}")
 
 
 def slice_words(work, quick):
@@ -1048,6 +1141,8 @@ def write_doc(args, work, done):
         shutil.rmtree(figdir)
     names = list(RUNS) + [f"world-n-{n}" for n in world_sizes(args.quick)]
     runs = {name: Run(name, work / "runs" / name) for name in names}
+    if args.world_large:
+        runs[f"world-n-{WORLD_LARGE}"] = load_world_large(args.world_large, args.quick)
     doc = Doc(runs, docdir, args.quick)
     brown = SMALL_TRAIN if args.quick else BROWN_TRAIN
     counts = word_counts(brown)
@@ -1133,9 +1228,16 @@ def main():
     ap.add_argument("--doc-only", action="store_true", help="no runs: the doc from the finished runs in --out")
     ap.add_argument("--check", metavar="DIR", help="only check the doc in DIR")
     ap.add_argument("--command", default="scripts/experiments.sh", help="the command to print in the doc")
+    ap.add_argument("--world-large", metavar="RUN",
+                    help=f"a finished world-n run of a {WORLD_LARGE:,}-word world: its row in the world table "
+                         "(alone with --doc: only that row, from RUN; else as part of the doc written)")
     args = ap.parse_args()
     if args.check:
         check(args.check)
+        return
+    if args.world_large and args.doc and not args.out:
+        add_world_large(args.doc, load_world_large(args.world_large, args.quick))
+        check(args.doc)
         return
     if not (args.nglab and args.out and args.doc):
         die("--nglab, --out and --doc are needed (or --check DIR)")

@@ -6,16 +6,18 @@ use std::sync::OnceLock;
 use std::time::Instant;
 
 use anyhow::Context;
-use nglab_lm::{estimate, DiscountFallback, EstimateConfig, Model, NgramCounts, Smoothing};
+use nglab_lm::{estimate, estimate_owned, DiscountFallback, EstimateConfig, Model, NgramCounts, Smoothing};
 
 use super::config::Cell;
 use super::human::Human;
+use super::regime::Regime;
 
 /// Generation 0 of a cell: the human text's counts and model, the same for
 /// every cell of the same order and smoothing and for every seed.
 pub struct Gen0 {
-    /// The human training text's counts.
-    pub counts: NgramCounts,
+    /// The human training text's counts, kept only when an `accumulate`
+    /// cell starts its pool from them (else the model is built out of them).
+    pub counts: Option<NgramCounts>,
     /// The model estimated from them.
     pub model: Model,
     /// Wall seconds spent counting.
@@ -28,8 +30,12 @@ pub struct Gen0 {
 /// needs it (a job needing one under construction waits for it): the jobs of
 /// a grid would otherwise all count and estimate the same human text.
 pub struct Gen0Cache {
-    slots: Vec<(Gen0Key, OnceLock<Result<Gen0, String>>)>,
+    slots: Vec<Slot>,
 }
+
+/// One generation 0: its key, whether its counts are kept, and the model
+/// once built (or why it could not be).
+type Slot = (Gen0Key, bool, OnceLock<Result<Gen0, String>>);
 
 /// What generation 0 depends on besides the human text: order, smoothing
 /// and discount fallback rule.
@@ -40,12 +46,15 @@ fn key(cell: &Cell) -> Gen0Key {
 }
 
 impl Gen0Cache {
-    /// One empty slot per distinct (order, smoothing) of `cells`.
+    /// One empty slot per distinct (order, smoothing) of `cells`; its
+    /// counts are kept when one of its cells is under `accumulate`.
     pub fn new(cells: &[Cell]) -> Gen0Cache {
-        let mut slots: Vec<(Gen0Key, OnceLock<Result<Gen0, String>>)> = Vec::new();
+        let mut slots: Vec<Slot> = Vec::new();
         for c in cells {
-            if !slots.iter().any(|(k, _)| *k == key(c)) {
-                slots.push((key(c), OnceLock::new()));
+            let pool = c.regime == Regime::Accumulate;
+            match slots.iter_mut().find(|(k, _, _)| *k == key(c)) {
+                Some((_, keep, _)) => *keep |= pool,
+                None => slots.push((key(c), pool, OnceLock::new())),
             }
         }
         Gen0Cache { slots }
@@ -54,7 +63,8 @@ impl Gen0Cache {
     /// The generation 0 of `cell`, and whether this call built it (on
     /// `threads` threads).
     pub fn get(&self, cell: &Cell, human: &Human, threads: usize) -> anyhow::Result<(&Gen0, bool)> {
-        let slot = &self.slots.iter().find(|(k, _)| *k == key(cell)).expect("a slot per cell").1;
+        let (_, keep_counts, slot) =
+            self.slots.iter().find(|(k, _, _)| *k == key(cell)).expect("a slot per cell");
         let mut built = false;
         let gen0 = slot.get_or_init(|| {
             built = true;
@@ -65,7 +75,11 @@ impl Gen0Cache {
                 let count_seconds = t.elapsed().as_secs_f64();
                 let t = Instant::now();
                 let config = EstimateConfig::with_fallback(cell.smoothing, cell.discount_fallback)?;
-                let model = estimate(&counts, &human.vocab, &config, threads)?;
+                let (model, counts) = if *keep_counts {
+                    (estimate(&counts, &human.vocab, &config, threads)?, Some(counts))
+                } else {
+                    (estimate_owned(counts, &human.vocab, &config, threads)?, None)
+                };
                 Ok(Gen0 { counts, model, count_seconds, estimate_seconds: t.elapsed().as_secs_f64() })
             };
             build().map_err(|e| format!("{e:#}"))
@@ -103,8 +117,15 @@ mod tests {
             cell("mix:0.1", 3, "wb", 1.0),
             cell("mix:0.1", 2, "mkn", 1.0),
         ];
-        let keys: Vec<(usize, String)> =
-            Gen0Cache::new(&cells).slots.iter().map(|((o, s, _), _)| (*o, s.to_string())).collect();
-        assert_eq!(keys, [(3, "mkn".to_owned()), (2, "mkn".to_owned()), (3, "wb".to_owned())]);
+        let keys: Vec<(usize, String, bool)> = Gen0Cache::new(&cells)
+            .slots
+            .iter()
+            .map(|((o, s, _), keep, _)| (*o, s.to_string(), *keep))
+            .collect();
+        // Only the pool of `accumulate` starts from generation 0's counts.
+        assert_eq!(
+            keys,
+            [(3, "mkn".to_owned(), true), (2, "mkn".to_owned(), false), (3, "wb".to_owned(), false)]
+        );
     }
 }

@@ -1,12 +1,15 @@
 //! One job: a (cell, seed) pair run generation by generation. A generation
 //! is a list of stages, each in its own module and with its own timing:
-//! compose the training text (`regime`), train (`train`), measure the model
+//! compose the training text (`regime`), measure the text (`text_metrics`,
+//! before the model exists, so that the metrics' tables and the model are
+//! never resident together), train (`train`), measure the model
 //! (`model_metrics`), measure it against the world's model with `--world`
-//! (`truth`), measure the text (`text_metrics`), sample the next
+//! (`truth`), free the corpora no later generation needs, sample the next
 //! corpus (`sampling`), persist (`record`). Each generation's state is
 //! written atomically, so an interrupted run resumes after the last
 //! complete generation.
 
+use std::borrow::Cow;
 use std::path::PathBuf;
 use std::time::Instant;
 
@@ -143,7 +146,7 @@ impl JobState {
         }
         let mut pool = None;
         if job.cell.regime == Regime::Accumulate {
-            let mut counts = gen0.counts.clone();
+            let mut counts = gen0.counts.clone().expect("an accumulate cell's generation 0 keeps its counts");
             let mut score = Perplexity::default();
             if done > 0 {
                 let human = &ctx.human.train;
@@ -170,12 +173,13 @@ impl JobState {
         Ok(JobState { synthetic, pool, lineage })
     }
 
-    /// Adds the corpus generation g wrote for generation g + 1.
-    fn advance(&mut self, regime: Regime, next: Corpus) {
+    /// Frees the corpora that later generations under `regime` do not draw
+    /// on (all of them but under `accumulate` and `accumulate-subsample`),
+    /// once the generation's text is measured.
+    fn release(&mut self, regime: Regime) {
         if !regime.keeps_every_corpus() {
             self.synthetic.iter_mut().for_each(|c| *c = Corpus::new());
         }
-        self.synthetic.push(next);
     }
 }
 
@@ -209,7 +213,7 @@ pub fn run_generations(
         }
         let mut timings = Timings::default();
         let text = if g == 0 {
-            TrainingText { corpus: human.train.clone(), human_tokens: human.train.n_tokens() }
+            TrainingText { corpus: Cow::Borrowed(&human.train), human_tokens: human.train.n_tokens() }
         } else {
             timings.time("compose", || {
                 let mut rng = stream(job.seed, g, Purpose::Compose);
@@ -217,6 +221,26 @@ pub fn run_generations(
             })
         };
         let newest = if g == 0 { &human.train } else { state.synthetic.last().expect("g >= 1 has one") };
+
+        // The text first, before the model exists: the metrics' n-gram tables
+        // and the model are never resident together.
+        let text_facts = timings.time("metrics", || {
+            let mut rng = stream(job.seed, g, Purpose::Metrics);
+            let mut new_rng = stream(job.seed, g, Purpose::NewestMetrics);
+            let newest_is_text = g == 0 || cell.regime == Regime::Replace;
+            text_metrics::measure(
+                ctx.metrics,
+                human,
+                g,
+                &text.corpus,
+                newest,
+                newest_is_text,
+                state.pool.as_mut().map(|p| &mut p.text_counts),
+                &mut rng,
+                &mut new_rng,
+            )
+        })?;
+        let lineage = timings.time("lineage", || state.lineage.observe(newest));
 
         let trained = if g == 0 {
             train::generation_0(human, gen0, built, waited, &mut timings)
@@ -241,23 +265,11 @@ pub fn run_generations(
 
         let truth = ctx.truth.map(|t| timings.time("truth", || truth::measure(t, &trained, &mut undefined)));
 
-        let text_facts = timings.time("metrics", || {
-            let mut rng = stream(job.seed, g, Purpose::Metrics);
-            let mut new_rng = stream(job.seed, g, Purpose::NewestMetrics);
-            let newest_is_text = g == 0 || cell.regime == Regime::Replace;
-            text_metrics::measure(
-                ctx.metrics,
-                human,
-                g,
-                &text.corpus,
-                newest,
-                newest_is_text,
-                state.pool.as_mut().map(|p| &mut p.text_counts),
-                &mut rng,
-                &mut new_rng,
-            )
-        })?;
-        let lineage = timings.time("lineage", || state.lineage.observe(newest));
+        let (human_tokens, human_share) = (text.human_tokens, text.human_share());
+        // The training text is measured: the corpora the next generation
+        // does not draw on are freed before the sampler's tables are built.
+        drop(text);
+        state.release(cell.regime);
 
         let next = if g + 1 < exp.generations {
             Some(timings.time("sample", || {
@@ -271,12 +283,13 @@ pub fn run_generations(
         } else {
             None
         };
+        drop(trained);
 
         undefined.extend(next.iter().flat_map(|n| n.undefined.iter().cloned()));
         let record = GenRecord {
             generation: g,
-            human_tokens: text.human_tokens,
-            human_share: text.human_share(),
+            human_tokens,
+            human_share,
             text: text_facts,
             lineage,
             model: model_facts,
@@ -290,7 +303,7 @@ pub fn run_generations(
         persist(ctx, job, &record, next.as_ref())?;
         progress(job, &record);
         if let Some(corpus) = next {
-            state.advance(cell.regime, corpus);
+            state.synthetic.push(corpus);
         }
     }
     Ok(())

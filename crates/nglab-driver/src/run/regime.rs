@@ -1,6 +1,7 @@
 //! The regimes: how each generation's training text is made from the
 //! human text and the synthetic corpora so far.
 
+use std::borrow::Cow;
 use std::fmt;
 use std::str::FromStr;
 
@@ -75,14 +76,15 @@ impl fmt::Display for Regime {
 
 /// A generation's training text and how much of it is human.
 #[derive(Debug, Clone, PartialEq)]
-pub struct TrainingText {
-    /// The text.
-    pub corpus: Corpus,
+pub struct TrainingText<'a> {
+    /// The text: the corpus it is, when it is one already (generation 0's
+    /// human text, `replace`'s last corpus), not a copy of it.
+    pub corpus: Cow<'a, Corpus>,
     /// Its tokens that come from the human text.
     pub human_tokens: usize,
 }
 
-impl TrainingText {
+impl TrainingText<'_> {
     /// Share of human tokens, `None` for an empty text.
     pub fn human_share(&self) -> Option<f64> {
         let n = self.corpus.n_tokens();
@@ -127,7 +129,7 @@ pub fn subsample<R: Rng + ?Sized>(parts: &[&Corpus], budget: usize, rng: &mut R)
 
 /// The sentences `picked` of `parts` as one corpus, with the tokens that came
 /// from part 0 (the human text).
-fn gather(parts: &[&Corpus], picked: &[(usize, usize)]) -> TrainingText {
+fn gather(parts: &[&Corpus], picked: &[(usize, usize)]) -> TrainingText<'static> {
     let mut corpus = Corpus::new();
     let mut human_tokens = 0;
     for &(p, s) in picked {
@@ -137,7 +139,7 @@ fn gather(parts: &[&Corpus], picked: &[(usize, usize)]) -> TrainingText {
         }
         corpus.push(sentence);
     }
-    TrainingText { corpus, human_tokens }
+    TrainingText { corpus: Cow::Owned(corpus), human_tokens }
 }
 
 /// The training text of generation `synthetic.len()` (>= 1): `synthetic`
@@ -145,30 +147,30 @@ fn gather(parts: &[&Corpus], picked: &[(usize, usize)]) -> TrainingText {
 /// model before it; `total` is the training size in tokens. `rng` draws the
 /// human share of `mix` and the sample of `accumulate-subsample` and must
 /// depend on the seed and generation only, so cells share their draws.
-pub fn training_text<R: Rng + ?Sized>(
+pub fn training_text<'a, R: Rng + ?Sized>(
     regime: Regime,
-    human: &Corpus,
-    synthetic: &[Corpus],
+    human: &'a Corpus,
+    synthetic: &'a [Corpus],
     total: usize,
     rng: &mut R,
-) -> TrainingText {
+) -> TrainingText<'a> {
     let last = synthetic.last().expect("generation >= 1 has a synthetic corpus");
     match regime {
-        Regime::Replace => TrainingText { corpus: last.clone(), human_tokens: 0 },
+        Regime::Replace => TrainingText { corpus: Cow::Borrowed(last), human_tokens: 0 },
         Regime::Mix { human_share } => {
             let budget = (human_share * total as f64).round() as usize;
             let mut text = if budget == 0 {
-                TrainingText { corpus: Corpus::new(), human_tokens: 0 }
+                TrainingText { corpus: Cow::Owned(Corpus::new()), human_tokens: 0 }
             } else {
                 gather(&[human], &subsample(&[human], budget, rng))
             };
-            text.corpus.extend_from(last);
+            text.corpus.to_mut().extend_from(last);
             text
         }
         Regime::Accumulate => {
             let mut corpus = human.clone();
             synthetic.iter().for_each(|s| corpus.extend_from(s));
-            TrainingText { corpus, human_tokens: human.n_tokens() }
+            TrainingText { corpus: Cow::Owned(corpus), human_tokens: human.n_tokens() }
         }
         Regime::AccumulateSubsample => {
             let parts: Vec<&Corpus> = std::iter::once(human).chain(synthetic).collect();

@@ -8,7 +8,7 @@ use std::borrow::Cow;
 use std::time::Instant;
 
 use anyhow::Context;
-use nglab_lm::{estimate, EstimateConfig, Model, NgramCounts};
+use nglab_lm::{estimate, estimate_owned, EstimateConfig, Model, NgramCounts};
 use nglab_tokenizer::Corpus;
 
 use super::config::Cell;
@@ -23,6 +23,14 @@ pub struct Trained<'a> {
     pub model: Cow<'a, Model>,
     /// Its vocabulary.
     pub vocab: ModelVocab<'a>,
+}
+
+/// The counts a generation's model is estimated from.
+enum Counts<'p> {
+    /// The `accumulate` pool's, kept for the next generation.
+    Pool(&'p NgramCounts),
+    /// The training text's own, used up by the estimate.
+    Own(NgramCounts),
 }
 
 /// Counts of `corpus` at the cell's order, on `threads` threads.
@@ -65,26 +73,28 @@ pub fn generation<'a>(
 ) -> anyhow::Result<Trained<'a>> {
     let t = Instant::now();
     let vocab = ModelVocab::new(cell.vocabulary, &human.vocab, text);
-    let own;
+    // The pool's counts stay whole for later generations; any other counts
+    // become the model's structure (estimated out of them, not copied).
     let counts = match (pool, &vocab) {
         (Some(pool), ModelVocab::Human(_)) => {
             pool.merge(&count(cell, newest, threads)?)?;
-            &*pool
+            Counts::Pool(pool)
         }
         (pool, _) => {
-            // The pool's counts stay whole for later generations either way.
             if let Some(pool) = pool {
                 pool.merge(&count(cell, newest, threads)?)?;
             }
-            own = count(cell, &vocab.to_model(text), threads)?;
-            &own
+            Counts::Own(count(cell, &vocab.to_model(text), threads)?)
         }
     };
     timings.push("count", t.elapsed().as_secs_f64());
     let t = Instant::now();
     let config = EstimateConfig::with_fallback(cell.smoothing, cell.discount_fallback)?;
-    let model = estimate(counts, vocab.vocab(), &config, threads)
-        .with_context(|| format!("training generation {g}"))?;
+    let model = match counts {
+        Counts::Pool(pool) => estimate(pool, vocab.vocab(), &config, threads),
+        Counts::Own(own) => estimate_owned(own, vocab.vocab(), &config, threads),
+    }
+    .with_context(|| format!("training generation {g}"))?;
     timings.push("estimate", t.elapsed().as_secs_f64());
     Ok(Trained { model: Cow::Owned(model), vocab })
 }

@@ -4,33 +4,49 @@ use nglab_tokenizer::TokenId;
 use rand::Rng;
 
 use super::ONE53;
+use crate::model::Model;
 
-/// Alias tables (Walker/Vose) over contiguous ranges of one array: entry `i`
-/// of a range is kept if the draw's fraction is below its threshold (a
-/// probability scaled to 2^53), else replaced by its alias.
+/// Alias tables (Walker/Vose) over contiguous ranges of one order's n-grams:
+/// entry `i` of a range is kept if the draw's fraction is below its threshold
+/// (a probability scaled to 2^53), else replaced by its alias.
 ///
-/// A slot holds the threshold and both outcomes (word and next state id of
-/// the entry and of its alias) in 24 bytes: a draw reads one slot, whichever
-/// outcome it takes.
-#[derive(Debug, Default)]
+/// An entry holds its threshold and the index of its alias, 12 bytes; the
+/// outcome of a draw (its word, and the id of the state after it) is read
+/// from the model's n-gram it picked, not stored again.
+#[derive(Debug)]
 pub(super) struct Alias {
-    pub(super) slots: Vec<Slot>,
+    pub(super) thr: Vec<u64>,
+    /// The alias of each entry (its absolute index).
+    alias: Vec<u32>,
+    /// What an index stands for.
+    of: Outcome,
 }
 
-#[derive(Debug, Default, Clone, Copy)]
-pub(super) struct Slot {
-    pub(super) thr: u64,
-    word: TokenId,
-    /// Id of the state after this n-gram: itself, or its suffix at the highest order.
-    next: u32,
-    /// `word` and `next` of the alias (its absolute index while building).
-    alias_word: TokenId,
-    alias_next: u32,
+/// The outcome of an index: the n-gram of that index in one order of the model.
+#[derive(Debug, Clone, Copy)]
+pub(super) enum Outcome {
+    /// A unigram: the word is the index, and so is the state after it.
+    Unigram,
+    /// An n-gram of order `n` below the highest: its word, and itself as the state after it.
+    Own { n: usize },
+    /// An n-gram of the highest order `n`: its word, and its suffix as the state after it.
+    Suffix { n: usize },
 }
 
 impl Alias {
-    pub(super) fn with_len(n: usize) -> Self {
-        Alias { slots: vec![Slot::default(); n] }
+    /// Tables over `n` entries standing for `of`.
+    pub(super) fn with_len(n: usize, of: Outcome) -> Self {
+        Alias { thr: vec![0; n], alias: vec![0; n], of }
+    }
+
+    /// Entries.
+    pub(super) fn len(&self) -> usize {
+        self.thr.len()
+    }
+
+    /// Bytes held.
+    pub(super) fn bytes(&self) -> usize {
+        self.thr.len() * std::mem::size_of::<u64>() + self.alias.len() * std::mem::size_of::<u32>()
     }
 
     /// Builds the table of `start..start + weights.len()`; `small`/`large` are scratch.
@@ -56,8 +72,8 @@ impl Alias {
         }
         while let (Some(&s), Some(&l)) = (small.last(), large.last()) {
             small.pop();
-            self.slots[start + s].thr = (scaled[s] * ONE53) as u64;
-            self.slots[start + s].alias_next = (start + l) as u32;
+            self.thr[start + s] = (scaled[s] * ONE53) as u64;
+            self.alias[start + s] = (start + l) as u32;
             scaled[l] -= 1.0 - scaled[s];
             if scaled[l] < 1.0 {
                 large.pop();
@@ -66,45 +82,43 @@ impl Alias {
         }
         // What is left has weight 1 up to rounding.
         for &i in small.iter().chain(large.iter()) {
-            self.slots[start + i].thr = 1u64 << 53;
-            self.slots[start + i].alias_next = (start + i) as u32;
-        }
-    }
-
-    /// Sets every slot's word and next state id (`outcome(index)`), and
-    /// copies its alias's into it; after all ranges were built.
-    pub(super) fn finish(&mut self, outcome: impl Fn(usize) -> (TokenId, u32)) {
-        for (i, s) in self.slots.iter_mut().enumerate() {
-            (s.word, s.next) = outcome(i);
-        }
-        for i in 0..self.slots.len() {
-            let a = self.slots[i].alias_next as usize;
-            let (w, n) = (self.slots[a].word, self.slots[a].next);
-            self.slots[i].alias_word = w;
-            self.slots[i].alias_next = n;
+            self.thr[start + i] = 1u64 << 53;
+            self.alias[start + i] = (start + i) as u32;
         }
     }
 
     /// Draws an entry of `start..start + len` (len >= 1): its word and next state id.
     #[inline]
-    pub(super) fn draw<R: Rng + ?Sized>(&self, rng: &mut R, start: usize, len: usize) -> (TokenId, u32) {
-        self.outcome(rng.next_u64(), start, len)
+    pub(super) fn draw<R: Rng + ?Sized>(
+        &self,
+        m: &Model,
+        rng: &mut R,
+        start: usize,
+        len: usize,
+    ) -> (TokenId, u32) {
+        self.outcome(m, rng.next_u64(), start, len)
     }
 
-    /// The slot that the uniform word `u` reads in `start..start + len`.
+    /// The index of the entry that the uniform word `u` reads in `start..start + len`.
     #[inline]
-    pub(super) fn slot_of(&self, u: u64, start: usize, len: usize) -> &Slot {
-        &self.slots[start + ((u128::from(u) * len as u128) >> 64) as usize]
+    pub(super) fn slot_of(u: u64, start: usize, len: usize) -> usize {
+        start + ((u128::from(u) * len as u128) >> 64) as usize
     }
 
-    /// The draw of `u`: its slot, kept if the fraction left is below the threshold.
+    /// The draw of `u`: its entry, kept if the fraction left is below the
+    /// threshold, else its alias; as (word, next state id).
     #[inline]
-    pub(super) fn outcome(&self, u: u64, start: usize, len: usize) -> (TokenId, u32) {
-        let slot = self.slot_of(u, start, len);
-        if ((u.wrapping_mul(len as u64)) >> 11) < slot.thr {
-            (slot.word, slot.next)
-        } else {
-            (slot.alias_word, slot.alias_next)
+    pub(super) fn outcome(&self, m: &Model, u: u64, start: usize, len: usize) -> (TokenId, u32) {
+        let i = Self::slot_of(u, start, len);
+        let picked =
+            if ((u.wrapping_mul(len as u64)) >> 11) < self.thr[i] { i } else { self.alias[i] as usize };
+        match self.of {
+            Outcome::Unigram => (picked as TokenId, picked as u32),
+            Outcome::Own { n } => (m.levels[n - 1].word[picked], picked as u32),
+            Outcome::Suffix { n } => {
+                let level = &m.levels[n - 1];
+                (level.word[picked], level.suffix[picked])
+            }
         }
     }
 }

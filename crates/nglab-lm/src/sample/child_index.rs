@@ -5,51 +5,51 @@ use nglab_tokenizer::TokenId;
 use crate::model::Level;
 
 /// The n-grams of one order by (context id, word), hashed (open addressing,
-/// linear probing): finding `c w` after a backoff draw is one probe into one
-/// cache line, mostly, instead of a binary search among the successors of `c`.
-/// Only looked up, never iterated.
+/// linear probing, at most 3/4 full): finding `c w` after a backoff draw is
+/// one probe, mostly, instead of a binary search among the successors of `c`.
+/// A slot holds only the n-gram's id (4 bytes); its key is checked against
+/// the model's own prefix and word. Only looked up, never iterated.
 #[derive(Debug, Default)]
 pub(super) struct ChildIndex {
-    /// `(context << 32) | word` (`EMPTY_KEY` when free) and the n-gram's id.
-    pub(super) slots: Vec<(u64, u32)>,
+    /// The id of the n-gram hashed here, [`EMPTY`] when free.
+    pub(super) slots: Vec<u32>,
     shift: u32,
 }
 
-const EMPTY_KEY: u64 = u64::MAX;
+const EMPTY: u32 = u32::MAX;
 
 impl ChildIndex {
     /// The index of the n-grams of `level` (order >= 2).
     pub(super) fn new(level: &Level) -> ChildIndex {
-        let cap = (level.len() * 2).next_power_of_two().max(2);
-        let mut index = ChildIndex { slots: vec![(EMPTY_KEY, 0); cap], shift: 64 - cap.trailing_zeros() };
+        let cap = (level.len() + level.len() / 3 + 1).next_power_of_two().max(2);
+        let mut index = ChildIndex { slots: vec![EMPTY; cap], shift: 64 - cap.trailing_zeros() };
         for i in 0..level.len() {
-            let key = (u64::from(level.prefix[i]) << 32) | u64::from(level.word[i]);
-            let mut j = index.home(key);
-            while index.slots[j].0 != EMPTY_KEY {
+            let mut j = index.home(level.prefix[i], level.word[i]);
+            while index.slots[j] != EMPTY {
                 j = (j + 1) & (cap - 1);
             }
-            index.slots[j] = (key, i as u32);
+            index.slots[j] = i as u32;
         }
         index
     }
 
     #[inline]
-    fn home(&self, key: u64) -> usize {
+    fn home(&self, ctx: u32, w: TokenId) -> usize {
+        let key = (u64::from(ctx) << 32) | u64::from(w);
         (key.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> self.shift) as usize
     }
 
-    /// The id of `ctx w`, if it exists.
+    /// The id of `ctx w` in `level` (the level this index was built from), if it exists.
     #[inline]
-    pub(super) fn get(&self, ctx: u32, w: TokenId) -> Option<u32> {
-        let key = (u64::from(ctx) << 32) | u64::from(w);
-        let mut j = self.home(key);
+    pub(super) fn get(&self, level: &Level, ctx: u32, w: TokenId) -> Option<u32> {
+        let mut j = self.home(ctx, w);
         loop {
-            let (k, id) = self.slots[j];
-            if k == key {
-                return Some(id);
-            }
-            if k == EMPTY_KEY {
+            let id = self.slots[j];
+            if id == EMPTY {
                 return None;
+            }
+            if level.word[id as usize] == w && level.prefix[id as usize] == ctx {
+                return Some(id);
             }
             j = (j + 1) & (self.slots.len() - 1);
         }
@@ -57,7 +57,7 @@ impl ChildIndex {
 
     /// The home slot of `ctx w`, for a lane to load ahead.
     #[inline]
-    pub(super) fn touch(&self, ctx: u32, w: TokenId) -> &u64 {
-        &self.slots[self.home((u64::from(ctx) << 32) | u64::from(w))].0
+    pub(super) fn touch(&self, ctx: u32, w: TokenId) -> &u32 {
+        &self.slots[self.home(ctx, w)]
     }
 }

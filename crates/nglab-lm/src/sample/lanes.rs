@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use nglab_tokenizer::{Corpus, TokenId, EOS, UNK};
 use rand::Rng;
 
+use super::alias::Alias;
 use super::config::{SampleStats, UnkPolicy};
 use super::sampler::Sampler;
 use super::tables::{Tables, REJECT};
@@ -52,6 +53,24 @@ impl<R: Rng + ?Sized> rand::RngCore for Replay<'_, R> {
 /// What a lane loads when it has nothing to load.
 static NOTHING: u64 = 0;
 
+/// What a lane's next step reads, loaded ahead: a context's chance or an
+/// alias threshold (8 bytes), or a slot of the hashed index (4 bytes).
+#[derive(Debug, Clone, Copy)]
+enum Touch<'t> {
+    Wide(&'t u64),
+    Narrow(&'t u32),
+}
+
+impl Touch<'_> {
+    #[inline]
+    fn load(self) -> u64 {
+        match self {
+            Touch::Wide(x) => *x,
+            Touch::Narrow(x) => u64::from(*x),
+        }
+    }
+}
+
 /// One sentence in progress in [`Sampler::sentences`].
 #[derive(Debug)]
 struct Lane<'t> {
@@ -70,7 +89,7 @@ struct Lane<'t> {
     unk_run: usize,
     step: Step,
     /// What its next step reads: loaded by the round's load loop.
-    touch: &'t u64,
+    touch: Touch<'t>,
 }
 
 /// Where the draw of a lane's token is: each step reads what the step before
@@ -115,41 +134,41 @@ impl Tables {
         m: &Model,
         rng: &mut R,
         l: &mut Lane<'t>,
-    ) -> (Option<(TokenId, State)>, &'t u64) {
+    ) -> (Option<(TokenId, State)>, Touch<'t>) {
         match l.step {
             Step::Start | Step::Ended | Step::Scalar => {
                 l.n_drawn = 0;
                 let c = l.state;
                 if c.order == 0 || c.order as usize > self.ctx.len() {
-                    self.to_slot(rng, l, 0, 0, self.unigram.slots.len() as u32)
+                    self.to_slot(rng, l, 0, 0, self.unigram.len() as u32)
                 } else {
                     l.step = Step::Context(c);
-                    (None, &self.ctx[c.order as usize - 1].info[c.id as usize].own)
+                    (None, Touch::Wide(&self.ctx[c.order as usize - 1].own[c.id as usize]))
                 }
             }
             Step::Context(c) => {
                 let k = c.order as usize;
-                let info = self.ctx[k - 1].info[c.id as usize];
-                if info.own & REJECT != 0 {
+                let (own, start, len) = self.context(m, k, c.id as usize);
+                if own & REJECT != 0 {
                     l.step = Step::Scalar;
-                    return (None, &NOTHING);
+                    return (None, Touch::Wide(&NOTHING));
                 }
                 let u = l.draw(rng);
-                if (u >> 11) < info.own {
-                    return self.to_slot(rng, l, k as u8, info.start, info.len);
+                if (u >> 11) < own {
+                    return self.to_slot(rng, l, k as u8, start as u32, len as u32);
                 }
                 match m.shorter(c) {
-                    s if s.order == 0 => self.to_slot(rng, l, 0, 0, self.unigram.slots.len() as u32),
+                    s if s.order == 0 => self.to_slot(rng, l, 0, 0, self.unigram.len() as u32),
                     s => {
                         l.step = Step::Context(s);
-                        (None, &self.ctx[s.order as usize - 1].info[s.id as usize].own)
+                        (None, Touch::Wide(&self.ctx[s.order as usize - 1].own[s.id as usize]))
                     }
                 }
             }
             Step::Slot { k, start, len, u } => {
                 let k = k as usize;
                 let a = if k == 0 { &self.unigram } else { &self.succ[k - 1] };
-                let (w, id) = a.outcome(u, start as usize, len as usize);
+                let (w, id) = a.outcome(m, u, start as usize, len as usize);
                 let found = if k == 0 {
                     state_after(m, 1, w)
                 } else {
@@ -158,7 +177,7 @@ impl Tables {
                 };
                 if w == UNK || k == l.state.order as usize {
                     let next = if w == UNK { State::EMPTY } else { found };
-                    return (Some((w, next)), &NOTHING);
+                    return (Some((w, next)), Touch::Wide(&NOTHING));
                 }
                 // The first context that may know `c w` (see `next_state`).
                 let mut c = l.state;
@@ -166,12 +185,17 @@ impl Tables {
                     c = m.shorter(c);
                 }
                 if c.order < found.order {
-                    return (Some((w, state_after(m, found.order as usize, found.id))), &NOTHING);
+                    return (
+                        Some((w, state_after(m, found.order as usize, found.id))),
+                        Touch::Wide(&NOTHING),
+                    );
                 }
                 l.step = Step::Search { w, found };
-                (None, self.index[c.order as usize - 1].touch(c.id, w))
+                (None, Touch::Narrow(self.index[c.order as usize - 1].touch(c.id, w)))
             }
-            Step::Search { w, found } => (Some((w, self.next_state(m, l.state, w, found))), &NOTHING),
+            Step::Search { w, found } => {
+                (Some((w, self.next_state(m, l.state, w, found))), Touch::Wide(&NOTHING))
+            }
         }
     }
 
@@ -184,11 +208,11 @@ impl Tables {
         k: u8,
         start: u32,
         len: u32,
-    ) -> (Option<(TokenId, State)>, &'t u64) {
+    ) -> (Option<(TokenId, State)>, Touch<'t>) {
         let u = l.draw(rng);
         l.step = Step::Slot { k, start, len, u };
         let a = if k == 0 { &self.unigram } else { &self.succ[k as usize - 1] };
-        (None, &a.slot_of(u, start as usize, len as usize).thr)
+        (None, Touch::Wide(&a.thr[Alias::slot_of(u, start as usize, len as usize)]))
     }
 }
 
@@ -255,7 +279,7 @@ impl Sampler<'_> {
                     n_drawn: 0,
                     unk_run: 0,
                     step,
-                    touch: &NOTHING,
+                    touch: Touch::Wide(&NOTHING),
                 });
                 started += 1;
             }
@@ -330,7 +354,7 @@ impl Sampler<'_> {
             }
             // Every lane's next read, in one tight loop: the misses overlap.
             for l in &lanes {
-                keep ^= *l.touch;
+                keep ^= l.touch.load();
             }
             std::hint::black_box(keep);
         }

@@ -166,10 +166,10 @@ impl<'m> Sampler<'m> {
         if ctx.order > 0 && (ctx.order as usize) <= t.ctx.len() {
             let k = ctx.order as usize;
             let h = ctx.id as usize;
-            let info = t.ctx[k - 1].info[h];
-            if (rng.next_u64() >> 11) < info.own & !REJECT {
+            let (own, start, len) = t.context(m, k, h);
+            if (rng.next_u64() >> 11) < own & !REJECT {
                 // Its own successor: the n-gram `ctx w` is known.
-                let (w, id) = t.succ[k - 1].draw(rng, info.start as usize, info.len as usize);
+                let (w, id) = t.succ[k - 1].draw(m, rng, start, len);
                 // `state_after(m, k + 1, i)`, stored in the slot.
                 let order = if k + 1 == m.order() { k } else { k + 1 };
                 let next = if w == UNK { State::EMPTY } else { State { order: order as u8, id } };
@@ -187,7 +187,7 @@ impl<'m> Sampler<'m> {
     fn draw_below<R: Rng + ?Sized>(&mut self, t: &Tables, rng: &mut R, ctx: State) -> (TokenId, State) {
         let m = self.model;
         let shorter = m.shorter(ctx);
-        if t.ctx[ctx.order as usize - 1].info[ctx.id as usize].own & REJECT == 0 {
+        if t.ctx[ctx.order as usize - 1].own[ctx.id as usize] & REJECT == 0 {
             return self.draw_from(t, rng, shorter);
         }
         for _ in 0..MAX_REJECTIONS {
@@ -219,13 +219,13 @@ impl<'m> Sampler<'m> {
         // (A context of the highest order exists only in an order-1 model,
         // as `<s>`: it has no successors and gamma 1.)
         if ctx.order == 0 || ctx.order as usize > t.ctx.len() {
-            let (w, _) = t.unigram.draw(rng, 0, m.levels[0].len());
+            let (w, _) = t.unigram.draw(m, rng, 0, m.levels[0].len());
             return (w, State { order: 1, id: w });
         }
         let k = ctx.order as usize;
-        let info = t.ctx[k - 1].info[ctx.id as usize];
-        if (rng.next_u64() >> 11) < info.own & !REJECT {
-            let (w, id) = t.succ[k - 1].draw(rng, info.start as usize, info.len as usize);
+        let (own, start, len) = t.context(m, k, ctx.id as usize);
+        if (rng.next_u64() >> 11) < own & !REJECT {
+            let (w, id) = t.succ[k - 1].draw(m, rng, start, len);
             // At the highest order the slot holds the suffix: the state after it.
             let order = if k + 1 == m.order() { k } else { k + 1 };
             return (w, State { order: order as u8, id });

@@ -4,7 +4,7 @@
 
 use nglab_tokenizer::{TokenId, BOS, UNK};
 
-use super::alias::{Alias, Slot};
+use super::alias::{Alias, Outcome};
 use super::child_index::ChildIndex;
 use super::{state_after, ONE53};
 use crate::model::{Model, State};
@@ -13,23 +13,15 @@ use crate::model::{Model, State};
 const NEG_TOLERANCE: f64 = 1e-5;
 
 /// Per context of one order: the chance (scaled to 2^53) of drawing from its
-/// own successors, and whether a backoff draw must avoid them.
+/// own successors, [`REJECT`] or-ed in when a backoff draw must avoid them.
+/// Its successors are the model's (`child_start`), not stored again.
 #[derive(Debug, Default)]
 pub(super) struct ContextLevel {
-    pub(super) info: Vec<CtxInfo>,
+    pub(super) own: Vec<u64>,
 }
 
-/// Bit of [`CtxInfo::own`] set when a backoff draw must avoid the own successors.
+/// Bit of [`ContextLevel::own`] set when a backoff draw must avoid the own successors.
 pub(super) const REJECT: u64 = 1 << 63;
-
-/// One context: the chance of its own successors (scaled to 2^53, [`REJECT`]
-/// or-ed in) and their range, in one 16-byte slot.
-#[derive(Debug, Default, Clone, Copy)]
-pub(super) struct CtxInfo {
-    pub(super) own: u64,
-    pub(super) start: u32,
-    pub(super) len: u32,
-}
 
 /// Precomputed tables of pure ancestral sampling, shared by clones.
 #[derive(Debug)]
@@ -53,9 +45,8 @@ impl Tables {
         let mut large = Vec::new();
         let uni: Vec<f64> =
             (0..v).map(|w| if w == BOS as usize { 0.0 } else { model.levels[0].prob[w] }).collect();
-        let mut unigram = Alias::with_len(v);
+        let mut unigram = Alias::with_len(v, Outcome::Unigram);
         unigram.build(0, &uni, &mut small, &mut large);
-        unigram.finish(|w| (w as TokenId, w as u32));
         // Z of the contexts one order below, starting from the empty context.
         let mut z_below = vec![uni.iter().sum::<f64>()];
         let mut ctx = Vec::with_capacity(order.saturating_sub(1));
@@ -66,16 +57,10 @@ impl Tables {
             let up = &model.levels[k];
             let lower_prob = &model.levels[k - 1].prob;
             let n_ctx = here.len();
-            let mut level = ContextLevel {
-                info: (0..n_ctx)
-                    .map(|h| CtxInfo {
-                        own: 0,
-                        start: here.child_start[h],
-                        len: here.child_start[h + 1] - here.child_start[h],
-                    })
-                    .collect(),
-            };
-            let mut alias = Alias::with_len(up.len());
+            let mut level = ContextLevel { own: vec![0; n_ctx] };
+            let top = k + 1 == order;
+            let of = if top { Outcome::Suffix { n: k + 1 } } else { Outcome::Own { n: k + 1 } };
+            let mut alias = Alias::with_len(up.len(), of);
             let mut z = vec![0.0; n_ctx];
             for (h, z_h) in z.iter_mut().enumerate() {
                 let state = State { order: k as u8, id: h as u32 };
@@ -117,18 +102,16 @@ impl Tables {
                     if rest <= 1e-12 * z_shorter {
                         rest = 0.0;
                     }
-                    level.info[h].own |= REJECT;
+                    level.own[h] |= REJECT;
                     (l, l + g * rest)
                 };
                 *z_h = total;
                 let own = if total > 0.0 { (own_mass / total).clamp(0.0, 1.0) } else { 0.0 };
-                level.info[h].own |= (own * ONE53) as u64;
+                level.own[h] |= (own * ONE53) as u64;
                 alias.build(r.start, &weights, &mut small, &mut large);
             }
             z_below = z;
             ctx.push(level);
-            let top = k + 1 == order;
-            alias.finish(|i| (up.word[i], if top { up.suffix[i] } else { i as u32 }));
             succ.push(alias);
         }
         let index = (1..order.saturating_sub(1)).map(|k| ChildIndex::new(&model.levels[k])).collect();
@@ -136,11 +119,19 @@ impl Tables {
     }
 
     pub(super) fn bytes(&self) -> usize {
-        let alias = |a: &Alias| a.slots.len() * std::mem::size_of::<Slot>();
-        alias(&self.unigram)
-            + self.ctx.iter().map(|c| c.info.len() * std::mem::size_of::<CtxInfo>()).sum::<usize>()
-            + self.succ.iter().map(alias).sum::<usize>()
-            + self.index.iter().map(|i| i.slots.len() * std::mem::size_of::<(u64, u32)>()).sum::<usize>()
+        self.unigram.bytes()
+            + self.ctx.iter().map(|c| c.own.len() * std::mem::size_of::<u64>()).sum::<usize>()
+            + self.succ.iter().map(Alias::bytes).sum::<usize>()
+            + self.index.iter().map(|i| i.slots.len() * std::mem::size_of::<u32>()).sum::<usize>()
+    }
+
+    /// The chance of the own successors of context `h` of order `k` (as
+    /// [`ContextLevel::own`]) and their range in order `k + 1`.
+    #[inline]
+    pub(super) fn context(&self, m: &Model, k: usize, h: usize) -> (u64, usize, usize) {
+        let cs = &m.levels[k - 1].child_start;
+        let start = cs[h] as usize;
+        (self.ctx[k - 1].own[h], start, cs[h + 1] as usize - start)
     }
 
     /// The state after `w` follows `ctx`, given `found`, the n-gram `ctx' w`
@@ -157,7 +148,7 @@ impl Tables {
             c = m.shorter(c);
         }
         while c.order >= found.order {
-            if let Some(id) = self.index[c.order as usize - 1].get(c.id, w) {
+            if let Some(id) = self.index[c.order as usize - 1].get(&m.levels[c.order as usize], c.id, w) {
                 return State { order: c.order + 1, id };
             }
             c = m.shorter(c);
