@@ -26,13 +26,15 @@ pub enum Error {
         /// That byte.
         byte: u8,
     },
-    /// A file could not be opened or read.
-    #[error("{path}: {source}")]
+    /// A file could not be opened or read. The reason is part of the
+    /// message, not a `source()`: a caller printing the error chain (`{:#}`)
+    /// would otherwise say it twice.
+    #[error("{path}: {error}")]
     File {
         /// The file.
         path: PathBuf,
         /// Why.
-        source: std::io::Error,
+        error: std::io::Error,
     },
     /// A vocabulary file is malformed.
     #[error("vocabulary: {0}")]

@@ -77,7 +77,7 @@ pub fn write_report(
             css_color(cell, exp),
             cell_name(c)
         );
-        for value in cell_settings(cell) {
+        for value in cell_settings(cell, |v| v.to_string()) {
             let _ = write!(h, "<td class=\"l\">{}</td>", esc(&value));
         }
         let names: Vec<String> = jobs.iter().filter(|j| j.cell_index == c).map(Job::name).collect();

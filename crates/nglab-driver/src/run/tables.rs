@@ -39,23 +39,25 @@ fn csv_field(s: &str) -> String {
 pub const CELL_COLUMNS: [&str; 8] =
     ["regime", "order", "smoothing", "discount_fallback", "vocabulary", "temperature", "top_p", "top_k"];
 
-/// The cell's settings, in the order of [`CELL_COLUMNS`].
-pub fn cell_settings(cell: &Cell) -> Vec<String> {
+/// The cell's settings, in the order of [`CELL_COLUMNS`], its numbers
+/// written by `number` (the tables' [`fmt_num`]; the report writes them as
+/// they are read, `1` and `0.9`).
+pub fn cell_settings(cell: &Cell, number: fn(f64) -> String) -> Vec<String> {
     vec![
         cell.regime.to_string(),
         cell.order.to_string(),
         cell.smoothing.to_string(),
         cell.discount_fallback.to_string(),
         cell.vocabulary.to_string(),
-        fmt_num(Some(cell.temperature)),
-        cell.top_p.map_or_else(|| "off".to_owned(), |p| fmt_num(Some(p))),
+        number(cell.temperature),
+        cell.top_p.map_or_else(|| "off".to_owned(), number),
         off_or(cell.top_k),
     ]
 }
 
 /// The cell's identifying values, as CSV fields.
 pub fn cell_values(cell: &Cell) -> Vec<String> {
-    cell_settings(cell).iter().map(|v| csv_field(v)).collect()
+    cell_settings(cell, |v| fmt_num(Some(v))).iter().map(|v| csv_field(v)).collect()
 }
 
 /// Why values of a record are undefined, as one field.
