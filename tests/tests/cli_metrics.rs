@@ -124,6 +124,11 @@ fn reference_comparison_on_fixtures() {
     let sampled = |seed: &str| json(&[&args[..], &["--sample-tokens", "1000", "--seed", seed]].concat());
     assert_eq!(sampled("1"), sampled("1"));
     assert_ne!(sampled("1")["mtld"], sampled("2")["mtld"]);
+    // The draws measured on threads: the same report for any count.
+    let threads = |n: &str| json(&[&args[..], &["--sample-tokens", "1000", "--threads", n]].concat());
+    let one = threads("1");
+    assert_eq!(threads("2"), one);
+    assert_eq!(threads("7"), one);
 }
 
 #[test]

@@ -85,6 +85,10 @@ fn replace_collapses_accumulate_does_not_and_threads_do_not_matter() {
     run_ok(&small_args(&one, &[&extra[..], &["--threads", "1"]].concat()));
     run_ok(&small_args(&two, &[&extra[..], &["--threads", "2"]].concat()));
     assert_same(&one, &two);
+    // Four jobs of two threads each: a job's text metrics measure their draws on both.
+    let eight = dir.join("eight");
+    run_ok(&small_args(&eight, &[&extra[..], &["--threads", "8"]].concat()));
+    assert_same(&one, &eight);
 
     let rows = metrics_rows(&one);
     assert_eq!(rows.len(), 2 * 2 * 4, "regimes x seeds x generations");

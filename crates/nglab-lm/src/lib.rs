@@ -42,7 +42,7 @@ mod discount;
 mod error;
 mod estimate;
 mod model;
-mod par;
+pub mod par;
 mod runs;
 mod sample;
 mod smoothing;

@@ -1,7 +1,8 @@
-//! Ordered parallel work: the one way the crate runs anything on threads.
+//! Ordered parallel work: the one way the crate (and `nglab-metrics`) runs
+//! anything on threads.
 //!
-//! Counting, estimation, ARPA writing and reading, and sampling cut their work
-//! into jobs and hand them to [`map`] (or [`map_with`], when each thread keeps
+//! Counting, estimation, ARPA writing and reading, sampling (and the text
+//! metrics' lexical draws) cut their work into jobs and hand them to [`map`] (or [`map_with`], when each thread keeps
 //! a state of its own across jobs) with the thread count their caller gives.
 //! Threads take the next job from one atomic counter, each job is taken out of
 //! its own slot, and the results come back in job order: what a stage computes
@@ -16,7 +17,7 @@ use std::sync::Mutex;
 
 /// `f` applied to every job, on at most `threads` threads (0 counts as 1);
 /// the results in job order.
-pub(crate) fn map<J: Send, R: Send>(threads: usize, jobs: Vec<J>, f: impl Fn(J) -> R + Sync) -> Vec<R> {
+pub fn map<J: Send, R: Send>(threads: usize, jobs: Vec<J>, f: impl Fn(J) -> R + Sync) -> Vec<R> {
     map_with(&mut vec![(); threads.max(1)], jobs, |_, job| f(job))
 }
 
@@ -24,7 +25,7 @@ pub(crate) fn map<J: Send, R: Send>(threads: usize, jobs: Vec<J>, f: impl Fn(J) 
 /// job), each thread with its own state (a sampler whose caches live across
 /// jobs, a parser's buffers); the results in job order. `states` must not be
 /// empty.
-pub(crate) fn map_with<S: Send, J: Send, R: Send>(
+pub fn map_with<S: Send, J: Send, R: Send>(
     states: &mut [S],
     jobs: Vec<J>,
     f: impl Fn(&mut S, J) -> R + Sync,
@@ -65,7 +66,7 @@ pub(crate) fn map_with<S: Send, J: Send, R: Send>(
 /// `range` cut into `parts` (at least 1) contiguous spans of nearly equal
 /// length, none empty (so fewer spans than `parts` for a short range, and
 /// none for an empty one).
-pub(crate) fn spans(range: Range<usize>, parts: usize) -> Vec<Range<usize>> {
+pub fn spans(range: Range<usize>, parts: usize) -> Vec<Range<usize>> {
     let size = range.len().div_ceil(parts.max(1)).max(1);
     range.clone().step_by(size).map(|a| a..(a + size).min(range.end)).collect()
 }

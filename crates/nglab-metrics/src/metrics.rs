@@ -9,7 +9,7 @@ use crate::distribution::{
 };
 use crate::ngrams::{sentence_bounds, NgramTable, Positions, MAX_ORDER};
 use crate::report::{CorpusSize, Interval, MetricsReport, SampleInfo, Undefined};
-use crate::sample::{draw, lexical_of_draw, summarize, DrawScratch};
+use crate::sample::{draw, lexical_of_draw, measure_draws, summarize, DrawScratch};
 use crate::{repetition, tails, Error};
 
 /// The knobs of [`TextMetrics`], validated by [`TextMetrics::new`].
@@ -148,6 +148,7 @@ impl TextCounts {
 #[derive(Debug, Clone, PartialEq)]
 pub struct TextMetrics {
     config: MetricsConfig,
+    threads: usize,
 }
 
 const LEXICAL: [&str; 8] =
@@ -188,12 +189,27 @@ impl TextMetrics {
         if config.gzip_level > 9 {
             return bad("gzip_level", "must be in 0..=9", config.gzip_level.to_string());
         }
-        Ok(TextMetrics { config })
+        Ok(TextMetrics { config, threads: 1 })
     }
 
     /// The validated configuration.
     pub fn config(&self) -> &MetricsConfig {
         &self.config
+    }
+
+    /// Measures the lexical metrics' draws on `threads` threads at most (0
+    /// counts as 1; 1, the default, is the calling thread alone), each
+    /// thread with its own scratch (4 bytes per token of the sample, a bit
+    /// per n-gram type of the text). The draws are taken from the caller's
+    /// random stream in order, so the report is the same for any count.
+    pub fn with_threads(mut self, threads: usize) -> TextMetrics {
+        self.threads = threads.max(1);
+        self
+    }
+
+    /// The threads the draws are measured on.
+    pub fn threads(&self) -> usize {
+        self.threads
     }
 
     /// Every metric of `text`; those against `reference` (divergences,
@@ -202,7 +218,7 @@ impl TextMetrics {
     /// ratio; the texts must share it. `rng` (a seeded [`ChaCha8Rng`](crate::ChaCha8Rng),
     /// say) draws the lexical samples (unused when the sample is the whole
     /// text in text order). Pure: same inputs and RNG state, same report.
-    pub fn compute<R: Rng + ?Sized>(
+    pub fn compute<R: Rng + Send + ?Sized>(
         &self,
         text: &Corpus,
         vocab: &Vocab,
@@ -219,7 +235,7 @@ impl TextMetrics {
     ///
     /// # Panics
     /// When `counts` is not of a text of `text`'s length.
-    pub fn compute_counted<R: Rng + ?Sized>(
+    pub fn compute_counted<R: Rng + Send + ?Sized>(
         &self,
         text: &Corpus,
         counts: &TextCounts,
@@ -248,24 +264,21 @@ impl TextMetrics {
         let in_text_order = cfg.sentence_order == SentenceOrder::Text;
         let draws = if whole_text && in_text_order { 1 } else { cfg.draws };
         let n_types = [1, 2, 3, 4].map(|n| if n == 1 { unigrams.len() } else { table.n_types(n) });
-        let mut scratch = DrawScratch::new(text.ids(), n_types);
+        let threads = self.threads.clamp(1, draws);
+        let mut scratches: Vec<DrawScratch> =
+            (0..threads).map(|_| DrawScratch::new(text.ids(), n_types)).collect();
         let mut order = Vec::new();
-        let mut per_draw: Vec<[Option<f64>; 8]> = Vec::with_capacity(draws);
-        for _ in 0..draws {
-            let pieces = if whole_text && in_text_order {
+        let next = || {
+            if whole_text && in_text_order {
                 bounds.iter().copied().filter(|(a, b)| b > a).collect()
             } else {
-                draw(&bounds, budget, cfg.sentence_order, rng, &mut order)
-            };
-            per_draw.push(lexical_of_draw(
-                &pieces,
-                text.ids(),
-                positions,
-                cfg.mattr_window,
-                cfg.mtld_threshold,
-                &mut scratch,
-            ));
-        }
+                draw(&bounds, budget, cfg.sentence_order, &mut *rng, &mut order)
+            }
+        };
+        let per_draw = measure_draws(&mut scratches, draws, next, |pieces, scratch| {
+            lexical_of_draw(pieces, text.ids(), positions, cfg.mattr_window, cfg.mtld_threshold, scratch)
+        });
+        drop(scratches);
         let sample_tokens = budget.min(n_tokens);
         let mut lexical = [None; 8];
         let mut intervals = Vec::new();

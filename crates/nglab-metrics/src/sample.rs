@@ -8,6 +8,8 @@
 //! text's own order; under [`SentenceOrder::Text`] they are put back in text
 //! order (a sample as large as the text is the text).
 
+use std::sync::Mutex;
+
 use rand::Rng;
 
 use crate::lexical::{mattr_with, mtld_with, Scratch};
@@ -53,13 +55,14 @@ pub(crate) fn draw<R: Rng + ?Sized>(
 /// The lexical metrics of one draw: ttr, mattr, mtld, distinct-1..4, their sum.
 pub(crate) type DrawValues = [Option<f64>; 8];
 
-/// Reusable buffers for [`lexical_of_draw`].
+/// Reusable buffers for [`lexical_of_draw`], one per thread measuring draws.
 pub(crate) struct DrawScratch {
     tokens: Vec<TokenId>,
     ids: Scratch,
-    /// Per order 1..=4: the draw number each type was last seen in.
-    seen: Vec<Vec<u32>>,
-    draw: u32,
+    /// Per order 1..=4: a bit per type, set once the draw has seen it
+    /// (cleared before each draw: an eighth of a byte per type, so a thread's
+    /// scratch is small next to the text's tables).
+    seen: Vec<Vec<u64>>,
 }
 
 impl DrawScratch {
@@ -67,10 +70,42 @@ impl DrawScratch {
         DrawScratch {
             tokens: Vec::new(),
             ids: Scratch::for_tokens(all_tokens),
-            seen: n_types.iter().map(|&n| vec![0; n]).collect(),
-            draw: 0,
+            seen: n_types.iter().map(|&n| vec![0; n.div_ceil(64)]).collect(),
         }
     }
+}
+
+/// `draws` draws made by `next` one after the other (draw `k` is the `k`-th
+/// call, so it takes the same stretch of the caller's random stream whatever
+/// the threads), each measured by `measure` on the thread that drew it, one
+/// thread per scratch of `scratches`, each taking the next draw when it is
+/// free; the values in draw order, the same for any number of threads. A
+/// thread holds one draw's pieces at a time.
+pub(crate) fn measure_draws<T: Send>(
+    scratches: &mut [DrawScratch],
+    draws: usize,
+    next: impl FnMut() -> Pieces + Send,
+    measure: impl Fn(&Pieces, &mut DrawScratch) -> T + Sync,
+) -> Vec<T> {
+    let next = Mutex::new((0usize, next));
+    let threads = vec![(); scratches.len()];
+    let per_thread = nglab_lm::par::map_with(scratches, threads, |scratch, ()| {
+        let mut measured = Vec::new();
+        loop {
+            let (k, pieces) = {
+                let mut next = next.lock().expect("a draw never panics");
+                if next.0 == draws {
+                    return measured;
+                }
+                next.0 += 1;
+                (next.0 - 1, (next.1)())
+            };
+            measured.push((k, measure(&pieces, scratch)));
+        }
+    });
+    let mut measured: Vec<(usize, T)> = per_thread.into_iter().flatten().collect();
+    measured.sort_unstable_by_key(|&(k, _)| k);
+    measured.into_iter().map(|(_, values)| values).collect()
 }
 
 /// Lexical metrics of the sample `pieces`: `ids` are the text's flat ids,
@@ -83,8 +118,6 @@ pub(crate) fn lexical_of_draw(
     threshold: f64,
     s: &mut DrawScratch,
 ) -> DrawValues {
-    s.draw += 1;
-    let stamp = s.draw;
     s.tokens.clear();
     for &(a, b) in pieces {
         s.tokens.extend_from_slice(&ids[a..b]);
@@ -92,6 +125,7 @@ pub(crate) fn lexical_of_draw(
     let mut distinct = [None; MAX_ORDER];
     for order in 1..=MAX_ORDER {
         let seen = &mut s.seen[order - 1];
+        seen.fill(0);
         let (mut unique, mut total) = (0u64, 0u64);
         for &(a, b) in pieces {
             if b - a < order {
@@ -100,9 +134,9 @@ pub(crate) fn lexical_of_draw(
             for i in a..=b - order {
                 let t = if order == 1 { ids[i] } else { positions[order - 2][i] };
                 debug_assert_ne!(t, NONE, "an n-gram inside a piece is inside a sentence");
-                let slot = &mut seen[t as usize];
-                unique += u64::from(*slot != stamp);
-                *slot = stamp;
+                let (word, bit) = (&mut seen[t as usize / 64], 1u64 << (t % 64));
+                unique += u64::from(*word & bit == 0);
+                *word |= bit;
                 total += 1;
             }
         }
@@ -242,6 +276,61 @@ mod tests {
         let (a, b, c) = (one(1), one(1), one(2));
         assert_eq!(a, b);
         assert_ne!(a, c);
+    }
+
+    /// A text of 300 sentences (ids 0..40, so types repeat): its ids, the
+    /// types at its positions, its sentences, and `draws` draws from seed 5.
+    struct Drawn {
+        ids: Vec<TokenId>,
+        positions: crate::ngrams::Positions,
+        bounds: Pieces,
+        drawn: Vec<Pieces>,
+    }
+
+    fn text_and_draws(draws: usize) -> Drawn {
+        let mut rng = ChaCha8Rng::seed_from_u64(11);
+        let mut corpus = nglab_tokenizer::Corpus::new();
+        for _ in 0..300 {
+            let len = rng.random_range(0..25);
+            corpus.push(&(0..len).map(|_| rng.random_range(0..40)).collect::<Vec<TokenId>>());
+        }
+        let (_, positions) = crate::ngrams::NgramTable::build(&corpus);
+        let bounds = crate::ngrams::sentence_bounds(&corpus);
+        let mut rng = ChaCha8Rng::seed_from_u64(5);
+        let drawn = (0..draws)
+            .map(|_| draw(&bounds, 1500, SentenceOrder::Shuffled, &mut rng, &mut Vec::new()))
+            .collect();
+        Drawn { ids: corpus.ids().to_vec(), positions, bounds, drawn }
+    }
+
+    #[test]
+    fn draws_measured_on_threads_equal_draws_measured_alone_in_order() {
+        let draws = 24;
+        let Drawn { ids, positions, bounds, drawn } = text_and_draws(draws);
+        let n_types = [40, 1600, 64_000, 2_560_000].map(|n: usize| n.min(ids.len()));
+        let measure = |pieces: &Pieces, scratch: &mut DrawScratch| {
+            lexical_of_draw(pieces, &ids, &positions, 50, 0.72, scratch)
+        };
+        // Each draw measured alone, with a fresh scratch, one after the other.
+        let alone: Vec<DrawValues> =
+            drawn.iter().map(|p| measure(p, &mut DrawScratch::new(&ids, n_types))).collect();
+        assert!(alone.windows(2).all(|w| w[0] != w[1]), "every draw differs");
+        for threads in [1, 2, 3, 8] {
+            // Repeated, so that threads racing for the draws cannot pass by luck.
+            for _ in 0..5 {
+                let mut rng = ChaCha8Rng::seed_from_u64(5);
+                let mut order = Vec::new();
+                let next = || draw(&bounds, 1500, SentenceOrder::Shuffled, &mut rng, &mut order);
+                let mut scratches: Vec<DrawScratch> =
+                    (0..threads).map(|_| DrawScratch::new(&ids, n_types)).collect();
+                // Each draw sleeps a little on its thread, so the threads interleave.
+                let got = measure_draws(&mut scratches, draws, next, |pieces, scratch| {
+                    std::thread::sleep(std::time::Duration::from_micros(200 * (pieces.len() % 7) as u64));
+                    measure(pieces, scratch)
+                });
+                assert_eq!(got, alone, "{threads} threads");
+            }
+        }
     }
 
     /// P(0 < T < q) for Student's t with `df` degrees of freedom, by

@@ -176,6 +176,12 @@ impl Measure {
         Ok(Measure { metrics: TextMetrics::new(config).context("invalid metrics options")?, seed })
     }
 
+    /// Measures the lexical draws on `threads` threads (the same output for
+    /// any count; [`TextMetrics::with_threads`]).
+    pub fn with_threads(self, threads: usize) -> Measure {
+        Measure { metrics: self.metrics.with_threads(threads), ..self }
+    }
+
     /// The metrics of `input` against the optional `reference` and
     /// `heldout`, every text tokenized by `tokenizer` (a sentence marker
     /// written in a text is refused, naming its line); with `model` (and the
@@ -246,7 +252,7 @@ pub fn metrics(args: &MetricsArgs) -> anyhow::Result<()> {
         sentence_order: args.sentence_order,
         ..MetricsConfig::default()
     };
-    let measure = Measure::new(config, args.seed)?;
+    let measure = Measure::new(config, args.seed)?.with_threads(args.threads.count());
     let model = args.model.as_deref().map(|m| crate::io::read_model(m, args.threads.count())).transpose()?;
     let model = model.as_ref().zip(args.model.as_deref());
     let tokenizer = tokenizer(model, args.tokenizer.as_ref())?;

@@ -129,6 +129,10 @@ struct JobState {
     /// The synthetic corpora of generations 1..=g; those the regime no
     /// longer needs are left empty.
     synthetic: Vec<Corpus>,
+    /// Under `accumulate`, from generation 1 on: the training text, the
+    /// human text followed by every synthetic corpus so far, grown by each
+    /// new corpus (the corpora are not kept apart).
+    pool_text: Option<Corpus>,
     /// The accumulate pool.
     pool: Option<Pool>,
     /// The human word types through the generations' newest texts.
@@ -158,6 +162,11 @@ impl JobState {
             }
             pool = Some(Pool { counts, score, text_counts: None });
         }
+        let pool_text = (job.cell.regime == Regime::Accumulate && !synthetic.is_empty()).then(|| {
+            let mut text = ctx.human.train.clone();
+            synthetic.iter().for_each(|c| text.extend_from(c));
+            text
+        });
         // The lineage through the newest texts of generations 0..done.
         let mut lineage = Lineage::new(&ctx.human.train);
         if done > 0 {
@@ -170,16 +179,29 @@ impl JobState {
                 lineage.observe(&read_ids(&synthetic_path(&ctx.state_dir, job, g))?);
             }
         }
-        Ok(JobState { synthetic, pool, lineage })
+        if job.cell.regime == Regime::Accumulate {
+            // In the pool now; the newest stays apart for generation `done`.
+            let newest = synthetic.len().saturating_sub(1);
+            synthetic[..newest].iter_mut().for_each(|c| *c = Corpus::new());
+        }
+        Ok(JobState { synthetic, pool_text, pool, lineage })
     }
 
     /// Frees the corpora that later generations under `regime` do not draw
-    /// on (all of them but under `accumulate` and `accumulate-subsample`),
-    /// once the generation's text is measured.
+    /// on (all of them but under `accumulate-subsample`; `accumulate`'s are
+    /// in its pool text), once the generation's text is measured.
     fn release(&mut self, regime: Regime) {
-        if !regime.keeps_every_corpus() {
+        if !regime.keeps_corpora_apart() {
             self.synthetic.iter_mut().for_each(|c| *c = Corpus::new());
         }
+    }
+
+    /// Adds the corpus the generation sampled, for the generations after it.
+    fn push(&mut self, regime: Regime, human: &Corpus, corpus: Corpus) {
+        if regime == Regime::Accumulate {
+            self.pool_text.get_or_insert_with(|| human.clone()).extend_from(&corpus);
+        }
+        self.synthetic.push(corpus);
     }
 }
 
@@ -217,7 +239,8 @@ pub fn run_generations(
         } else {
             timings.time("compose", || {
                 let mut rng = stream(job.seed, g, Purpose::Compose);
-                training_text(cell.regime, &human.train, &state.synthetic, total, &mut rng)
+                let pool = state.pool_text.as_ref();
+                training_text(cell.regime, &human.train, &state.synthetic, pool, total, &mut rng)
             })
         };
         let newest = if g == 0 { &human.train } else { state.synthetic.last().expect("g >= 1 has one") };
@@ -303,7 +326,7 @@ pub fn run_generations(
         persist(ctx, job, &record, next.as_ref())?;
         progress(job, &record);
         if let Some(corpus) = next {
-            state.synthetic.push(corpus);
+            state.push(cell.regime, &human.train, corpus);
         }
     }
     Ok(())

@@ -52,12 +52,17 @@ pub const TEXT_BYTES_PER_TOKEN: f64 = 8.0;
 /// The process itself: code, thread stacks, the allocator's slack.
 pub const BASE_BYTES: f64 = 64.0 * 1024.0 * 1024.0;
 /// The text metrics, per token of the text measured: the n-gram type at each
-/// position of orders 2 to 4 (12 B), the sort's keys and buffer (32 B), and
-/// the lexical metrics' copy of a sample (4 B).
-pub const METRICS_BYTES_PER_TOKEN: f64 = 48.0;
+/// position of orders 2 to 4 (12 B), and the sort's keys and buffer (32 B).
+pub const METRICS_BYTES_PER_TOKEN: f64 = 44.0;
 /// The metrics' tables (the reference, a text's), per n-gram type of orders
 /// 2 to 4: prefix, last word (4 B each) and count (8 B).
 pub const METRICS_BYTES_PER_TYPE: f64 = 16.0;
+/// A lexical draw being measured (one at a time per thread of the job), per
+/// token of the text: the sample's copy (4 B), and a bit per n-gram type of
+/// orders 1 to 4 (at most 4 types a token).
+pub const DRAW_BYTES_PER_TOKEN: f64 = 4.5;
+/// A lexical draw being measured, per sentence of the text: its piece (16 B).
+pub const DRAW_BYTES_PER_SENTENCE: f64 = 16.0;
 /// The sampler's cache of per-context tables with a decoding knob on, at
 /// most, per sampling thread.
 pub const SAMPLER_CACHE_BYTES: f64 = 160.0 * 1024.0 * 1024.0;
@@ -116,9 +121,13 @@ impl HumanSize {
     }
 
     /// The text metrics' peak on a text of `tokens` tokens: its tables, and
-    /// a 4-byte mark per type while a sample is measured.
-    fn metrics(&self, tokens: f64) -> f64 {
-        METRICS_BYTES_PER_TOKEN * tokens + (METRICS_BYTES_PER_TYPE + 4.0) * self.metric_types(tokens)
+    /// the draws measured at once on `draw_threads` threads.
+    fn metrics(&self, tokens: f64, draw_threads: usize) -> f64 {
+        let sentences = tokens * self.sentences / self.tokens.max(1.0);
+        let draw = DRAW_BYTES_PER_TOKEN * tokens + DRAW_BYTES_PER_SENTENCE * sentences;
+        METRICS_BYTES_PER_TOKEN * tokens
+            + METRICS_BYTES_PER_TYPE * self.metric_types(tokens)
+            + draw * draw_threads as f64
     }
 }
 
@@ -131,7 +140,7 @@ pub fn estimate(exp: &Experiment, human: &HumanSize, workers: usize, sample_thre
         + METRICS_BYTES_PER_TYPE * human.metric_types(human.tokens);
     // Reading and tokenizing the human text, and counting the reference, at
     // the start: the file's text and the reference's sort, before any model.
-    let start = held + TEXT_BYTES_PER_TOKEN * human.tokens + human.metrics(human.tokens);
+    let start = held + TEXT_BYTES_PER_TOKEN * human.tokens + human.metrics(human.tokens, 0);
     // One generation-0 model per (order, smoothing), kept for the whole run
     // (with its counts when an `accumulate` pool starts from them).
     let mut bytes = held;
@@ -166,9 +175,10 @@ pub fn estimate(exp: &Experiment, human: &HumanSize, workers: usize, sample_thre
                 0.0
             };
             // The newest corpus is measured apart unless it is the whole text.
-            let newest = if regime == Regime::Replace { 0.0 } else { human.metrics(synthetic) };
+            let newest =
+                if regime == Regime::Replace { 0.0 } else { human.metrics(synthetic, sample_threads) };
             let stages = [
-                human.metrics(tokens) + newest,
+                human.metrics(tokens, sample_threads) + newest,
                 TRAIN_BYTES_PER_NGRAM * ngrams + COUNT_BYTES_PER_TOKEN * tokens,
                 (MODEL_BYTES_PER_NGRAM + SAMPLER_BYTES_PER_NGRAM) * ngrams
                     + if knobs { SAMPLER_CACHE_BYTES * sample_threads as f64 } else { 0.0 },

@@ -300,7 +300,6 @@ impl<'a> Plan<'a> {
     pub fn of_jobs(grid: Grid<'a>, selected: Vec<usize>, limit: MemoryLimit) -> anyhow::Result<Plan<'a>> {
         let config = grid.config;
         let exp = &config.experiment;
-        let metrics = TextMetrics::new(metrics_config()).context("invalid metrics settings")?;
         let human = Human::load(exp)?;
         let truth = match &exp.world {
             Some(dir) => Some(Truth::load(&crate::world::WorldDir(dir.clone()), &human, config.threads)?),
@@ -308,6 +307,10 @@ impl<'a> Plan<'a> {
         };
         let workers = config.threads.min(selected.len()).max(1);
         let sample_threads = (config.threads / workers).max(1);
+        // A job's threads measure its text's lexical draws too.
+        let metrics = TextMetrics::new(metrics_config())
+            .context("invalid metrics settings")?
+            .with_threads(sample_threads);
         let memory = check_memory(config, &human, workers, sample_threads, limit)?;
         Ok(Plan { grid, selected, metrics, human, truth, workers, sample_threads, memory })
     }

@@ -61,6 +61,12 @@ impl Regime {
     pub fn keeps_every_corpus(self) -> bool {
         matches!(self, Regime::Accumulate | Regime::AccumulateSubsample)
     }
+
+    /// Whether every synthetic corpus is kept apart (`accumulate-subsample`
+    /// draws sentences from each); `accumulate` keeps them only in its pool.
+    pub fn keeps_corpora_apart(self) -> bool {
+        self == Regime::AccumulateSubsample
+    }
 }
 
 impl fmt::Display for Regime {
@@ -144,13 +150,17 @@ fn gather(parts: &[&Corpus], picked: &[(usize, usize)]) -> TrainingText<'static>
 
 /// The training text of generation `synthetic.len()` (>= 1): `synthetic`
 /// holds the synthetic corpora of generations 1..=g, each sampled from the
-/// model before it; `total` is the training size in tokens. `rng` draws the
-/// human share of `mix` and the sample of `accumulate-subsample` and must
-/// depend on the seed and generation only, so cells share their draws.
+/// model before it (under `accumulate` only the last is needed: `pool` is the
+/// human text followed by all of them, which the job grows corpus by corpus
+/// instead of copying the pool every generation); `total` is the training
+/// size in tokens. `rng` draws the human share of `mix` and the sample of
+/// `accumulate-subsample` and must depend on the seed and generation only,
+/// so cells share their draws.
 pub fn training_text<'a, R: Rng + ?Sized>(
     regime: Regime,
     human: &'a Corpus,
     synthetic: &'a [Corpus],
+    pool: Option<&'a Corpus>,
     total: usize,
     rng: &mut R,
 ) -> TrainingText<'a> {
@@ -168,9 +178,8 @@ pub fn training_text<'a, R: Rng + ?Sized>(
             text
         }
         Regime::Accumulate => {
-            let mut corpus = human.clone();
-            synthetic.iter().for_each(|s| corpus.extend_from(s));
-            TrainingText { corpus: Cow::Owned(corpus), human_tokens: human.n_tokens() }
+            let pool = pool.expect("accumulate's pool");
+            TrainingText { corpus: Cow::Borrowed(pool), human_tokens: human.n_tokens() }
         }
         Regime::AccumulateSubsample => {
             let parts: Vec<&Corpus> = std::iter::once(human).chain(synthetic).collect();
@@ -196,8 +205,10 @@ mod tests {
     fn check(regime: &str, n_synthetic: usize, total: usize, expect: (usize, usize, &[u32])) {
         let human = corpus(0, &[5; 20]);
         let synthetic: Vec<Corpus> = (1..=n_synthetic).map(|g| corpus(100 * g as u32, &[5; 20])).collect();
+        let mut pool = human.clone();
+        synthetic.iter().for_each(|s| pool.extend_from(s));
         let mut rng = ChaCha8Rng::seed_from_u64(7);
-        let text = training_text(regime.parse().unwrap(), &human, &synthetic, total, &mut rng);
+        let text = training_text(regime.parse().unwrap(), &human, &synthetic, Some(&pool), total, &mut rng);
         let mut sources: Vec<u32> = text.corpus.ids().iter().map(|id| id / 100).collect();
         sources.dedup();
         sources.sort_unstable();

@@ -55,7 +55,7 @@ fn log_ranks(n: usize) -> Vec<usize> {
 /// text before this generation with `newest` appended. The newest text's
 /// counts are appended to them instead of counting the whole pool again.
 #[allow(clippy::too_many_arguments)]
-pub fn measure<R: Rng + ?Sized>(
+pub fn measure<R: Rng + Send + ?Sized>(
     metrics: &TextMetrics,
     human: &Human,
     g: usize,
