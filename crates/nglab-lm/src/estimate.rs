@@ -6,7 +6,7 @@ use nglab_tokenizer::{TokenId, Vocab, BOS, UNK};
 
 use crate::counts::NgramCounts;
 use crate::discount::{discounts_for, OrderDiscounts};
-use crate::model::{child_starts, Level, Model, ModelInfo, Skeleton};
+use crate::model::{child_starts, to_log10, Level, Model, ModelInfo, Skeleton};
 use crate::par;
 use crate::smoothing::{EstimateConfig, Smoothing};
 use crate::{Error, Result};
@@ -111,6 +111,9 @@ fn estimate_from(
 
     let mut levels: Vec<Level> = Vec::with_capacity(order);
     let mut discounts = Vec::with_capacity(order);
+    // The probabilities of the order below, in f64 until the order above
+    // (which interpolates with them) is estimated; then stored as f32 log10.
+    let mut below_prob: Vec<f64> = Vec::new();
     for n in 1..=order {
         let sk = std::mem::take(&mut skel[n - 1]);
         let a: &[u64] = &counts_used[n - 1];
@@ -126,18 +129,19 @@ fn estimate_from(
             tally(raw, 1);
         }
         let d = discounts_for(&sm, coc, n, config.discount_fallback());
-        let mut level = Level {
-            prob: vec![0.0; sk.word.len()],
+        let mut prob = vec![0.0; sk.word.len()];
+        let level = Level {
+            log_prob: Vec::new(),
             prefix: sk.prefix,
             word: sk.word,
             suffix: sk.suffix,
-            backoff: Vec::new(),
+            log_backoff: Vec::new(),
             child_start: Vec::new(),
         };
         if n == 1 {
             let mut gamma = [1.0];
             let ctx = 0..v;
-            let sum = fill_context(&sm, &d, &a[ctx.clone()], v, &mut level.prob, &mut gamma[0]);
+            let sum = fill_context(&sm, &d, &a[ctx.clone()], v, &mut prob, &mut gamma[0]);
             if sum == 0 {
                 return Err(Error::Data("cannot estimate a model: the corpus has no tokens".into()));
             }
@@ -147,15 +151,16 @@ fn estimate_from(
                 1.0 / (v - 1) as f64
             };
             for w in ctx {
-                level.prob[w] += gamma[0] * uniform;
+                prob[w] += gamma[0] * uniform;
             }
-            level.prob[BOS as usize] = 0.0;
+            prob[BOS as usize] = 0.0;
         } else {
             let below = &mut levels[n - 2];
             below.child_start = child_starts(below.len(), &level.prefix);
-            below.backoff = vec![1.0; below.len()];
-            let Level { child_start: cs, backoff: gammas, prob: below_prob, .. } = below;
-            let (prob, suffix) = (&mut level.prob, &level.suffix);
+            let mut gammas = vec![1.0; below.len()];
+            let cs = &below.child_start;
+            let below_prob = &below_prob;
+            let suffix = &level.suffix;
             // Stupid backoff only backs off: its scores of seen n-grams stay
             // relative frequencies.
             let stupid = matches!(sm, Smoothing::StupidBackoff { .. });
@@ -181,7 +186,7 @@ fn estimate_from(
             let n_ctx = gammas.len();
             let parts = if prob.len() >= PARALLEL_MIN { threads.max(1) } else { 1 };
             let mut jobs = Vec::with_capacity(parts);
-            let (mut prob, mut gammas, mut h0) = (&mut prob[..], &mut gammas[..], 0);
+            let (mut prob, mut gammas_left, mut h0) = (&mut prob[..], &mut gammas[..], 0);
             for k in 1..=parts {
                 let total = cs[n_ctx] as usize;
                 let h1 = if k == parts {
@@ -191,22 +196,34 @@ fn estimate_from(
                 };
                 let (base, end) = (cs[h0] as usize, cs[h1] as usize);
                 let (p, p_rest) = std::mem::take(&mut prob).split_at_mut(end - base);
-                let (g, g_rest) = std::mem::take(&mut gammas).split_at_mut(h1 - h0);
+                let (g, g_rest) = std::mem::take(&mut gammas_left).split_at_mut(h1 - h0);
                 jobs.push((h0..h1, base, p, g));
-                (prob, gammas, h0) = (p_rest, g_rest, h1);
+                (prob, gammas_left, h0) = (p_rest, g_rest, h1);
             }
             par::map(threads, jobs, |(hs, base, p, g)| fill(hs, base, p, g));
+            below.log_backoff = stored(&gammas, threads);
+            below.log_prob = stored(below_prob, threads);
         }
+        below_prob = prob;
         discounts.push(d);
         levels.push(level);
         // This order's counts are no longer needed (owned ones are freed).
         counts_used[n - 1] = Cow::Borrowed(&[]);
     }
+    levels[order - 1].log_prob = stored(&below_prob, threads);
+    drop(below_prob);
     Ok(Model {
         vocab: vocab.clone(),
         levels,
         info: ModelInfo { smoothing: Some(sm), discounts, tokenizer: None },
     })
+}
+
+/// Linear values as the model stores them (f32 log10, see [`to_log10`]),
+/// converted in pieces on `threads` threads.
+fn stored(values: &[f64], threads: usize) -> Vec<f32> {
+    let pieces = par::spans(0..values.len(), if values.len() >= PARALLEL_MIN { threads.max(1) } else { 1 });
+    par::map(threads, pieces, |r| values[r].iter().map(|&p| to_log10(p)).collect::<Vec<f32>>()).concat()
 }
 
 /// KenLM's adjusted counts, in place: below the highest order, an n-gram not
@@ -358,14 +375,15 @@ mod tests {
             let config = EstimateConfig::new(sm).unwrap();
             let values = |threads| {
                 let m = estimate(&counts, &vocab, &config, threads).unwrap();
-                let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
-                m.levels.iter().map(|l| (bits(&l.prob), bits(&l.backoff))).collect::<Vec<_>>()
+                let bits = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+                m.levels.iter().map(|l| (bits(&l.log_prob), bits(&l.log_backoff))).collect::<Vec<_>>()
             };
             let one = values(1);
             assert!(one[3].0.len() > 100, "enough 4-grams to cut");
             let owned = estimate_owned(counts.clone(), &vocab, &config, 2).unwrap();
-            let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
-            let owned: Vec<_> = owned.levels.iter().map(|l| (bits(&l.prob), bits(&l.backoff))).collect();
+            let bits = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+            let owned: Vec<_> =
+                owned.levels.iter().map(|l| (bits(&l.log_prob), bits(&l.log_backoff))).collect();
             assert_eq!(owned, one, "{sm}: estimate_owned estimates another model");
             for threads in [2, 3, 7] {
                 assert_eq!(values(threads), one, "{sm} on {threads} threads");

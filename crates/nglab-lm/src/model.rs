@@ -15,11 +15,12 @@ pub(crate) struct Level {
     pub(crate) prefix: Vec<u32>,
     pub(crate) word: Vec<TokenId>,
     pub(crate) suffix: Vec<u32>,
-    /// p(word | prefix), linear.
-    pub(crate) prob: Vec<f64>,
-    /// gamma(this n-gram as a context), linear; 1 where it has no successors.
+    /// log10 p(word | prefix), stored once as the f32 that ARPA writes
+    /// ([`LOG_ZERO`] for probability 0).
+    pub(crate) log_prob: Vec<f32>,
+    /// log10 gamma(this n-gram as a context); 0 where it has no successors.
     /// Empty at the highest order (no n-gram there is a context).
-    pub(crate) backoff: Vec<f64>,
+    pub(crate) log_backoff: Vec<f32>,
     /// Successors of n-gram i in the next order: `child_start[i]..child_start[i + 1]`.
     /// Empty at the highest order.
     pub(crate) child_start: Vec<u32>,
@@ -29,6 +30,61 @@ impl Level {
     pub(crate) fn len(&self) -> usize {
         self.word.len()
     }
+
+    /// p of n-gram `i`, linear.
+    #[inline]
+    pub(crate) fn p(&self, i: usize) -> f64 {
+        linear(self.log_prob[i])
+    }
+
+    /// gamma of n-gram `i` as a context, linear (1 at the highest order).
+    #[inline]
+    pub(crate) fn gamma(&self, i: usize) -> f64 {
+        self.log_backoff.get(i).map_or(1.0, |&b| linear(b))
+    }
+}
+
+/// The stored log10 value of probability 0: ARPA's `-99` (KenLM's and
+/// SRILM's). Any other stored value `x` stands for `10^x`, also below it (a
+/// model read without `<unk>` gives it `-100`, as KenLM does).
+pub(crate) const LOG_ZERO: f32 = -99.0;
+
+/// A probability or backoff as stored: its log10 rounded once to f32,
+/// [`LOG_ZERO`] at or below 10^-99 (as ARPA writes it).
+#[inline]
+pub(crate) fn to_log10(p: f64) -> f32 {
+    let l = p.log10();
+    if l <= f64::from(LOG_ZERO) {
+        LOG_ZERO
+    } else {
+        l as f32
+    }
+}
+
+/// A stored log10 value as an f64 log10 (`-inf` for [`LOG_ZERO`]).
+#[inline]
+pub(crate) fn log10_of(x: f32) -> f64 {
+    if x == LOG_ZERO {
+        f64::NEG_INFINITY
+    } else {
+        f64::from(x)
+    }
+}
+
+/// `10^x` of an f64 log10 value: 0 for `-inf`, exactly 1 for 0.
+#[inline]
+pub(crate) fn pow10(x: f64) -> f64 {
+    if x == 0.0 {
+        1.0
+    } else {
+        10f64.powf(x)
+    }
+}
+
+/// A stored log10 value as a linear one: `10^x`, 0 for [`LOG_ZERO`].
+#[inline]
+pub(crate) fn linear(x: f32) -> f64 {
+    pow10(log10_of(x))
 }
 
 /// The bare structure of n-grams before probabilities: prefix, word, suffix.
@@ -256,10 +312,15 @@ impl Model {
     /// without successors and for a unigram of an order-1 model, the one
     /// context of the highest order).
     pub(crate) fn gamma(&self, ctx: State) -> f64 {
+        pow10(self.log_gamma(ctx))
+    }
+
+    /// log10 of [`Model::gamma`] (`-inf` for a gamma of 0).
+    pub(crate) fn log_gamma(&self, ctx: State) -> f64 {
         if ctx.order == 0 {
-            1.0
+            0.0
         } else {
-            self.levels[ctx.order as usize - 1].backoff.get(ctx.id as usize).copied().unwrap_or(1.0)
+            self.levels[ctx.order as usize - 1].log_backoff.get(ctx.id as usize).map_or(0.0, |&b| log10_of(b))
         }
     }
 
@@ -280,32 +341,34 @@ impl Model {
         }
     }
 
-    /// p(w | ctx) (linear) and the next state, by ARPA backoff semantics:
-    /// the longest known n-gram ending in `w`, times the backoffs of the
-    /// contexts passed over. Out-of-vocabulary ids must be mapped to `<unk>`
-    /// first; after `<unk>` the context resets, as in KenLM.
-    pub fn prob(&self, mut ctx: State, w: TokenId) -> (f64, State) {
-        let mut bo = 1.0;
+    /// p(w | ctx) (linear) and the next state: `10^x` of [`Model::score`].
+    pub fn prob(&self, ctx: State, w: TokenId) -> (f64, State) {
+        let (lp, s) = self.score(ctx, w);
+        (pow10(lp), s)
+    }
+
+    /// log10 p(w | ctx) and the next state, by ARPA backoff semantics: the
+    /// log10 probability of the longest known n-gram ending in `w`, plus the
+    /// log10 backoffs of the contexts passed over (summed in f64, as the
+    /// stored f32 values; `-inf` for probability 0). Out-of-vocabulary ids
+    /// must be mapped to `<unk>` first; after `<unk>` the context resets, as
+    /// in KenLM.
+    pub fn score(&self, mut ctx: State, w: TokenId) -> (f64, State) {
+        let mut bo = 0.0;
         loop {
             if let Some(id) = self.child(ctx, w) {
                 let n = ctx.order as usize + 1;
-                let p = bo * self.levels[n - 1].prob[id as usize];
+                let lp = bo + log10_of(self.levels[n - 1].log_prob[id as usize]);
                 let next = if w == UNK { State::EMPTY } else { self.state_after(n, id) };
-                return (p, next);
+                return (lp, next);
             }
             if ctx.order == 0 {
                 // Only an id beyond the vocabulary gets here.
-                return (0.0, State::EMPTY);
+                return (f64::NEG_INFINITY, State::EMPTY);
             }
-            bo *= self.gamma(ctx);
+            bo += self.log_gamma(ctx);
             ctx = self.shorter(ctx);
         }
-    }
-
-    /// log10 p(w | ctx) and the next state; see [`Model::prob`].
-    pub fn score(&self, ctx: State, w: TokenId) -> (f64, State) {
-        let (p, s) = self.prob(ctx, w);
-        (p.log10(), s)
     }
 
     /// Scores one sentence of word ids (in this model's vocabulary) plus `</s>`.

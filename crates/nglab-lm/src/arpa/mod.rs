@@ -24,8 +24,6 @@ use crate::Result;
 const HEADER_TAG: &str = "# nglab: smoothing=";
 /// The header line naming the model's tokenizer (`ModelInfo::tokenizer`).
 const TOKENIZER_TAG: &str = "# nglab: tokenizer=";
-/// log10 values at or below this mean probability 0 (SRILM's `-99`).
-const LOG_ZERO: f64 = -99.0;
 
 impl Model {
     /// Writes the model as ARPA, on `threads` threads (0 counts as 1; the
@@ -118,6 +116,65 @@ mod tests {
         // A model without <unk> gets one, as KenLM does.
         let no_unk = GOOD.replace("ngram 1=4", "ngram 1=3").replace("-1.0\t<unk>\t0\n", "");
         check(&no_unk, Ok(6));
+    }
+
+    /// A model read back from the ARPA file it wrote is the model in memory,
+    /// bit for bit: the file prints the stored f32 values, `<s>`'s 0 and the
+    /// missing backoffs aside, which the reader restores.
+    #[test]
+    fn reading_what_was_written_gives_the_same_model() {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../tests/data/kenlm/brown-2k.train.txt");
+        let text = std::fs::read_to_string(path).unwrap();
+        let mut vocab = Vocab::new();
+        let mut corpus = nglab_tokenizer::Corpus::new();
+        for line in text.lines().take(600) {
+            let ids: Vec<TokenId> =
+                line.split(' ').filter(|w| !w.is_empty()).map(|w| vocab.get_or_insert(w)).collect();
+            corpus.push(&ids);
+        }
+        // A fixed vocabulary larger than the text's (words with the uniform floor only).
+        for k in 0..5 {
+            vocab.get_or_insert(&format!("unseen{k}"));
+        }
+        let smoothings = [
+            Smoothing::ModifiedKneserNey,
+            Smoothing::WittenBell,
+            Smoothing::AddK { k: 0.5 },
+            Smoothing::StupidBackoff { alpha: 0.4 },
+            Smoothing::Mle,
+        ];
+        for order in [1, 2, 3, 5] {
+            let mut counts = crate::NgramCounts::new(order).unwrap();
+            counts.add_corpus(&corpus, 2);
+            for sm in smoothings {
+                let config = crate::EstimateConfig::new(sm).unwrap();
+                let model = crate::estimate(&counts, &vocab, &config, 2).unwrap();
+                let mut arpa = Vec::new();
+                model.write_arpa(&mut arpa, 2).unwrap();
+                let back = Model::read_arpa(&arpa[..], 2).unwrap();
+                assert_eq!(back.vocab.tokens(), model.vocab.tokens());
+                assert_eq!(back.levels.len(), order);
+                for (n, (a, b)) in model.levels.iter().zip(&back.levels).enumerate() {
+                    let what = format!("{sm} order {order}, {}-grams", n + 1);
+                    assert!(a.prefix == b.prefix && a.word == b.word && a.suffix == b.suffix, "{what}");
+                    assert!(a.child_start == b.child_start, "{what}");
+                    for (x, y, name) in [
+                        (&a.log_prob, &b.log_prob, "probability"),
+                        (&a.log_backoff, &b.log_backoff, "backoff"),
+                    ] {
+                        assert_eq!(x.len(), y.len(), "{what}: {name}s");
+                        let differ = x.iter().zip(y.iter()).position(|(p, q)| p.to_bits() != q.to_bits());
+                        assert!(
+                            differ.is_none(),
+                            "{what}: {name} of n-gram {differ:?}: {x:?} vs {y:?}",
+                            x = differ.map(|i| x[i]),
+                            y = differ.map(|i| y[i])
+                        );
+                    }
+                }
+            }
+        }
     }
 
     /// A model's tokenizer is one header line, read back as written; a
@@ -321,7 +378,10 @@ mod tests {
         for ((a, b), c) in read.levels.iter().zip(&read_reversed.levels).zip(&model.levels) {
             assert_eq!((&a.prefix, &a.word, &a.suffix), (&c.prefix, &c.word, &c.suffix));
             assert_eq!((&a.prefix, &a.word, &a.suffix), (&b.prefix, &b.word, &b.suffix));
-            assert_eq!((&a.prob, &a.backoff, &a.child_start), (&b.prob, &b.backoff, &b.child_start));
+            assert_eq!(
+                (&a.log_prob, &a.log_backoff, &a.child_start),
+                (&b.log_prob, &b.log_backoff, &b.child_start)
+            );
         }
     }
 

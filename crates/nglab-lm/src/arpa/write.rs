@@ -5,7 +5,7 @@ use std::ops::Range;
 
 use nglab_tokenizer::{TokenId, TokenizerSpec, Vocab, BOS};
 
-use super::{HEADER_TAG, LOG_ZERO, TOKENIZER_TAG};
+use super::{HEADER_TAG, TOKENIZER_TAG};
 use crate::model::{Level, Model, ModelInfo};
 use crate::par;
 use crate::smoothing::Smoothing;
@@ -15,16 +15,6 @@ use crate::{Error, Result};
 /// separate threads and written in order, so memory stays bounded and the
 /// output does not depend on the thread count.
 const WRITE_BLOCK: usize = 1 << 16;
-
-/// log10 `p` as written: an f32, -99 for probability 0 (and anything below).
-fn log10_f32(p: f64) -> f32 {
-    let l = p.log10();
-    if l <= LOG_ZERO {
-        LOG_ZERO as f32
-    } else {
-        l as f32
-    }
-}
 
 /// Appends a log10 value as the shortest f32 that round-trips.
 fn push_log10(out: &mut Vec<u8>, f: f32, buf: &mut zmij::Buffer) {
@@ -204,14 +194,14 @@ impl<'m> Planner<'m> {
         let n = self.n;
         let lv = self.levels.get(n);
         // (Its words may be freed already: see `Levels::planned`.)
-        let len = lv.prob.len();
+        let len = lv.log_prob.len();
         let above = n < self.order;
         let first = &self.first;
         let rec = |i: usize| {
             let has_children = above && lv.child_start[i] < lv.child_start[i + 1];
             LineRec {
-                log_prob: if n == 1 && i == BOS as usize { 0.0 } else { log10_f32(lv.prob[i]) },
-                log_backoff: if has_children { log10_f32(lv.backoff[i]) } else { 0.0 },
+                log_prob: if n == 1 && i == BOS as usize { 0.0 } else { lv.log_prob[i] },
+                log_backoff: if has_children { lv.log_backoff[i] } else { 0.0 },
                 first: first[i],
             }
         };

@@ -5,7 +5,7 @@ use nglab_tokenizer::{TokenId, BOS};
 use rand::Rng;
 
 use super::ONE53;
-use crate::model::{Model, State};
+use crate::model::{log10_of, pow10, Model, State};
 
 /// The full distribution `p(.|ctx)` over the vocabulary by ARPA backoff
 /// semantics, bit for bit what [`Model::prob`] returns for each word
@@ -14,19 +14,20 @@ pub(super) fn full_distribution(model: &Model, ctx: State, out: &mut Vec<f64>) {
     let mut chain = Vec::with_capacity(model.order());
     let mut bo = Vec::with_capacity(model.order() + 1);
     let mut c = ctx;
-    let mut f = 1.0;
+    // log10 of the backoffs passed, summed as `Model::score` sums them.
+    let mut f = 0.0;
     while c.order > 0 {
         chain.push(c);
         bo.push(f);
-        f *= model.gamma(c);
+        f += model.log_gamma(c);
         c = model.shorter(c);
     }
     out.clear();
-    out.extend(model.levels[0].prob.iter().map(|&p| f * p));
+    out.extend(model.levels[0].log_prob.iter().map(|&lp| pow10(f + log10_of(lp))));
     for (j, &c) in chain.iter().enumerate().rev() {
         let up = &model.levels[c.order as usize];
         for i in model.children(c) {
-            out[up.word[i] as usize] = bo[j] * up.prob[i];
+            out[up.word[i] as usize] = pow10(bo[j] + log10_of(up.log_prob[i]));
         }
     }
     out[BOS as usize] = 0.0;

@@ -64,10 +64,10 @@ pub(super) struct Sorted {
 
 impl Sorted {
     pub(super) fn new(model: &Model, inv_t: f64) -> Sorted {
-        let uni_prob = &model.levels[0].prob;
+        let unigrams = &model.levels[0];
         let mut items: Vec<(f64, TokenId)> = (0..model.vocab.len() as TokenId)
             .filter(|&w| w != BOS)
-            .map(|w| (uni_prob[w as usize], w))
+            .map(|w| (unigrams.p(w as usize), w))
             .collect();
         let mut uni = SortedRun::with_len(items.len());
         uni.fill(0, &mut items, inv_t);
@@ -84,12 +84,12 @@ impl Sorted {
                     continue;
                 }
                 items.clear();
-                items.extend(r.clone().map(|i| (up.prob[i], up.word[i])));
+                items.extend(r.clone().map(|i| (up.p(i), up.word[i])));
                 o.fill(r.start, &mut items, inv_t);
                 items.clear();
                 items.extend(r.clone().map(|i| {
                     let p =
-                        if k == 1 { uni_prob[up.word[i] as usize] } else { here.prob[up.suffix[i] as usize] };
+                        if k == 1 { unigrams.p(up.word[i] as usize) } else { here.p(up.suffix[i] as usize) };
                     (p, up.word[i])
                 }));
                 l.fill(r.start, &mut items, inv_t);

@@ -44,7 +44,7 @@ impl Tables {
         let mut small = Vec::new();
         let mut large = Vec::new();
         let uni: Vec<f64> =
-            (0..v).map(|w| if w == BOS as usize { 0.0 } else { model.levels[0].prob[w] }).collect();
+            (0..v).map(|w| if w == BOS as usize { 0.0 } else { model.levels[0].p(w) }).collect();
         let mut unigram = Alias::with_len(v, Outcome::Unigram);
         unigram.build(0, &uni, &mut small, &mut large);
         // Z of the contexts one order below, starting from the empty context.
@@ -55,7 +55,6 @@ impl Tables {
         for k in 1..order {
             let here = &model.levels[k - 1];
             let up = &model.levels[k];
-            let lower_prob = &model.levels[k - 1].prob;
             let n_ctx = here.len();
             let mut level = ContextLevel { own: vec![0; n_ctx] };
             let top = k + 1 == order;
@@ -64,7 +63,7 @@ impl Tables {
             let mut z = vec![0.0; n_ctx];
             for (h, z_h) in z.iter_mut().enumerate() {
                 let state = State { order: k as u8, id: h as u32 };
-                let g = here.backoff[h];
+                let g = here.gamma(h);
                 let shorter = model.shorter(state);
                 let z_shorter = if k == 1 { z_below[0] } else { z_below[shorter.id as usize] };
                 let r = here.child_start[h] as usize..here.child_start[h + 1] as usize;
@@ -75,15 +74,15 @@ impl Tables {
                 // `prob[c' w]`: the suffix n-gram of a successor is in order k.
                 let lower = |i: usize| {
                     if k == 1 {
-                        model.levels[0].prob[up.word[i] as usize]
+                        uni[up.word[i] as usize]
                     } else {
-                        lower_prob[up.suffix[i] as usize]
+                        here.p(up.suffix[i] as usize)
                     }
                 };
                 weights.clear();
                 let mut interpolated = true;
                 for i in r.clone() {
-                    let p = up.prob[i];
+                    let p = up.p(i);
                     let u = p - g * lower(i);
                     if u < -NEG_TOLERANCE * p || (u < 0.0 && p == 0.0) {
                         interpolated = false;
@@ -95,7 +94,7 @@ impl Tables {
                     (s_u, s_u + g * z_shorter)
                 } else {
                     weights.clear();
-                    weights.extend(r.clone().map(|i| up.prob[i]));
+                    weights.extend(r.clone().map(|i| up.p(i)));
                     let l: f64 = weights.iter().sum();
                     let m: f64 = r.clone().map(lower).sum();
                     let mut rest = (z_shorter - m).max(0.0);

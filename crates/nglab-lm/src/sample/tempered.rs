@@ -32,13 +32,13 @@ impl Tempered {
     pub(super) fn new(m: &Model, c: State, inv_t: f64, done: &HashMap<State, Tempered>) -> Tempered {
         let pow = |x: f64| if x > 0.0 { x.powf(inv_t) } else { 0.0 };
         let (words, weights): (Vec<TokenId>, Vec<f64>) = if c.order == 0 {
-            let uni = &m.levels[0].prob;
-            (0..uni.len() as TokenId).filter(|&w| w != BOS).map(|w| (w, pow(uni[w as usize]))).unzip()
+            let uni = &m.levels[0];
+            (0..uni.len() as TokenId).filter(|&w| w != BOS).map(|w| (w, pow(uni.p(w as usize)))).unzip()
         } else if c.order as usize >= m.order() {
             (Vec::new(), Vec::new())
         } else {
             let up = &m.levels[c.order as usize];
-            m.children(c).filter(|&i| up.word[i] != BOS).map(|i| (up.word[i], pow(up.prob[i]))).unzip()
+            m.children(c).filter(|&i| up.word[i] != BOS).map(|i| (up.word[i], pow(up.p(i)))).unzip()
         };
         let mut acc = 0.0;
         let cum: Vec<f64> = weights

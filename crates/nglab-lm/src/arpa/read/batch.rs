@@ -73,8 +73,9 @@ pub(super) struct Section {
     pub(super) n: usize,
     /// `n` word ids per n-gram (orders >= 2).
     pub(super) words: Vec<TokenId>,
-    pub(super) prob: Vec<f64>,
-    pub(super) backoff: Vec<f64>,
+    /// log10 probabilities and backoffs, as the model stores them.
+    pub(super) prob: Vec<f32>,
+    pub(super) backoff: Vec<f32>,
     /// Number of n-grams read.
     pub(super) len: usize,
     /// Runs of consecutive n-gram lines, for errors: (first n-gram, its line).
@@ -86,7 +87,7 @@ impl Section {
     /// An empty section of order `n` with room for `count` n-grams; the
     /// probability and backoff buffers are `spare`'s, emptied (a previous
     /// section's, not allocated and paged in again).
-    pub(super) fn new(n: usize, count: usize, spare: (Vec<f64>, Vec<f64>)) -> Self {
+    pub(super) fn new(n: usize, count: usize, spare: (Vec<f32>, Vec<f32>)) -> Self {
         let cap = if n == 1 { 0 } else { count.min(MAX_PREALLOC) };
         let (mut prob, mut backoff) = spare;
         prob.clear();

@@ -237,8 +237,8 @@ impl Section {
             // An n-gram's last word is its suffix's.
             word: recs.iter().map(|rec| below_level.word[rec.suffix as usize]).collect(),
             suffix: recs.iter().map(|rec| rec.suffix).collect(),
-            prob,
-            backoff,
+            log_prob: prob,
+            log_backoff: backoff,
             child_start: Vec::new(),
         };
         Ok((level, next))
@@ -306,8 +306,8 @@ impl Section {
             prefix,
             word: (0..m).map(|k| words[k * n + n - 1]).collect(),
             suffix,
-            prob: perm.iter().map(|&i| self.prob[i as usize]).collect(),
-            backoff: perm.iter().map(|&i| self.backoff[i as usize]).collect(),
+            log_prob: perm.iter().map(|&i| self.prob[i as usize]).collect(),
+            log_backoff: perm.iter().map(|&i| self.backoff[i as usize]).collect(),
             child_start: Vec::new(),
         };
         Ok((level, words))
@@ -410,8 +410,8 @@ impl Section {
             prefix,
             word: (0..m).map(|k| words[k * n + n - 1]).collect(),
             suffix,
-            prob,
-            backoff,
+            log_prob: prob,
+            log_backoff: backoff,
             child_start: Vec::new(),
         };
         Ok((level, words))

@@ -20,13 +20,13 @@ use std::io::BufRead;
 use nglab_tokenizer::{TokenId, TokenizerSpec, Vocab, BOS, UNK};
 
 use super::{HEADER_TAG, TOKENIZER_TAG};
-use crate::model::{child_starts, Level, Model, ModelInfo};
+use crate::model::{child_starts, Level, Model, ModelInfo, LOG_ZERO};
 use crate::smoothing::Smoothing;
 use crate::{Error, Result};
 pub(super) use batch::READ_BATCH;
 use batch::{find_header, Section};
 use link::{Below, LinkScratch, SortedBelow};
-use number::{parse_number, pow10};
+use number::{narrow, parse_number};
 use scan::{LineParser, Part};
 use text_line::{is_blank, next_field};
 use word_index::WordIndex;
@@ -210,7 +210,7 @@ impl<R: BufRead> ArpaReader<R> {
         drop(below);
         drop(index);
         // The highest order holds no context: no backoffs, no successors.
-        levels[order - 1].backoff = Vec::new();
+        levels[order - 1].log_backoff = Vec::new();
         for n in 0..order - 1 {
             let cs = child_starts(levels[n].len(), &levels[n + 1].prefix);
             levels[n].child_start = cs;
@@ -228,8 +228,8 @@ impl<R: BufRead> ArpaReader<R> {
     ) -> Result<(String, Section)> {
         let mut sec = Section::new(1, count, (Vec::new(), Vec::new()));
         let v = count.saturating_add(3);
-        sec.prob = vec![f64::NAN; v.min(MAX_PREALLOC)];
-        sec.backoff = vec![1.0; v.min(MAX_PREALLOC)];
+        sec.prob = vec![f32::NAN; v.min(MAX_PREALLOC)];
+        sec.backoff = vec![0.0; v.min(MAX_PREALLOC)];
         let mut uni_seen: Vec<bool> = Vec::new();
         loop {
             self.next_nonblank_line("1-grams or the next section")?;
@@ -244,14 +244,16 @@ impl<R: BufRead> ArpaReader<R> {
                 return self.err(format!("more 1-grams than the {count} announced"));
             }
             let mut pos = 0;
-            let lp = self.number(next_field(l, &mut pos), "log10 probability")?;
+            let lp_text = next_field(l, &mut pos);
+            let lp = self.number(lp_text, "log10 probability")?;
             if lp > 0.0 {
                 return self.err(format!("positive log10 probability {lp}"));
             }
+            let lp = narrow(lp, lp_text.unwrap_or_default().as_bytes());
             let fields: Vec<&str> = std::iter::from_fn(|| next_field(l, &mut pos)).take(3).collect();
             let bo = match fields.len() {
                 1 => 0.0,
-                2 if order > 1 => self.number(Some(fields[1]), "backoff")?,
+                2 if order > 1 => narrow(self.number(Some(fields[1]), "backoff")?, fields[1].as_bytes()),
                 _ => {
                     return self.err(format!(
                         "expected 1 words{}, got '{l}'",
@@ -271,11 +273,11 @@ impl<R: BufRead> ArpaReader<R> {
                 return self.err(format!("more 1-grams than the {count} announced"));
             }
             if w >= sec.prob.len() {
-                sec.prob.resize(w + 1, f64::NAN);
-                sec.backoff.resize(w + 1, 1.0);
+                sec.prob.resize(w + 1, f32::NAN);
+                sec.backoff.resize(w + 1, 0.0);
             }
-            sec.prob[w] = pow10(lp);
-            sec.backoff[w] = pow10(bo);
+            sec.prob[w] = lp;
+            sec.backoff[w] = bo;
             sec.len += 1;
         }
     }
@@ -289,17 +291,17 @@ impl<R: BufRead> ArpaReader<R> {
         }
         // Like KenLM, a model without <unk> gives it log10 p = -100.
         if sec.prob[UNK as usize].is_nan() {
-            sec.prob[UNK as usize] = 1e-100;
+            sec.prob[UNK as usize] = -100.0;
         }
         sec.prob.truncate(v);
         sec.backoff.truncate(v);
-        sec.prob[BOS as usize] = 0.0;
+        sec.prob[BOS as usize] = LOG_ZERO;
         Ok(Level {
             prefix: vec![0; v],
             word: (0..v as TokenId).collect(),
             suffix: vec![0; v],
-            prob: sec.prob,
-            backoff: sec.backoff,
+            log_prob: sec.prob,
+            log_backoff: sec.backoff,
             child_start: Vec::new(),
         })
     }

@@ -1,16 +1,18 @@
-//! Number fields: log10 values to f64, and 10^x.
+//! Number fields: log10 values to f64, then to the f32 the model stores.
 
-use crate::arpa::LOG_ZERO;
-
-/// 10^x, exact shortcuts for the values most lines hold.
-pub(super) fn pow10(x: f64) -> f64 {
-    if x <= LOG_ZERO {
-        0.0
-    } else if x == 0.0 {
-        1.0
-    } else {
-        10f64.powf(x)
+/// The f32 nearest the decimal `text` that `x` (its nearest f64) was read
+/// from. `x as f32` rounds twice, which can differ from rounding once only
+/// where `x` lies exactly halfway between two f32 values (or in the f32
+/// subnormals): those are parsed again as f32.
+pub(super) fn narrow(x: f64, text: &[u8]) -> f32 {
+    let halfway = x.to_bits() & ((1 << 29) - 1) == 1 << 28;
+    let tiny = x != 0.0 && x.abs() < f64::from(f32::MIN_POSITIVE);
+    if halfway || tiny {
+        if let Some(f) = std::str::from_utf8(text).ok().and_then(|t| t.parse::<f32>().ok()) {
+            return f;
+        }
     }
+    x as f32
 }
 
 /// Powers of ten that are exact in an f64.

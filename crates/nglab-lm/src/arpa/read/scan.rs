@@ -4,7 +4,7 @@
 
 use nglab_tokenizer::{TokenId, UNK};
 
-use super::number::{plain_number, pow10};
+use super::number::{narrow, plain_number};
 use super::word_index::{word_head, WordIndex};
 
 /// Parses the n-gram lines of one order.
@@ -20,21 +20,16 @@ pub(super) struct LineParser<'a> {
 #[derive(Default)]
 pub(super) struct Part {
     pub(super) words: Vec<TokenId>,
-    pub(super) prob: Vec<f64>,
-    pub(super) backoff: Vec<f64>,
+    /// log10 probabilities and backoffs, as the model stores them.
+    pub(super) prob: Vec<f32>,
+    pub(super) backoff: Vec<f32>,
     /// (first n-gram of a run of consecutive lines, its line)
     pub(super) runs: Vec<(usize, u64)>,
     /// Lines parsed, blank ones included.
     pub(super) lines: u64,
     /// The error that stopped the piece: its line and message.
     pub(super) error: Option<(u64, String)>,
-    /// Backoffs repeat (a few thousand values in millions of lines):
-    /// recently seen ones, as (log10 bits, 10^log10), by a hash of the bits.
-    backoffs: Vec<(u64, f64)>,
 }
-
-/// Entries of [`Part::backoffs`].
-const BACKOFF_CACHE: usize = 1 << 12;
 
 impl Part {
     /// Notes that the next n-gram comes from `line`.
@@ -44,19 +39,6 @@ impl Part {
             Some(&(i, l)) if l + (n_grams - i) as u64 == line => {}
             _ => self.runs.push((n_grams, line)),
         }
-    }
-
-    /// `pow10(bo)`, remembered.
-    fn pow10_backoff(&mut self, bo: f64) -> f64 {
-        let bits = bo.to_bits();
-        let slot = (bits.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 52) as usize;
-        let (key, value) = self.backoffs[slot];
-        if key == bits {
-            return value;
-        }
-        let value = pow10(bo);
-        self.backoffs[slot] = (bits, value);
-        value
     }
 }
 
@@ -146,7 +128,7 @@ struct PrevLine {
 #[derive(Default)]
 struct Chunk {
     /// (line, start, end, log10 probability, log10 backoff) of each line.
-    lines: Vec<(u64, usize, usize, f64, f64)>,
+    lines: Vec<(u64, usize, usize, f32, f32)>,
     /// n a line: a word's id is [`SAME_WORD`] (the previous line's) or
     /// [`NEW_WORD`] (the next of `lookups`).
     ids: Vec<TokenId>,
@@ -191,10 +173,6 @@ impl LineParser<'_> {
         part.runs.clear();
         part.lines = 0;
         part.error = None;
-        if part.backoffs.is_empty() {
-            // No log10 value has the bits of a NaN.
-            part.backoffs = vec![(f64::NAN.to_bits(), 0.0); BACKOFF_CACHE];
-        }
         // Lines are parsed up to the first invalid UTF-8, which fails the
         // line holding it.
         let (b, bad) = match std::str::from_utf8(text) {
@@ -310,11 +288,12 @@ impl LineParser<'_> {
             return None;
         }
         let number = |(a, z): (usize, usize)| plain_number(&b[a..z]);
-        let lp = number(fields[0]).filter(|&x| x <= 0.0)?;
+        let lp = narrow(number(fields[0]).filter(|&x| x <= 0.0)?, &b[fields[0].0..fields[0].1]);
         let bo = match k - 1 {
             w if w == n => 0.0,
             w if w == n + 1 && n < self.order => {
-                number(fields[n + 1]).filter(|&x| x <= f64::from(f64::MAX_10_EXP))?
+                let (a, z) = fields[n + 1];
+                narrow(number(fields[n + 1]).filter(|&x| x <= f64::from(f64::MAX_10_EXP))?, &b[a..z])
             }
             _ => return None,
         };
@@ -355,8 +334,7 @@ impl LineParser<'_> {
                 part.words.push(prev.ids[k]);
             }
             part.note_line(line);
-            part.prob.push(pow10(lp));
-            let bo = part.pow10_backoff(bo);
+            part.prob.push(lp);
             part.backoff.push(bo);
         }
         chunk.clear();

@@ -1,7 +1,7 @@
 //! The line-of-text parser: any n-gram line, however it is written (and
 //! every line the fast scan passes over, errors included).
 
-use super::number::{parse_number, pow10};
+use super::number::{narrow, parse_number};
 use super::scan::{is_sep, LineParser, Part};
 
 /// Whether `l` is blank (whitespace only, as `str::trim` sees it). Decides on
@@ -41,14 +41,17 @@ impl LineParser<'_> {
         }
         let (n, order) = (self.n, self.order);
         let mut pos = 0;
-        let lp = parse_number(next_field(l, &mut pos), "log10 probability")?;
+        let lp_text = next_field(l, &mut pos);
+        let lp = parse_number(lp_text, "log10 probability")?;
         if lp > 0.0 {
             return Err(format!("positive log10 probability {lp}"));
         }
         let fields: Vec<&str> = std::iter::from_fn(|| next_field(l, &mut pos)).take(n + 2).collect();
         let bo = match fields.len() {
             k if k == n => 0.0,
-            k if k == n + 1 && n < order => parse_number(Some(fields[n]), "backoff")?,
+            k if k == n + 1 && n < order => {
+                narrow(parse_number(Some(fields[n]), "backoff")?, fields[n].as_bytes())
+            }
             _ => {
                 return Err(format!(
                     "expected {n} words{}, got '{l}'",
@@ -66,8 +69,8 @@ impl LineParser<'_> {
             }
         }
         part.note_line(line);
-        part.prob.push(pow10(lp));
-        part.backoff.push(pow10(bo));
+        part.prob.push(narrow(lp, lp_text.unwrap_or_default().as_bytes()));
+        part.backoff.push(bo);
         Ok(())
     }
 }
