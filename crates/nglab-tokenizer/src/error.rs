@@ -26,15 +26,13 @@ pub enum Error {
         /// That byte.
         byte: u8,
     },
-    /// A file could not be opened or read. The reason is part of the
-    /// message, not a `source()`: a caller printing the error chain (`{:#}`)
-    /// would otherwise say it twice.
-    #[error("{path}: {error}")]
+    /// A file could not be opened or read.
+    #[error("{path}: {source}")]
     File {
         /// The file.
         path: PathBuf,
         /// Why.
-        error: std::io::Error,
+        source: std::io::Error,
     },
     /// A vocabulary file is malformed.
     #[error("vocabulary: {0}")]
