@@ -15,7 +15,7 @@ pub fn to_py(err: anyhow::Error) -> PyErr {
         Err(err) => err,
     };
     let message = format!("{err:#}");
-    let errno = err.chain().find_map(|e| e.downcast_ref::<std::io::Error>()).map(|e| e.raw_os_error());
+    let errno = err.chain().find_map(io_error).map(|e| e.raw_os_error());
     Python::attach(|py| {
         let raise = || -> PyResult<PyErr> {
             let module = py.import("nglab._errors")?;
@@ -28,6 +28,16 @@ pub fn to_py(err: anyhow::Error) -> PyErr {
         };
         raise().unwrap_or_else(|e| e)
     })
+}
+
+/// The I/O error one link of an error chain stands for: an `io::Error`
+/// itself, or one that the libraries' errors show in their message instead
+/// of as a `source()` (so that the chain says the reason once).
+fn io_error<'a>(e: &'a (dyn std::error::Error + 'static)) -> Option<&'a std::io::Error> {
+    e.downcast_ref::<std::io::Error>()
+        .or_else(|| e.downcast_ref::<nglab_tokenizer::Error>().and_then(nglab_tokenizer::Error::io_error))
+        .or_else(|| e.downcast_ref::<nglab_lm::Error>().and_then(nglab_lm::Error::io_error))
+        .or_else(|| e.downcast_ref::<nglab_metrics::Error>().and_then(nglab_metrics::Error::io_error))
 }
 
 /// `Result` with errors turned into Python exceptions.

@@ -80,7 +80,8 @@ fn fixtures() -> &'static Path {
 /// Runs `nglab args` (`{d}` is the fixture directory, `{o}` a new empty
 /// output directory of this case; a first word `>full` sends standard output
 /// to /dev/full) and checks: exit code 2, one line `nglab: ...` holding
-/// `expect`, no panic, and `{o}` still empty. Returns what is wrong.
+/// `expect` and saying no part twice in a row (an error's reason repeated by
+/// its source), no panic, and `{o}` still empty. Returns what is wrong.
 fn check(args: &str, expect: &str) -> Result<(), String> {
     let d = fixtures();
     let o = scratch_dir("bad-input-out");
@@ -104,10 +105,12 @@ fn check(args: &str, expect: &str) -> Result<(), String> {
     let stderr = String::from_utf8_lossy(&out.stderr);
     let lines: Vec<&str> = stderr.lines().collect();
     let left: Vec<_> = std::fs::read_dir(&o).unwrap().map(|e| e.unwrap().file_name()).collect();
+    let parts: Vec<&str> = lines.first().map_or(vec![], |l| l.split(": ").collect());
     let ok = out.status.code() == Some(2)
         && lines.len() == 1
         && lines[0].starts_with("nglab: ")
         && lines[0].contains(expect)
+        && parts.windows(2).all(|w| w[0] != w[1])
         && !stderr.contains("panicked")
         && left.is_empty();
     if ok {

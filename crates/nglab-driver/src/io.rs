@@ -36,7 +36,7 @@ pub fn open_text(path: &Path) -> anyhow::Result<Box<dyn BufRead>> {
     if path == Path::new("-") {
         return Ok(Box::new(std::io::stdin().lock()));
     }
-    let file_error = |source| nglab_tokenizer::Error::File { path: path.to_owned(), source };
+    let file_error = |error| nglab_tokenizer::Error::File { path: path.to_owned(), error };
     let file = File::open(path).map_err(file_error)?;
     if file.metadata().is_ok_and(|m| m.is_dir()) {
         return Err(file_error(std::io::Error::other("a directory, not a corpus file")).into());

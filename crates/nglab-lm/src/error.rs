@@ -40,5 +40,17 @@ pub enum Error {
     Io(#[from] std::io::Error),
 }
 
+impl Error {
+    /// The I/O error this error stands for, if any, wherever it is held
+    /// (those shown in the message rather than as a `source()` included).
+    pub fn io_error(&self) -> Option<&std::io::Error> {
+        match self {
+            Error::Spill { error, .. } | Error::Io(error) => Some(error),
+            Error::Tokenizer(e) => e.io_error(),
+            _ => None,
+        }
+    }
+}
+
 /// The crate's result type.
 pub type Result<T, E = Error> = std::result::Result<T, E>;

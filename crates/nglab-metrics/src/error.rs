@@ -24,3 +24,14 @@ pub enum Error {
     #[error(transparent)]
     Tokenizer(#[from] nglab_tokenizer::Error),
 }
+
+impl Error {
+    /// The I/O error this error stands for, if any (see
+    /// [`nglab_tokenizer::Error::io_error`]).
+    pub fn io_error(&self) -> Option<&std::io::Error> {
+        match self {
+            Error::Tokenizer(e) => e.io_error(),
+            _ => None,
+        }
+    }
+}

@@ -26,13 +26,15 @@ pub enum Error {
         /// That byte.
         byte: u8,
     },
-    /// A file could not be opened or read.
-    #[error("{path}: {source}")]
+    /// A file could not be opened or read. The reason is part of the
+    /// message, not a `source()`: a caller printing the error chain (`{:#}`)
+    /// would otherwise say it twice.
+    #[error("{path}: {error}")]
     File {
         /// The file.
         path: PathBuf,
         /// Why.
-        source: std::io::Error,
+        error: std::io::Error,
     },
     /// A vocabulary file is malformed.
     #[error("vocabulary: {0}")]
@@ -47,4 +49,17 @@ pub enum Error {
     /// An I/O error without a better location.
     #[error(transparent)]
     Io(#[from] std::io::Error),
+}
+
+impl Error {
+    /// The I/O error this error stands for, if any, wherever it is held (a
+    /// [`File`](Error::File) error shows its reason in its message instead
+    /// of as a `source()`): what a caller needs to raise the platform's own
+    /// error (an `errno`).
+    pub fn io_error(&self) -> Option<&std::io::Error> {
+        match self {
+            Error::File { error, .. } | Error::Io(error) => Some(error),
+            _ => None,
+        }
+    }
 }

@@ -58,7 +58,7 @@ impl CorpusText {
     /// file, with errors that name it (a directory is refused as such).
     pub fn read_path(path: impl AsRef<Path>, policy: Utf8Policy) -> Result<Self, Error> {
         let path = path.as_ref();
-        let file_error = |source| Error::File { path: path.to_owned(), source };
+        let file_error = |error| Error::File { path: path.to_owned(), error };
         let mut file = std::fs::File::open(path).map_err(file_error)?;
         if file.metadata().is_ok_and(|m| m.is_dir()) {
             return Err(file_error(std::io::Error::other("a directory, not a corpus file")));
@@ -176,7 +176,7 @@ impl<R: std::io::BufRead> SentenceReader<R> {
         let n = self
             .reader
             .read_until(b'\n', &mut self.bytes)
-            .map_err(|source| Error::File { path: self.path.clone(), source })?;
+            .map_err(|error| Error::File { path: self.path.clone(), error })?;
         if n == 0 {
             return Ok(None);
         }
