@@ -9,11 +9,16 @@ use crate::discount::{discounts_for, OrderDiscounts};
 use crate::model::{child_starts, to_log10, Level, Model, ModelInfo, Skeleton};
 use crate::par;
 use crate::smoothing::{EstimateConfig, Smoothing};
+use crate::window;
 use crate::{Error, Result};
 
 /// Orders with fewer n-grams are estimated on one thread (a few in tests, so
 /// that they are cut).
 const PARALLEL_MIN: usize = if cfg!(test) { 8 } else { 1 << 16 };
+
+/// N-grams whose lower-order probabilities are read in one batch (a few in
+/// tests, so that contexts are batched).
+const GATHER_BATCH: usize = if cfg!(test) { 5 } else { 1 << 20 };
 
 /// Estimates a model from `counts` over `vocab`, on `threads` threads (0
 /// counts as 1; the model does not depend on it).
@@ -164,20 +169,33 @@ fn estimate_from(
             // Stupid backoff only backs off: its scores of seen n-grams stay
             // relative frequencies.
             let stupid = matches!(sm, Smoothing::StupidBackoff { .. });
-            // The contexts hs (their successors from `base` on in `prob`).
+            // The contexts hs (their successors from `base` on in `prob`), a
+            // batch of contexts at a time: the probabilities of the batch's
+            // suffixes are read window by window first (`window::gather`),
+            // not one cache miss each.
             let fill = |hs: std::ops::Range<usize>, base: usize, prob: &mut [f64], gammas: &mut [f64]| {
-                for h in hs.clone() {
-                    let r = cs[h] as usize..cs[h + 1] as usize;
-                    if r.is_empty() {
-                        continue;
+                let (mut lower, mut scratch) = (Vec::new(), window::Scratch::default());
+                let mut h0 = hs.start;
+                while h0 < hs.end {
+                    let from = cs[h0] as usize;
+                    let h1 =
+                        cs.partition_point(|&c| (c as usize) < from + GATHER_BATCH).clamp(h0 + 1, hs.end);
+                    lower.clear();
+                    window::gather(below_prob, &suffix[from..cs[h1] as usize], &mut lower, &mut scratch);
+                    for h in h0..h1 {
+                        let r = cs[h] as usize..cs[h + 1] as usize;
+                        if r.is_empty() {
+                            continue;
+                        }
+                        let out = &mut prob[r.start - base..r.end - base];
+                        let gamma = &mut gammas[h - hs.start];
+                        fill_context(&sm, &d, &a[r.clone()], v, out, gamma);
+                        let g = if stupid { 0.0 } else { *gamma };
+                        for (p, &q) in out.iter_mut().zip(&lower[r.start - from..r.end - from]) {
+                            *p += g * q;
+                        }
                     }
-                    let out = &mut prob[r.start - base..r.end - base];
-                    let gamma = &mut gammas[h - hs.start];
-                    fill_context(&sm, &d, &a[r.clone()], v, out, gamma);
-                    let g = if stupid { 0.0 } else { *gamma };
-                    for (p, &s) in out.iter_mut().zip(&suffix[r]) {
-                        *p += g * below_prob[s as usize];
-                    }
+                    h0 = h1;
                 }
             };
             // The contexts cut into one range a thread, of about as many
@@ -239,9 +257,7 @@ fn adjust_counts(skel: &[Skeleton], counts: &mut [Cow<[u64]>]) {
         }
         // order n (index n - 1) from order n + 1's suffix links
         let mut cont = vec![0u64; skel[n - 1].word.len()];
-        for &s in &skel[n].suffix {
-            cont[s as usize] += 1;
-        }
+        window::count(&mut cont, &skel[n].suffix, &mut window::Scratch::default());
         for (i, c) in cont.iter_mut().enumerate() {
             if first[i] == BOS {
                 *c = counts[n - 1][i];

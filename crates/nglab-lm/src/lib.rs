@@ -47,6 +47,7 @@ mod runs;
 mod sample;
 mod smoothing;
 mod sort;
+mod window;
 
 pub use counts::{NgramCounts, MAX_ORDER};
 pub use discount::{DiscountFallback, Fallback, OrderDiscounts, KENLM_FALLBACK, MIN_DISCOUNT};
