@@ -9,6 +9,8 @@ use super::{HEADER_TAG, TOKENIZER_TAG};
 use crate::model::{Level, Model, ModelInfo};
 use crate::par;
 use crate::smoothing::Smoothing;
+use crate::sort::counting_sort_into;
+use crate::window;
 use crate::{Error, Result};
 
 /// Lines formatted per block; each block is cut into pieces formatted on
@@ -211,24 +213,16 @@ impl<'m> Planner<'m> {
         } else {
             // Each n-gram's key, the rank of its suffix's line, in the buffer
             // that then takes its own line rank.
-            let mut rank: Vec<u32> = lv.suffix.iter().map(|&s| self.rank[s as usize]).collect();
+            let mut rank = Vec::with_capacity(len);
+            window::gather(&self.rank, &lv.suffix, &mut rank, &mut window::Scratch::default());
             let n_below = self.rank.len();
             self.rank = Vec::new();
             let mut ends = vec![0u32; n_below + 1];
-            for &k in &rank {
-                ends[k as usize + 1] += 1;
-            }
+            window::count(&mut ends[1..], &rank, &mut window::Scratch::default());
             for r in 0..n_below {
                 ends[r + 1] += ends[r];
             }
-            // Scattering moves each key's start to its end.
-            let mut recs = vec![LineRec::default(); len];
-            for (i, key) in rank.iter_mut().enumerate() {
-                let slot = &mut ends[*key as usize];
-                recs[*slot as usize] = rec(i);
-                *key = *slot;
-                *slot += 1;
-            }
+            let recs = place(&mut rank, &mut ends, len, rec);
             ends.pop();
             self.rank = rank;
             Plan { recs, ends }
@@ -244,6 +238,51 @@ impl<'m> Planner<'m> {
         plan
     }
 }
+
+/// A line record on its way to its place, with its key.
+#[derive(Debug, Clone, Copy, Default)]
+struct Keyed {
+    key: u32,
+    rec: LineRec,
+}
+
+/// The stable counting sort of the planner: line `i`'s record `rec(i)` goes
+/// to slot `ends[key[i]]` (which moves on by one), and `key[i]` becomes that
+/// slot; returns the records, `len` of them, by slot.
+///
+/// Window by window (see `window.rs`): a chunk of lines is partitioned by
+/// the window of its keys (stably, so lines of one key keep their order),
+/// placed one window after the other (each window's cursors and slots are
+/// contiguous), and their slots put back in the chunk's order; no pass
+/// jumps across the whole order.
+fn place(key: &mut [u32], ends: &mut [u32], len: usize, rec: impl Fn(usize) -> LineRec) -> Vec<LineRec> {
+    let mut recs = vec![LineRec::default(); len];
+    let w = window::Windows::new(ends.len());
+    let (mut keyed, mut sorted, mut start, mut slots) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    for c0 in (0..len).step_by(PLACE_CHUNK) {
+        let chunk = c0..(c0 + PLACE_CHUNK).min(len);
+        keyed.clear();
+        keyed.extend(chunk.clone().map(|i| Keyed { key: key[i], rec: rec(i) }));
+        counting_sort_into(&keyed, w.n, |k| w.of(k.key), &mut sorted, &mut start);
+        slots.clear();
+        slots.extend(sorted.iter().map(|k| {
+            let slot = &mut ends[k.key as usize];
+            recs[*slot as usize] = k.rec;
+            *slot += 1;
+            *slot - 1
+        }));
+        window::rewind(&mut start);
+        for k in &mut key[chunk] {
+            let c = &mut start[w.of(*k)];
+            *k = slots[*c as usize];
+            *c += 1;
+        }
+    }
+    recs
+}
+
+/// Lines placed per chunk by [`place`] (16 bytes of scratch each, twice).
+const PLACE_CHUNK: usize = 1 << 19;
 
 /// One formatted block piece: the lines, and (below the highest order) the
 /// n-grams' texts back to back with their end offsets.
