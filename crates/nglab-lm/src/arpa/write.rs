@@ -403,8 +403,16 @@ fn write_order(
 ) -> Result<Texts> {
     writeln!(out, "\n\\{n}-grams:")?;
     let keep_texts = n < order;
+    // A line's text is about as long as its suffix's and a word more: the
+    // pieces are sized from the order below, so that they rarely grow (each
+    // growth copies what is formatted so far).
+    let text_len = below.bytes.len() / (below.ends.len() - 1).max(1) + 12;
     let format = |lines: Range<usize>| {
-        let mut out = Piece::default();
+        let mut out = Piece {
+            lines: Vec::with_capacity(lines.len() * (text_len + 24)),
+            texts: Vec::with_capacity(if keep_texts { lines.len() * text_len } else { 0 }),
+            ends: Vec::with_capacity(if keep_texts { lines.len() } else { 0 }),
+        };
         let mut buf = zmij::Buffer::new();
         let mut suffix = if n > 1 { plan.suffix_line(lines.start) } else { 0 };
         for (l, rec) in lines.clone().zip(&plan.recs[lines]) {
