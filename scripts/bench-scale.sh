@@ -5,6 +5,9 @@
 # loading that ARPA file and scoring Brown test with it (nglab ppl vs query),
 # with the ratios nglab / KenLM (below 1: nglab is faster or smaller), and the
 # bytes per n-gram of each (peak resident bytes / n-grams of the model).
+# Then checks that both wrote the same model: the same n-grams, every value
+# within 1e-5 (scripts/compare-arpa.py), and query's perplexity of Brown test
+# on the two files within 1e-6 relative; exits 1 when they differ.
 #
 # The texts are made reproducibly: an order-5 model of Brown train (nglab
 # train), sampled with a fixed seed (nglab sample --tokens SIZE --seed 1: the
@@ -57,7 +60,11 @@ load() { printf '# load average (1, 5, 15 min) %s: %s\n' "$1" "$(cut -d' ' -f1-3
 SOURCE=$WORK/brown.o5.arpa
 [[ -s $SOURCE ]] || "$NGLAB" train --input "$TRAIN" --order 5 --out "$SOURCE" 2>/dev/null
 
+# query's perplexity (including OOVs) of Brown test with the model ARPA.
+ppl_of() { "$KENLM/query" -v summary "$1" < "$TEST" 2>/dev/null | awk -F'\t' 'NR == 1 { print $2 }'; }
+
 load before
+status=0
 printf '%-26s %9s %9s %6s %9s %9s %6s %8s %8s\n' \
   task "nglab s" "KenLM s" ratio "nglab MiB" "KenLM MiB" ratio "nglab B/" "KenLM B/"
 row() {
@@ -78,8 +85,14 @@ for size in "${SIZES[@]}"; do
   grams=$(ngrams_of "$THEIRS")
   echo "# $size tokens ($(wc -w < "$TEXT") words), order $ORDER: $grams n-grams"
   row "$ours" "$theirs" "train o$ORDER $size" "$grams"
+  same=$(python3 scripts/compare-arpa.py "$OURS" "$THEIRS" 1e-5) || status=1
+  echo "# same model: $same"
+  awk -v a="$(ppl_of "$OURS")" -v b="$(ppl_of "$THEIRS")" 'BEGIN { d = (a - b) / b; d = d < 0 ? -d : d;
+    printf "# same perplexity (query, Brown test): %s on ours, %s on lmplz'"'"'s, relative diff %.2g: %s\n",
+      a, b, d, d <= 1e-6 ? "OK" : "MISMATCH"; exit d > 1e-6 }' || status=1
   ours=$(measure /dev/null /dev/null "$NGLAB" ppl --model "$THEIRS" --input "$TEST" --threads "$THREADS")
   theirs=$(measure "$TEST" /dev/null "$KENLM/query" -v summary "$THEIRS")
   row "$ours" "$theirs" "load+score o$ORDER $size" "$grams"
 done
 load after
+exit $status

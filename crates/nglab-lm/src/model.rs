@@ -273,6 +273,23 @@ impl Model {
         self.levels.iter().map(Level::len).sum()
     }
 
+    /// Bytes held by its n-gram arrays (ids, f32 log10 values, successor
+    /// starts; not the vocabulary): 24 per n-gram below the highest order, 16 at it.
+    pub fn bytes(&self) -> usize {
+        self.levels
+            .iter()
+            .map(|l| {
+                use std::mem::size_of_val;
+                size_of_val(&l.prefix[..])
+                    + size_of_val(&l.word[..])
+                    + size_of_val(&l.suffix[..])
+                    + size_of_val(&l.log_prob[..])
+                    + size_of_val(&l.log_backoff[..])
+                    + size_of_val(&l.child_start[..])
+            })
+            .sum()
+    }
+
     /// The state at the start of a sentence (context `<s>`).
     pub fn begin_sentence(&self) -> State {
         if self.order() == 1 {

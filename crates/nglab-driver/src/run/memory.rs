@@ -26,16 +26,17 @@ use nglab_tokenizer::Corpus;
 use super::config::Experiment;
 use super::regime::Regime;
 
-/// A model, per n-gram: prefix, word and suffix ids (4 B each), probability
-/// (f64), and below the highest order a backoff (f64) and successor start
-/// (4 B): 23.5-28.5 B at 1M and 20M tokens, orders 3 and 5.
-pub const MODEL_BYTES_PER_NGRAM: f64 = 32.0;
-/// The sampler's tables, per n-gram of the model, at most (16.3-24.5 B at
-/// 1M and 20M tokens, orders 3 and 5): alias threshold and alias (12 B) per
-/// n-gram of orders >= 2, a context's chance (8 B) per n-gram below the
-/// highest order, and the hashed index's 4-byte slots (at most 3/4 full)
-/// for the orders in between.
-pub const SAMPLER_BYTES_PER_NGRAM: f64 = 25.0;
+/// A model, per n-gram, at most: prefix, word and suffix ids (4 B each), its
+/// f32 log10 probability, and below the highest order an f32 log10 backoff
+/// and a successor start (4 B each): 24 B, 16 B at the highest order
+/// (`Model::bytes`: 18.4-21.7 B at 1M and 20M tokens, orders 3 and 5).
+pub const MODEL_BYTES_PER_NGRAM: f64 = 24.0;
+/// The sampler's tables, per n-gram of the model, at most (11.1-17.7 B at
+/// 1M and 20M tokens, orders 3 and 5): a 32-bit alias threshold and alias
+/// (8 B) per n-gram, a context's chance (4 B) per n-gram below the highest
+/// order, and the hashed index's 4-byte slots (at most 3/4 full) for the
+/// orders in between.
+pub const SAMPLER_BYTES_PER_NGRAM: f64 = 18.0;
 /// Counts, per n-gram: prefix, word and suffix ids (4 B each), count (8 B).
 pub const COUNTS_BYTES_PER_NGRAM: f64 = 20.0;
 /// Training, per n-gram: the counts while the model is built out of them,
@@ -242,7 +243,7 @@ mod tests {
     }
 
     #[test]
-    fn the_sampler_tables_fit_their_bytes_per_ngram() {
+    fn the_model_and_sampler_tables_fit_their_bytes_per_ngram() {
         let (corpus, vocab) = brown_2k();
         for order in [3, 5] {
             let mut counts = NgramCounts::new(order).unwrap();
@@ -257,6 +258,8 @@ mod tests {
             let per_ngram = sampler.table_bytes() as f64 / model.n_grams_total() as f64;
             assert!(per_ngram <= SAMPLER_BYTES_PER_NGRAM, "order {order}: {per_ngram} B per n-gram");
             assert!(per_ngram > 8.0, "order {order}: {per_ngram} B per n-gram: no tables?");
+            let per_ngram = model.bytes() as f64 / model.n_grams_total() as f64;
+            assert!(per_ngram <= MODEL_BYTES_PER_NGRAM, "order {order}: model {per_ngram} B per n-gram");
         }
     }
 }

@@ -9,7 +9,7 @@ use rand::Rng;
 use super::alias::Alias;
 use super::config::{SampleStats, UnkPolicy};
 use super::sampler::Sampler;
-use super::tables::{Tables, REJECT};
+use super::tables::{takes_own, Tables, REJECT};
 use super::{check_prefix, next_state, state_after, MAX_REJECTIONS};
 use crate::model::{Model, State};
 use crate::Result;
@@ -51,25 +51,11 @@ impl<R: Rng + ?Sized> rand::RngCore for Replay<'_, R> {
 }
 
 /// What a lane loads when it has nothing to load.
-static NOTHING: u64 = 0;
+static NOTHING: u32 = 0;
 
-/// What a lane's next step reads, loaded ahead: a context's chance or an
-/// alias threshold (8 bytes), or a slot of the hashed index (4 bytes).
-#[derive(Debug, Clone, Copy)]
-enum Touch<'t> {
-    Wide(&'t u64),
-    Narrow(&'t u32),
-}
-
-impl Touch<'_> {
-    #[inline]
-    fn load(self) -> u64 {
-        match self {
-            Touch::Wide(x) => *x,
-            Touch::Narrow(x) => u64::from(*x),
-        }
-    }
-}
+/// What a lane's next step reads, loaded ahead: a context's chance, an alias
+/// entry's threshold (its alias beside it), or a slot of the hashed index.
+type Touch<'t> = &'t u32;
 
 /// One sentence in progress in [`Sampler::sentences`].
 #[derive(Debug)]
@@ -143,7 +129,7 @@ impl Tables {
                     self.to_slot(rng, l, 0, 0, self.unigram.len() as u32)
                 } else {
                     l.step = Step::Context(c);
-                    (None, Touch::Wide(&self.ctx[c.order as usize - 1].own[c.id as usize]))
+                    (None, &self.ctx[c.order as usize - 1].own[c.id as usize])
                 }
             }
             Step::Context(c) => {
@@ -151,17 +137,17 @@ impl Tables {
                 let (own, start, len) = self.context(m, k, c.id as usize);
                 if own & REJECT != 0 {
                     l.step = Step::Scalar;
-                    return (None, Touch::Wide(&NOTHING));
+                    return (None, &NOTHING);
                 }
                 let u = l.draw(rng);
-                if (u >> 11) < own {
+                if takes_own(own, u) {
                     return self.to_slot(rng, l, k as u8, start as u32, len as u32);
                 }
                 match m.shorter(c) {
                     s if s.order == 0 => self.to_slot(rng, l, 0, 0, self.unigram.len() as u32),
                     s => {
                         l.step = Step::Context(s);
-                        (None, Touch::Wide(&self.ctx[s.order as usize - 1].own[s.id as usize]))
+                        (None, &self.ctx[s.order as usize - 1].own[s.id as usize])
                     }
                 }
             }
@@ -177,7 +163,7 @@ impl Tables {
                 };
                 if w == UNK || k == l.state.order as usize {
                     let next = if w == UNK { State::EMPTY } else { found };
-                    return (Some((w, next)), Touch::Wide(&NOTHING));
+                    return (Some((w, next)), &NOTHING);
                 }
                 // The first context that may know `c w` (see `next_state`).
                 let mut c = l.state;
@@ -185,17 +171,12 @@ impl Tables {
                     c = m.shorter(c);
                 }
                 if c.order < found.order {
-                    return (
-                        Some((w, state_after(m, found.order as usize, found.id))),
-                        Touch::Wide(&NOTHING),
-                    );
+                    return (Some((w, state_after(m, found.order as usize, found.id))), &NOTHING);
                 }
                 l.step = Step::Search { w, found };
-                (None, Touch::Narrow(self.index[c.order as usize - 1].touch(c.id, w)))
+                (None, self.index[c.order as usize - 1].touch(c.id, w))
             }
-            Step::Search { w, found } => {
-                (Some((w, self.next_state(m, l.state, w, found))), Touch::Wide(&NOTHING))
-            }
+            Step::Search { w, found } => (Some((w, self.next_state(m, l.state, w, found))), &NOTHING),
         }
     }
 
@@ -212,7 +193,7 @@ impl Tables {
         let u = l.draw(rng);
         l.step = Step::Slot { k, start, len, u };
         let a = if k == 0 { &self.unigram } else { &self.succ[k as usize - 1] };
-        (None, Touch::Wide(&a.thr[Alias::slot_of(u, start as usize, len as usize)]))
+        (None, &a.entries[Alias::slot_of(u, start as usize, len as usize)].thr)
     }
 }
 
@@ -279,7 +260,7 @@ impl Sampler<'_> {
                     n_drawn: 0,
                     unk_run: 0,
                     step,
-                    touch: Touch::Wide(&NOTHING),
+                    touch: &NOTHING,
                 });
                 started += 1;
             }
@@ -354,7 +335,7 @@ impl Sampler<'_> {
             }
             // Every lane's next read, in one tight loop: the misses overlap.
             for l in &lanes {
-                keep ^= l.touch.load();
+                keep ^= *l.touch;
             }
             std::hint::black_box(keep);
         }

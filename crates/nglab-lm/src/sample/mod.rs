@@ -30,6 +30,17 @@
 //! `S(w|c) / sum_v S(v|c)`: the scores of [`Model::prob`] normalized exactly
 //! per context, over the vocabulary without `<s>`.
 //!
+//! A draw reads 64-bit uniform words, and the tables keep 32 bits or fewer
+//! (4 bytes a context, 8 an alias entry): the choice of a context's own
+//! successors compares the top 31 bits of a word with its chance rounded
+//! down to 2^-31 (a chance of 1 - 2^-31 or more is 1), and an alias entry is
+//! kept when the top 32 bits of the rest of a word are below its threshold,
+//! its probability rounded down to 2^-32 (an entry that is its own alias is
+//! always kept). So each entry's probability is exact to 2^-32 of its slot,
+//! each successor's to 2^-32, and each context's chance to 2^-31, far below
+//! the model's own precision (it stores f32 log10 values); a chance of 0 or
+//! 1 is exact, and a word of probability 0 is never drawn.
+//!
 //! # Decoding knobs
 //!
 //! Temperature, top-k, top-p, min-p and greedy act on the full next-token

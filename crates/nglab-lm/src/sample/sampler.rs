@@ -12,7 +12,7 @@ use super::config::{Ending, SampleConfig, SampleStats, UnkPolicy};
 use super::exact::{draw_linear, full_distribution};
 use super::nucleus::Nucleus;
 use super::sorted::Sorted;
-use super::tables::{Tables, REJECT};
+use super::tables::{takes_own, Tables, REJECT};
 use super::tempered::Tempered;
 use super::{check_prefix, next_state, no_mass, MAX_REJECTIONS};
 use crate::model::{Model, State};
@@ -167,7 +167,7 @@ impl<'m> Sampler<'m> {
             let k = ctx.order as usize;
             let h = ctx.id as usize;
             let (own, start, len) = t.context(m, k, h);
-            if (rng.next_u64() >> 11) < own & !REJECT {
+            if takes_own(own, rng.next_u64()) {
                 // Its own successor: the n-gram `ctx w` is known.
                 let (w, id) = t.succ[k - 1].draw(m, rng, start, len);
                 // `state_after(m, k + 1, i)`, stored in the slot.
@@ -224,7 +224,7 @@ impl<'m> Sampler<'m> {
         }
         let k = ctx.order as usize;
         let (own, start, len) = t.context(m, k, ctx.id as usize);
-        if (rng.next_u64() >> 11) < own & !REJECT {
+        if takes_own(own, rng.next_u64()) {
             let (w, id) = t.succ[k - 1].draw(m, rng, start, len);
             // At the highest order the slot holds the suffix: the state after it.
             let order = if k + 1 == m.order() { k } else { k + 1 };

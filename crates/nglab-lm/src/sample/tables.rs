@@ -6,22 +6,38 @@ use nglab_tokenizer::{TokenId, BOS, UNK};
 
 use super::alias::{Alias, Outcome};
 use super::child_index::ChildIndex;
-use super::{state_after, ONE53};
+use super::state_after;
 use crate::model::{Model, State};
 
 /// A `u(w|c)` above `-NEG_TOLERANCE * prob[c w]` counts as 0 (interpolated).
 const NEG_TOLERANCE: f64 = 1e-5;
 
-/// Per context of one order: the chance (scaled to 2^53) of drawing from its
-/// own successors, [`REJECT`] or-ed in when a backoff draw must avoid them.
-/// Its successors are the model's (`child_start`), not stored again.
+/// Per context of one order: the chance of drawing from its own successors,
+/// scaled to 2^31 (rounded down; [`ALWAYS`] for a chance of 1) in the low 31
+/// bits, [`REJECT`] or-ed in when a backoff draw must avoid them: 4 bytes. Its
+/// successors are the model's (`child_start`), not stored again.
 #[derive(Debug, Default)]
 pub(super) struct ContextLevel {
-    pub(super) own: Vec<u64>,
+    pub(super) own: Vec<u32>,
 }
 
 /// Bit of [`ContextLevel::own`] set when a backoff draw must avoid the own successors.
-pub(super) const REJECT: u64 = 1 << 63;
+pub(super) const REJECT: u32 = 1 << 31;
+
+/// The chance of [`ContextLevel::own`] that means 1: the own successors are
+/// always drawn (a chance of 1 - 2^-31 or more is stored as 1).
+const ALWAYS: u32 = REJECT - 1;
+
+/// 2^31: a context's chance is scaled to 2^31.
+const ONE31: f64 = (1u64 << 31) as f64;
+
+/// Whether the uniform word `u` draws from the own successors of a context
+/// whose [`ContextLevel::own`] is `own`: its top 31 bits below the chance.
+#[inline]
+pub(super) fn takes_own(own: u32, u: u64) -> bool {
+    let chance = own & !REJECT;
+    ((u >> 33) as u32) < chance || chance == ALWAYS
+}
 
 /// Precomputed tables of pure ancestral sampling, shared by clones.
 #[derive(Debug)]
@@ -106,7 +122,7 @@ impl Tables {
                 };
                 *z_h = total;
                 let own = if total > 0.0 { (own_mass / total).clamp(0.0, 1.0) } else { 0.0 };
-                level.own[h] |= (own * ONE53) as u64;
+                level.own[h] |= ((own * ONE31) as u32).min(ALWAYS);
                 alias.build(r.start, &weights, &mut small, &mut large);
             }
             z_below = z;
@@ -119,7 +135,7 @@ impl Tables {
 
     pub(super) fn bytes(&self) -> usize {
         self.unigram.bytes()
-            + self.ctx.iter().map(|c| c.own.len() * std::mem::size_of::<u64>()).sum::<usize>()
+            + self.ctx.iter().map(|c| c.own.len() * std::mem::size_of::<u32>()).sum::<usize>()
             + self.succ.iter().map(Alias::bytes).sum::<usize>()
             + self.index.iter().map(|i| i.slots.len() * std::mem::size_of::<u32>()).sum::<usize>()
     }
@@ -127,7 +143,7 @@ impl Tables {
     /// The chance of the own successors of context `h` of order `k` (as
     /// [`ContextLevel::own`]) and their range in order `k + 1`.
     #[inline]
-    pub(super) fn context(&self, m: &Model, k: usize, h: usize) -> (u64, usize, usize) {
+    pub(super) fn context(&self, m: &Model, k: usize, h: usize) -> (u32, usize, usize) {
         let cs = &m.levels[k - 1].child_start;
         let start = cs[h] as usize;
         (self.ctx[k - 1].own[h], start, cs[h + 1] as usize - start)
