@@ -23,10 +23,16 @@ use std::sync::atomic::{AtomicU32, AtomicU64, Ordering::Relaxed};
 use nglab_tokenizer::{Corpus, TokenId, BOS, EOS};
 
 use crate::par;
+use crate::sort::counting_sort_into;
+use crate::window;
 use crate::{Error, Result};
 
 /// Corpora with fewer positions are counted on one thread.
 const PARALLEL_MIN_POSITIONS: usize = if cfg!(test) { 8 } else { 1 << 16 };
+
+/// Positions grouped per chunk (window by window: `window.rs`; a few in
+/// tests, so that spans are cut).
+const GROUP_CHUNK: usize = if cfg!(test) { 5 } else { 1 << 20 };
 
 /// The largest supported order.
 pub const MAX_ORDER: usize = 12;
@@ -343,9 +349,16 @@ fn count_order(
         (0..threads).map(|k| (k * span).min(tok.len())..((k + 1) * span).min(tok.len())).collect();
     // Group the occurrences by prefix (a counting sort): each span counts
     // its occurrences per prefix ...
+    // (Prefixes are taken a chunk at a time and counted window by window:
+    // `window.rs`.)
     let mut cursors: Vec<Vec<u32>> = par::map(threads, spans.clone(), |sp| {
         let mut c = vec![0u32; n_prefixes];
-        sp.filter(|&p| fits(p)).for_each(|p| c[prefix_of(p)] += 1);
+        let (mut prefixes, mut scratch) = (Vec::new(), window::Scratch::default());
+        for chunk in par::spans(sp.clone(), sp.len().div_ceil(GROUP_CHUNK)) {
+            prefixes.clear();
+            prefixes.extend(chunk.filter(|&p| fits(p)).map(|p| prefix_of(p) as u32));
+            window::count(&mut c, &prefixes, &mut scratch);
+        }
         c
     });
     // ... the groups are laid out in prefix order, each span's share of a
@@ -367,13 +380,25 @@ fn count_order(
     let pairs: Vec<AtomicU64> = (0..m).map(|_| AtomicU64::new(0)).collect();
     let positions = new_slots(m);
     let shares: Vec<(Range<usize>, Vec<u32>)> = spans.into_iter().zip(cursors).collect();
+    // A chunk of occurrences at a time, partitioned (stably) by the window
+    // of their prefix, so that the cursors and slots each window touches
+    // are close together; each group still gets its occurrences in
+    // position order.
+    let windows = window::Windows::new(n_prefixes);
     par::map(threads, shares, |(r, mut cur)| {
-        for p in r.filter(|&p| fits(p)) {
-            let slot = &mut cur[prefix_of(p)];
-            let i = *slot as usize;
-            pairs[i].store(u64::from(tok[p]) << 32 | u64::from(ids[p]), Relaxed);
-            positions[i].store(p as u32, Relaxed);
-            *slot += 1;
+        let (mut found, mut sorted, mut start) = (Vec::new(), Vec::new(), Vec::new());
+        for chunk in par::spans(r.clone(), r.len().div_ceil(GROUP_CHUNK)) {
+            found.clear();
+            found.extend(chunk.filter(|&p| fits(p)).map(|p| (prefix_of(p) as u32, p as u32)));
+            counting_sort_into(&found, windows.n, |&(prefix, _)| windows.of(prefix), &mut sorted, &mut start);
+            for &(prefix, p) in &sorted {
+                let p = p as usize;
+                let slot = &mut cur[prefix as usize];
+                let i = *slot as usize;
+                pairs[i].store(u64::from(tok[p]) << 32 | u64::from(ids[p]), Relaxed);
+                positions[i].store(p as u32, Relaxed);
+                *slot += 1;
+            }
         }
     });
     // Each range of prefixes (about m / threads occurrences each) sorts its
