@@ -32,7 +32,7 @@ const PARALLEL_MIN_POSITIONS: usize = if cfg!(test) { 8 } else { 1 << 16 };
 
 /// Positions grouped per chunk (window by window: `window.rs`; a few in
 /// tests, so that spans are cut).
-const GROUP_CHUNK: usize = if cfg!(test) { 5 } else { 1 << 20 };
+const GROUP_CHUNK: usize = if cfg!(test) { 5 } else { 1 << 18 };
 
 /// The largest supported order.
 pub const MAX_ORDER: usize = 12;

@@ -283,7 +283,7 @@ fn place(key: &mut [u32], ends: &mut [u32], len: usize, rec: impl Fn(usize) -> L
 
 /// Lines placed per chunk by [`place`] (16 bytes of scratch each, twice; a
 /// few in tests, so that orders are cut).
-const PLACE_CHUNK: usize = if cfg!(test) { 7 } else { 1 << 19 };
+const PLACE_CHUNK: usize = if cfg!(test) { 7 } else { 1 << 18 };
 
 /// One formatted block piece: the lines, and (below the highest order) the
 /// n-grams' texts back to back with their end offsets.
