@@ -48,24 +48,41 @@ impl Windows {
 }
 
 /// Buffers kept across calls (so that they are not allocated and paged in
-/// again): the partitioned indices, their values, the window cursors.
+/// again): the items partitioned by window, their results, the window cursors.
 #[derive(Debug, Default)]
-pub(crate) struct Scratch<T> {
-    idx: Vec<u32>,
-    values: Vec<T>,
+pub(crate) struct Scratch<T, R> {
+    sorted: Vec<T>,
+    values: Vec<R>,
     start: Vec<u32>,
 }
 
-/// After [`counting_sort_into`], `start[w]` is the end of window `w`'s
-/// items; turns it back into their start.
-pub(crate) fn rewind(start: &mut [u32]) {
-    let n = start.len() - 1;
-    start.copy_within(0..n, 1);
-    start[0] = 0;
+/// `f(item)` for each of `items`, called window by window (the window in `w`
+/// of `index(item)`; stably, so a window's items in their order), the results
+/// appended to `out` in `items`' order.
+pub(crate) fn map<T: Copy + Default, R: Copy>(
+    items: &[T],
+    w: Windows,
+    index: impl Fn(&T) -> u32,
+    f: impl FnMut(&T) -> R,
+    out: &mut Vec<R>,
+    s: &mut Scratch<T, R>,
+) {
+    counting_sort_into(items, w.n, |t| w.of(index(t)), &mut s.sorted, &mut s.start);
+    s.values.clear();
+    s.values.extend(s.sorted.iter().map(f));
+    // `start[w]` is the end of window `w`'s items: back to their start.
+    let n = s.start.len() - 1;
+    s.start.copy_within(0..n, 1);
+    s.start[0] = 0;
+    out.extend(items.iter().map(|t| {
+        let c = &mut s.start[w.of(index(t))];
+        *c += 1;
+        s.values[*c as usize - 1]
+    }));
 }
 
 /// Appends `table[i]` for each `i` in `idx` to `out`, in `idx`'s order.
-pub(crate) fn gather<T: Copy + Default>(table: &[T], idx: &[u32], out: &mut Vec<T>, s: &mut Scratch<T>) {
+pub(crate) fn gather<T: Copy>(table: &[T], idx: &[u32], out: &mut Vec<T>, s: &mut Scratch<u32, T>) {
     if table.len() <= SMALL {
         out.extend(idx.iter().map(|&i| table[i as usize]));
         return;
@@ -73,15 +90,7 @@ pub(crate) fn gather<T: Copy + Default>(table: &[T], idx: &[u32], out: &mut Vec<
     let w = Windows::new(table.len());
     out.reserve(idx.len());
     for chunk in idx.chunks(CHUNK) {
-        counting_sort_into(chunk, w.n, |&i| w.of(i), &mut s.idx, &mut s.start);
-        s.values.clear();
-        s.values.extend(s.idx.iter().map(|&i| table[i as usize]));
-        rewind(&mut s.start);
-        out.extend(chunk.iter().map(|&i| {
-            let c = &mut s.start[w.of(i)];
-            *c += 1;
-            s.values[*c as usize - 1]
-        }));
+        map(chunk, w, |&i| i, |&i| table[i as usize], out, s);
     }
 }
 
@@ -89,7 +98,7 @@ pub(crate) fn gather<T: Copy + Default>(table: &[T], idx: &[u32], out: &mut Vec<
 pub(crate) fn count<C: Copy + std::ops::AddAssign + From<u8>>(
     counts: &mut [C],
     idx: &[u32],
-    s: &mut Scratch<C>,
+    s: &mut Scratch<u32, C>,
 ) {
     if counts.len() <= SMALL {
         idx.iter().for_each(|&i| counts[i as usize] += C::from(1));
@@ -97,8 +106,8 @@ pub(crate) fn count<C: Copy + std::ops::AddAssign + From<u8>>(
     }
     let w = Windows::new(counts.len());
     for chunk in idx.chunks(CHUNK) {
-        counting_sort_into(chunk, w.n, |&i| w.of(i), &mut s.idx, &mut s.start);
-        s.idx.iter().for_each(|&i| counts[i as usize] += C::from(1));
+        counting_sort_into(chunk, w.n, |&i| w.of(i), &mut s.sorted, &mut s.start);
+        s.sorted.iter().for_each(|&i| counts[i as usize] += C::from(1));
     }
 }
 

@@ -9,7 +9,6 @@ use super::{HEADER_TAG, TOKENIZER_TAG};
 use crate::model::{Level, Model, ModelInfo};
 use crate::par;
 use crate::smoothing::Smoothing;
-use crate::sort::counting_sort_into;
 use crate::window;
 use crate::{Error, Result};
 
@@ -250,7 +249,7 @@ struct Keyed {
 /// to slot `ends[key[i]]` (which moves on by one), and `key[i]` becomes that
 /// slot; returns the records, `len` of them, by slot.
 ///
-/// Window by window (see `window.rs`): a chunk of lines is partitioned by
+/// Window by window (`window::map`): a chunk of lines is partitioned by
 /// the window of its keys (stably, so lines of one key keep their order),
 /// placed one window after the other (each window's cursors and slots are
 /// contiguous), and their slots put back in the chunk's order; no pass
@@ -258,25 +257,20 @@ struct Keyed {
 fn place(key: &mut [u32], ends: &mut [u32], len: usize, rec: impl Fn(usize) -> LineRec) -> Vec<LineRec> {
     let mut recs = vec![LineRec::default(); len];
     let w = window::Windows::new(ends.len());
-    let (mut keyed, mut sorted, mut start, mut slots) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let (mut keyed, mut slots, mut scratch) = (Vec::new(), Vec::new(), window::Scratch::default());
     for c0 in (0..len).step_by(PLACE_CHUNK) {
         let chunk = c0..(c0 + PLACE_CHUNK).min(len);
         keyed.clear();
         keyed.extend(chunk.clone().map(|i| Keyed { key: key[i], rec: rec(i) }));
-        counting_sort_into(&keyed, w.n, |k| w.of(k.key), &mut sorted, &mut start);
         slots.clear();
-        slots.extend(sorted.iter().map(|k| {
+        let to_slot = |k: &Keyed| {
             let slot = &mut ends[k.key as usize];
             recs[*slot as usize] = k.rec;
             *slot += 1;
             *slot - 1
-        }));
-        window::rewind(&mut start);
-        for k in &mut key[chunk] {
-            let c = &mut start[w.of(*k)];
-            *k = slots[*c as usize];
-            *c += 1;
-        }
+        };
+        window::map(&keyed, w, |k| k.key, to_slot, &mut slots, &mut scratch);
+        key[chunk].copy_from_slice(&slots);
     }
     recs
 }
