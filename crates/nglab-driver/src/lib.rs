@@ -17,7 +17,10 @@ pub mod world;
 /// Runs one parsed command line.
 pub fn dispatch(cli: cli::Cli) -> anyhow::Result<()> {
     match cli.command {
-        cli::Command::Train(args) => cmd::train::train(&args),
+        cli::Command::Train(args) => {
+            nglab_alloc::advise_large_blocks(true);
+            cmd::train::train(&args)
+        }
         cli::Command::Ppl(args) => cmd::ppl::ppl(&args),
         cli::Command::Sample(args) => cmd::sample::sample(&args),
         cli::Command::Metrics(args) => cmd::metrics::metrics(&args),
@@ -25,7 +28,10 @@ pub fn dispatch(cli: cli::Cli) -> anyhow::Result<()> {
         cli::Command::Detokenize(args) => cmd::tokenize::detokenize(&args),
         cli::Command::World(args) => cmd::world::world(&args),
         cli::Command::Corpus(args) => cmd::corpus::corpus(&args),
-        cli::Command::Run(settings) => run::main(&settings),
+        cli::Command::Run(settings) => {
+            nglab_alloc::advise_large_blocks(true);
+            run::main(&settings)
+        }
         cli::Command::Sweep(command) => sweep::main(&command),
     }
 }

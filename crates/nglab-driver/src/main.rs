@@ -4,6 +4,12 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
+// The system allocator, with large blocks in transparent huge pages for the
+// commands that turn it on (`dispatch`): a fraction of the page faults when
+// training touches gigabytes of fresh memory (crates/nglab-alloc).
+#[global_allocator]
+static ALLOCATOR: nglab_alloc::LargePages = nglab_alloc::LargePages;
+
 fn main() -> ExitCode {
     let cli = match nglab_driver::cli::Cli::try_parse() {
         Ok(cli) => cli,
