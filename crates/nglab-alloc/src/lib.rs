@@ -27,7 +27,7 @@
 //! faulted in anew each time, in 4 KiB pages.) The advice is a hint: where
 //! the kernel has no transparent huge pages, or they are off, `madvise`
 //! fails or is ignored and the block is as the system allocator made it.
-//! Off Linux, [`LargePages`] is the system allocator.
+//! Off Linux with glibc, [`LargePages`] is the system allocator.
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
@@ -60,10 +60,16 @@ const MAPPED: usize = 32 << 20;
 
 #[cfg(all(target_os = "linux", target_env = "gnu"))]
 mod os {
-    use super::HUGE;
-    /// Advises the whole huge pages inside `[ptr, ptr + len)`.
+    use super::{Relaxed, ADVISE, HUGE};
+
+    /// Whether blocks are advised now (`advise_large_blocks`).
+    pub fn advising() -> bool {
+        ADVISE.load(Relaxed)
+    }
+
+    /// Advises the whole huge pages inside `[ptr, ptr + len)`, if advising.
     pub fn advise(ptr: *mut u8, len: usize) {
-        if ptr.is_null() || len < HUGE || !super::ADVISE.load(super::Relaxed) {
+        if ptr.is_null() || len < HUGE || !advising() {
             return;
         }
         let start = (ptr as usize).next_multiple_of(HUGE);
@@ -79,6 +85,9 @@ mod os {
 
 #[cfg(not(all(target_os = "linux", target_env = "gnu")))]
 mod os {
+    pub fn advising() -> bool {
+        false
+    }
     pub fn advise(_: *mut u8, _: usize) {}
 }
 
@@ -103,7 +112,7 @@ unsafe impl GlobalAlloc for LargePages {
     }
 
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        if new_size >= HUGE && layout.size() < MAPPED && ADVISE.load(Relaxed) {
+        if new_size >= HUGE && layout.size() < MAPPED && os::advising() {
             // A block that may sit in the heap, grown large: glibc could
             // copy it into memory not yet advised. Move it into a new block
             // advised first (a copy of less than `MAPPED` bytes).
